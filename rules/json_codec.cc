@@ -1,0 +1,214 @@
+#include "rules/json_codec.h"
+
+namespace poolha::rules {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Settings, heartbeat_interval_ms, suspect_after_ms, isolation_timeout_ms,
+                                                drift_margin_ms, conflict_retry_ms, arbiter_recheck_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolSpec, id, min_takeover_ratio, frozen)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeSpec, id, pool, os, labels, priority, capacity)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VipSpec, cidr, interface)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RuleSpec, id, pool, os, labels, vips, acquire_script, release_script,
+                                                script_timeout_ms, home, fixed_target, local_takeover, failback,
+                                                failback_delay_ms, failback_window_start_min,
+                                                failback_window_end_min, on_arbiter_down, group, group_order,
+                                                priority, anti_affinity)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeState, spec, liveness, last_heard_ms, up_since_ms, last_consult_ms,
+                                                maintenance, healthy, failing_rules, subnets, held_vips,
+                                                last_result_action)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RuleState, spec, primary, standby, epoch, phase, frozen,
+                                                blocked_since_ms, hold_off_until_ms, last_error)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Step, kind, rule, node, vips, run_script)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Transition, id, rules, from, target, reason, release_from, forced,
+                                                requested_target, tried, steps, next, waiting_action, not_before_ms,
+                                                release_failed, acquired)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolState, spec, ratio_alert)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ClusterState, settings, term, next_action_id, next_transition_id, pools,
+                                                nodes, rules, transitions, arbiter_reachable,
+                                                last_placement_retry_ms)
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeReachable, node, now, subnets, held_vips, actions_done)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeUnreachable, node, now, last_heard_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ArbiterView, node, now, arbiter_reachable, sees_node, last_heard_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MonitorReport, node, rule, healthy, detail, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ActionResult, action_id, node, outcome, vips_removed, detail, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Tick, now, minute_of_day)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpsertPool, spec)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeletePool, pool)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpsertNode, spec)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RemoveNode, node)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetMaintenance, node, on, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpsertRule, spec, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeleteRule, rule, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Switchover, rule, target, forced, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Failback, rule, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Freeze, rule, pool, on)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resume, rule, now)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetSettings, settings)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetTerm, term)
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Acquire, action_id, term, epoch, rule, node, old_node, vips, script, script_timeout_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Release, action_id, term, epoch, rule, node, new_node, vips, script, script_timeout_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AssignRole, node, rule, role, epoch)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ConsultArbiter, node)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Alert, severity, code, rule, node, message)
+
+namespace {
+
+const char* json_kind(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::object: return "object";
+    case Json::value_t::array: return "array";
+    case Json::value_t::string: return "string";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "integer";
+    case Json::value_t::number_float: return "number";
+    default: return "other";
+  }
+}
+
+bool compatible(const Json& want, const Json& got) {
+  if (want.is_number_float()) return got.is_number();
+  if (want.is_number()) return got.is_number_integer() || got.is_number_unsigned();
+  return want.type() == got.type();
+}
+
+// Checks every field of `in` against the shape of T's default value, recursing into
+// objects and arrays of objects, so errors name the path ("rule.vips[1].cidr").
+Status check_shape(const Json& shape, const Json& in, const std::string& path) {
+  if (!in.is_object()) return Status::Error(path + ": expected an object, got " + json_kind(in));
+  for (const auto& [k, v] : in.items()) {
+    if (!shape.contains(k)) return Status::Error(path + ": unknown field '" + k + "'");
+    const Json& want = shape.at(k);
+    if (want.is_object() && want.empty()) {  // a map such as labels: string -> string
+      if (!v.is_object()) return Status::Error(path + "." + k + ": expected an object, got " + json_kind(v));
+      for (const auto& [lk, lv] : v.items())
+        if (!lv.is_string()) return Status::Error(path + "." + k + "." + lk + ": expected a string");
+      continue;
+    }
+    if (!compatible(want, v) && !(want.is_array() && v.is_array()))
+      return Status::Error(path + "." + k + ": expected " + json_kind(want) + ", got " + json_kind(v));
+    if (want.is_object()) {
+      if (auto st = check_shape(want, v, path + "." + k); !st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+template <class T>
+Expected<T> strict_from_json(const Json& in, const std::string& path, const Json& element_shape = Json()) {
+  Json shape = T{};
+  if (auto st = check_shape(shape, in, path); !st.ok()) return st;
+  if (!element_shape.is_null()) {
+    for (const auto& [k, v] : in.items()) {
+      if (!v.is_array()) continue;
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (shape.at(k).is_array() && element_shape.contains(k)) {
+          if (auto st = check_shape(element_shape.at(k), v[i], path + "." + k + "[" + std::to_string(i) + "]"); !st.ok())
+            return st;
+        } else if (!v[i].is_string()) {
+          return Status::Error(path + "." + k + "[" + std::to_string(i) + "]: expected a string");
+        }
+      }
+    }
+  }
+  try {
+    return in.get<T>();
+  } catch (const std::exception& e) {
+    return Status::Error(path + ": " + e.what());
+  }
+}
+
+template <class T>
+Json tagged(const char* type, const T& v) {
+  Json j = v;
+  j["type"] = type;
+  return j;
+}
+
+template <class T>
+Expected<Event> untagged(const Json& j, const std::string& path, const Json& element_shape = Json()) {
+  Json body = j;
+  body.erase("type");
+  auto v = strict_from_json<T>(body, path, element_shape);
+  if (!v.ok()) return v.status();
+  return Event(std::move(*v));
+}
+
+const Json& rule_element_shapes() {
+  static const Json shapes = {{"vips", Json(VipSpec{})}};
+  return shapes;
+}
+
+}  // namespace
+
+Json to_json(const Event& e) {
+  return std::visit([&](const auto& v) { return tagged(event_name(e), v); }, e);
+}
+
+Expected<Event> event_from_json(const Json& j) {
+  if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
+    return Expected<Event>::Error("event: expected an object with a string field 'type'");
+  const std::string t = j["type"];
+  if (t == "node_reachable") return untagged<NodeReachable>(j, t);
+  if (t == "node_unreachable") return untagged<NodeUnreachable>(j, t);
+  if (t == "arbiter_view") return untagged<ArbiterView>(j, t);
+  if (t == "monitor_report") return untagged<MonitorReport>(j, t);
+  if (t == "action_result") return untagged<ActionResult>(j, t);
+  if (t == "tick") return untagged<Tick>(j, t);
+  if (t == "upsert_pool") return untagged<UpsertPool>(j, t);
+  if (t == "delete_pool") return untagged<DeletePool>(j, t);
+  if (t == "upsert_node") return untagged<UpsertNode>(j, t);
+  if (t == "remove_node") return untagged<RemoveNode>(j, t);
+  if (t == "set_maintenance") return untagged<SetMaintenance>(j, t);
+  if (t == "upsert_rule") {
+    if (j.contains("spec")) {
+      auto spec = rule_from_json(j["spec"]);
+      if (!spec.ok()) return spec.status();
+    }
+    return untagged<UpsertRule>(j, t);
+  }
+  if (t == "delete_rule") return untagged<DeleteRule>(j, t);
+  if (t == "switchover") return untagged<Switchover>(j, t);
+  if (t == "failback") return untagged<Failback>(j, t);
+  if (t == "freeze") return untagged<Freeze>(j, t);
+  if (t == "resume") return untagged<Resume>(j, t);
+  if (t == "set_settings") return untagged<SetSettings>(j, t);
+  if (t == "set_term") return untagged<SetTerm>(j, t);
+  return Expected<Event>::Error("event: unknown type '" + t + "'");
+}
+
+Json to_json(const Action& a) {
+  return std::visit(
+      [](const auto& v) -> Json {
+        using T = std::decay_t<decltype(v)>;
+        const char* type = std::is_same_v<T, Acquire>         ? "acquire"
+                           : std::is_same_v<T, Release>       ? "release"
+                           : std::is_same_v<T, AssignRole>    ? "assign_role"
+                           : std::is_same_v<T, ConsultArbiter> ? "consult_arbiter"
+                                                               : "alert";
+        return tagged(type, v);
+      },
+      a);
+}
+
+Json to_json(const ClusterState& s) { return Json(s); }
+Expected<ClusterState> state_from_json(const Json& j) {
+  try {
+    return j.get<ClusterState>();
+  } catch (const std::exception& e) {
+    return Expected<ClusterState>::Error(std::string("state: ") + e.what());
+  }
+}
+
+Expected<RuleSpec> rule_from_json(const Json& j) { return strict_from_json<RuleSpec>(j, "rule", rule_element_shapes()); }
+Expected<NodeSpec> node_from_json(const Json& j) { return strict_from_json<NodeSpec>(j, "node"); }
+Expected<PoolSpec> pool_from_json(const Json& j) { return strict_from_json<PoolSpec>(j, "pool"); }
+Expected<Settings> settings_from_json(const Json& j) { return strict_from_json<Settings>(j, "settings"); }
+Json to_json(const RuleSpec& v) { return Json(v); }
+Json to_json(const NodeSpec& v) { return Json(v); }
+Json to_json(const PoolSpec& v) { return Json(v); }
+Json to_json(const Settings& v) { return Json(v); }
+
+}  // namespace poolha::rules

@@ -1,0 +1,210 @@
+#include "rules/placement.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <tuple>
+
+namespace poolha::rules {
+
+namespace {
+
+struct Addr {
+  bool v6 = false;
+  std::array<unsigned char, 16> bytes{};
+  int prefix = 0;
+};
+
+// inet_pton is pure parsing (no I/O); kept here so the engine needs no other library.
+bool parse(const std::string& cidr, Addr* out) {
+  auto slash = cidr.find('/');
+  std::string ip = cidr.substr(0, slash);
+  int max_prefix = 32;
+  if (inet_pton(AF_INET, ip.c_str(), out->bytes.data()) == 1) {
+    out->v6 = false;
+  } else if (inet_pton(AF_INET6, ip.c_str(), out->bytes.data()) == 1) {
+    out->v6 = true;
+    max_prefix = 128;
+  } else {
+    return false;
+  }
+  out->prefix = max_prefix;
+  if (slash != std::string::npos) {
+    try {
+      size_t used = 0;
+      out->prefix = std::stoi(cidr.substr(slash + 1), &used);
+      if (used != cidr.size() - slash - 1) return false;
+    } catch (...) {
+      return false;
+    }
+    if (out->prefix < 0 || out->prefix > max_prefix) return false;
+  }
+  return true;
+}
+
+bool same_network(const Addr& a, const Addr& b, int prefix) {
+  if (a.v6 != b.v6) return false;
+  int full = prefix / 8, rest = prefix % 8;
+  if (std::memcmp(a.bytes.data(), b.bytes.data(), full) != 0) return false;
+  if (rest == 0) return true;
+  unsigned char mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (a.bytes[full] & mask) == (b.bytes[full] & mask);
+}
+
+bool has_labels(const NodeSpec& node, const std::map<std::string, std::string>& required) {
+  for (const auto& [k, v] : required) {
+    auto it = node.labels.find(k);
+    if (it == node.labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+int anti_affinity_clashes(const ClusterState& s, const std::vector<RuleId>& unit, const NodeId& node) {
+  int clashes = 0;
+  for (const auto& rid : unit) {
+    for (const auto& other : s.rules.at(rid).spec.anti_affinity) {
+      auto it = s.rules.find(other);
+      if (it != s.rules.end() && it->second.primary == node) ++clashes;
+    }
+  }
+  return clashes;
+}
+
+}  // namespace
+
+std::string unit_key(const RuleSpec& spec) {
+  return spec.group.empty() ? "rule:" + spec.id : "group:" + spec.pool + "/" + spec.group;
+}
+
+std::vector<RuleId> unit_of(const ClusterState& s, const RuleId& rule) {
+  const auto& spec = s.rules.at(rule).spec;
+  if (spec.group.empty()) return {rule};
+  std::vector<std::pair<int, RuleId>> members;
+  for (const auto& [id, r] : s.rules)
+    if (r.spec.pool == spec.pool && r.spec.group == spec.group) members.emplace_back(r.spec.group_order, id);
+  std::sort(members.begin(), members.end());
+  std::vector<RuleId> out;
+  for (auto& m : members) out.push_back(m.second);
+  return out;
+}
+
+Occupancy compute_occupancy(const ClusterState& s) {
+  std::map<NodeId, std::set<std::string>> hosted, standby;
+  for (const auto& [id, r] : s.rules) {
+    if (!r.primary.empty()) hosted[r.primary].insert(unit_key(r.spec));
+    if (!r.standby.empty()) standby[r.standby].insert(unit_key(r.spec));
+  }
+  for (const auto& [id, t] : s.transitions)
+    if (!t.target.empty() && !t.rules.empty()) hosted[t.target].insert(unit_key(s.rules.at(t.rules.front()).spec));
+  Occupancy occ;
+  for (auto& [n, units] : hosted) occ.hosted[n] = static_cast<int>(units.size());
+  for (auto& [n, units] : standby) occ.standby_duties[n] = static_cast<int>(units.size());
+  return occ;
+}
+
+bool subnet_covers(const std::vector<std::string>& node_addresses, const std::string& vip_cidr) {
+  Addr vip;
+  if (!parse(vip_cidr, &vip)) return false;
+  for (const auto& a : node_addresses) {
+    Addr n;
+    if (parse(a, &n) && same_network(vip, n, vip.prefix)) return true;
+  }
+  return false;
+}
+
+std::string ineligibility(const ClusterState& s, const Occupancy& occ, const std::vector<RuleId>& unit,
+                          const NodeId& node_id, bool ignore_capacity) {
+  auto it = s.nodes.find(node_id);
+  if (it == s.nodes.end()) return "unknown node";
+  const NodeState& n = it->second;
+  const RuleSpec& lead = s.rules.at(unit.front()).spec;
+  if (n.spec.pool != lead.pool) return "not in pool " + lead.pool;
+  if (n.liveness != Liveness::Up) return std::string("node is ") + to_string(n.liveness);
+  if (n.maintenance) return "in maintenance";
+  if (!n.healthy) return "node monitors failing";
+  if (n.spec.os != lead.os) return "OS " + n.spec.os + " but rule needs " + lead.os;
+  for (const auto& rid : unit) {
+    const RuleSpec& spec = s.rules.at(rid).spec;
+    if (!has_labels(n.spec, spec.labels)) return "lacks labels of rule " + rid;
+    if (n.failing_rules.count(rid)) return "monitor of rule " + rid + " failing here";
+    for (const auto& vip : spec.vips)
+      if (vip.interface.empty() && !subnet_covers(n.subnets, vip.cidr)) return "no interface in subnet of " + vip.cidr;
+  }
+  if (!ignore_capacity) {
+    auto h = occ.hosted.find(node_id);
+    int used = h == occ.hosted.end() ? 0 : h->second;
+    if (used >= n.spec.capacity) return "no free capacity";
+  }
+  return "";
+}
+
+std::vector<NodeId> rank_candidates(const ClusterState& s, const Occupancy& occ, const ElectionInput& in) {
+  const RuleState& lead = s.rules.at(in.unit.front());
+  auto usable = [&](const NodeId& n) {
+    return n != in.from && std::find(in.tried.begin(), in.tried.end(), n) == in.tried.end() &&
+           ineligibility(s, occ, in.unit, n).empty();
+  };
+  if (!lead.spec.fixed_target.empty()) {
+    // The fixed target is where the rule goes on takeover; a first placement or a
+    // failback still goes home first.
+    std::vector<NodeId> out;
+    if (in.prefer_home && !lead.spec.home.empty() && usable(lead.spec.home)) out.push_back(lead.spec.home);
+    if (usable(lead.spec.fixed_target) && lead.spec.fixed_target != lead.spec.home) out.push_back(lead.spec.fixed_target);
+    if (!in.requested_target.empty()) {
+      if (std::find(out.begin(), out.end(), in.requested_target) != out.end()) return {in.requested_target};
+      return {};
+    }
+    return out;
+  }
+  if (!in.requested_target.empty()) {
+    if (usable(in.requested_target)) return {in.requested_target};
+    return {};
+  }
+  using Key = std::tuple<int, int, int, int, NodeId>;
+  std::vector<Key> ranked;
+  for (const auto& [id, n] : s.nodes) {
+    if (n.spec.pool != lead.spec.pool || !usable(id)) continue;
+    auto h = occ.hosted.find(id);
+    int free = n.spec.capacity - (h == occ.hosted.end() ? 0 : h->second);
+    auto d = occ.standby_duties.find(id);
+    int duties = d == occ.standby_duties.end() ? 0 : d->second;
+    ranked.emplace_back(anti_affinity_clashes(s, in.unit, id), -n.spec.priority, -free, duties, id);
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<NodeId> out;
+  for (auto& k : ranked) out.push_back(std::get<4>(k));
+  auto promote = [&](const NodeId& n) {
+    auto pos = std::find(out.begin(), out.end(), n);
+    if (pos != out.end()) std::rotate(out.begin(), pos, pos + 1);
+  };
+  if (lead.spec.local_takeover && !lead.standby.empty()) promote(lead.standby);
+  if (in.prefer_home && !lead.spec.home.empty()) promote(lead.spec.home);
+  return out;
+}
+
+NodeId choose_standby(const ClusterState& s, const Occupancy& occ, const std::vector<RuleId>& unit,
+                      const NodeId& primary) {
+  const RuleState& lead = s.rules.at(unit.front());
+  if (!lead.spec.fixed_target.empty()) {
+    if (lead.spec.fixed_target != primary && ineligibility(s, occ, unit, lead.spec.fixed_target).empty())
+      return lead.spec.fixed_target;
+    return "";
+  }
+  using Key = std::tuple<int, int, int, NodeId>;
+  std::optional<Key> best;
+  for (const auto& [id, n] : s.nodes) {
+    if (id == primary || n.spec.pool != lead.spec.pool) continue;
+    if (!ineligibility(s, occ, unit, id).empty()) continue;
+    auto d = occ.standby_duties.find(id);
+    int duties = d == occ.standby_duties.end() ? 0 : d->second;
+    // A node already standing by for this unit does not count that duty against itself.
+    if (id == lead.standby) --duties;
+    Key k{duties, anti_affinity_clashes(s, unit, id), -n.spec.priority, id};
+    if (!best || k < *best) best = k;
+  }
+  return best ? std::get<3>(*best) : "";
+}
+
+}  // namespace poolha::rules

@@ -1,0 +1,91 @@
+#include "rules/validation.h"
+
+#include <arpa/inet.h>
+
+#include <set>
+
+namespace poolha::rules {
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 63 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
+bool valid_cidr(const std::string& cidr) {
+  auto slash = cidr.find('/');
+  if (slash == std::string::npos || slash + 1 >= cidr.size() || cidr.size() - slash > 4) return false;
+  std::string ip = cidr.substr(0, slash), pfx = cidr.substr(slash + 1);
+  for (char c : pfx)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  int prefix = std::stoi(pfx);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, ip.c_str(), buf) == 1) return prefix >= 1 && prefix <= 32;
+  if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) return prefix >= 1 && prefix <= 128;
+  return false;
+}
+
+bool valid_script_name(const std::string& name) {
+  if (name.empty() || name.size() > 128 || name == "." || name == "..") return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
+std::string validate_pool(const PoolSpec& p) {
+  if (!valid_id(p.id)) return "pool.id '" + p.id + "': use 1-63 letters, digits, '.', '_' or '-'";
+  if (!(p.min_takeover_ratio >= 0.1 && p.min_takeover_ratio <= 1.0))
+    return "pool " + p.id + ": min_takeover_ratio must be between 0.1 and 1.0 (10%-100%)";
+  return "";
+}
+
+std::string validate_node(const NodeSpec& n) {
+  if (!valid_id(n.id)) return "node.id '" + n.id + "': use 1-63 letters, digits, '.', '_' or '-'";
+  if (n.pool.empty()) return "node " + n.id + ": pool is required";
+  if (n.os != "linux" && n.os != "windows") return "node " + n.id + ": os must be linux or windows, not '" + n.os + "'";
+  if (n.capacity < 0 || n.capacity > 1000) return "node " + n.id + ": capacity must be 0..1000";
+  if (n.priority < 0 || n.priority > 1000000) return "node " + n.id + ": priority must be 0..1000000";
+  for (const auto& [k, v] : n.labels)
+    if (k.empty() || k.size() > 63 || v.size() > 255) return "node " + n.id + ": label '" + k + "' is empty or too long";
+  return "";
+}
+
+std::string validate_rule(const RuleSpec& r) {
+  const std::string at = "rule " + r.id + ": ";
+  if (!valid_id(r.id)) return "rule.id '" + r.id + "': use 1-63 letters, digits, '.', '_' or '-'";
+  if (r.pool.empty()) return at + "pool is required";
+  if (r.os != "linux" && r.os != "windows") return at + "os must be linux or windows, not '" + r.os + "'";
+  if (r.vips.empty()) return at + "at least one VIP is required";
+  if (r.vips.size() > 16) return at + "at most 16 VIPs";
+  std::set<std::string> seen;
+  for (const auto& v : r.vips) {
+    if (!valid_cidr(v.cidr)) return at + "vips: '" + v.cidr + "' is not an address/prefix such as 198.18.1.10/24";
+    if (!seen.insert(v.cidr).second) return at + "vips: " + v.cidr + " listed twice";
+    if (!v.interface.empty() && !valid_id(v.interface)) return at + "vips: interface '" + v.interface + "' is not a valid name";
+  }
+  for (const auto* s : {&r.acquire_script, &r.release_script})
+    if (!s->empty() && !valid_script_name(*s))
+      return at + "script '" + *s + "' must be a plain file name in the agent's script directory (no '/')";
+  if (r.script_timeout_ms < 100 || r.script_timeout_ms > 600000) return at + "script_timeout_ms must be 100..600000";
+  if (r.failback_delay_ms < 0) return at + "failback_delay_ms must not be negative";
+  for (int m : {r.failback_window_start_min, r.failback_window_end_min})
+    if (m < 0 || m > 1440) return at + "failback window minutes must be 0..1440";
+  if (!r.group.empty() && !valid_id(r.group)) return at + "group '" + r.group + "' is not a valid name";
+  for (const auto& a : r.anti_affinity)
+    if (a == r.id) return at + "anti_affinity cannot name the rule itself";
+  if (!r.fixed_target.empty() && !valid_id(r.fixed_target)) return at + "fixed_target is not a valid node id";
+  return "";
+}
+
+std::string validate_settings(const Settings& s) {
+  if (s.heartbeat_interval_ms < 20 || s.heartbeat_interval_ms > 10000) return "heartbeat_interval_ms must be 20..10000";
+  if (s.suspect_after_ms < 2 * s.heartbeat_interval_ms) return "suspect_after_ms must be at least twice heartbeat_interval_ms";
+  if (s.isolation_timeout_ms < s.heartbeat_interval_ms * 2) return "isolation_timeout_ms must be at least twice heartbeat_interval_ms";
+  if (s.drift_margin_ms < 0) return "drift_margin_ms must not be negative";
+  if (s.conflict_retry_ms < 100) return "conflict_retry_ms must be at least 100";
+  if (s.arbiter_recheck_ms < 50) return "arbiter_recheck_ms must be at least 50";
+  return "";
+}
+
+}  // namespace poolha::rules
