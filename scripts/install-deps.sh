@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what poolha needs to build and test on Debian 12. Idempotent: installs only
+# what is missing, so a second run costs one dpkg query.
+set -euo pipefail
+packages=(build-essential cmake ccache pkg-config
+  libboost-dev libboost-system-dev libssl-dev libsqlite3-dev sqlite3
+  libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  iproute2 iputils-ping procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
