@@ -459,7 +459,6 @@ void Engine::on(const ActionResult& e) {
   t.acquired.clear();
   t.tried.push_back(step.node);
 
-  std::vector<Step> rest;
   if (conflict) {
     for (const auto& rid : t.rules) {
       RuleState& u = s_.rules.at(rid);
@@ -476,17 +475,15 @@ void Engine::on(const ActionResult& e) {
   for (const auto& rid : to_release)
     if (s_.rules.at(rid).primary == step.node) s_.rules.at(rid).primary.clear();
   if (!conflict) forget_addresses(step.node, step.vips);  // the agent removes them after a failed script
-  Occupancy occ = compute_occupancy(s_);
   const NodeId failed_target = t.target;
-  t.target.clear();
-  occ = compute_occupancy(s_);
-  if (!choose_target(t, occ)) {
+  t.target.clear();  // so the occupancy below no longer counts the failed target
+  if (!choose_target(t, compute_occupancy(s_))) {
     t.target = failed_target;
     for (auto& u : undo) emit(step_action(t, u, s_.next_action_id++));
     fail_unit_without_target(t, "acquire failed on every candidate; last: " + e.detail);
     return;
   }
-  rest = std::move(undo);
+  std::vector<Step> rest = std::move(undo);
   for (const auto& rid : t.rules) rest.push_back({StepKind::Acquire, rid, t.target, s_.rules.at(rid).spec.vips, true});
   t.steps.erase(t.steps.begin() + static_cast<long>(t.next), t.steps.end());
   t.steps.insert(t.steps.end(), rest.begin(), rest.end());

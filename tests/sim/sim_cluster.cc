@@ -204,7 +204,6 @@ class Sim {
     while (!queue_.empty() && queue_.top().at <= now_) {
       auto p = queue_.top();
       queue_.pop();
-      if (p.at > opt_.duration_ms && p.at - kStep > opt_.duration_ms && !settling_) {}
       p.fn();
     }
   }
