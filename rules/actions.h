@@ -1,6 +1,7 @@
 // Outputs of the decision engine: what the controller must do. The engine never
 // executes anything; the controller sends these and feeds results back as events.
 #pragma once
+#include <optional>
 #include <variant>
 
 #include "rules/model.h"
@@ -54,6 +55,18 @@ struct Decision {
   std::string rejected;  // non-empty: the command was refused, state unchanged
   bool ok() const { return rejected.empty(); }
 };
+
+// What Acquire and Release have in common: the command an agent must carry out.
+struct AgentCommand {
+  bool acquire = false;
+  uint64_t action_id = 0;
+  uint64_t epoch = 0;
+  RuleId rule;
+  NodeId node;
+  std::vector<VipSpec> vips;
+};
+// Empty for actions that are not agent commands.
+std::optional<AgentCommand> agent_command(const Action&);
 
 const char* to_string(Severity);
 

@@ -55,6 +55,14 @@ const char* to_string(Severity v) {
   return "?";
 }
 
+std::optional<AgentCommand> agent_command(const Action& a) {
+  if (const auto* acq = std::get_if<Acquire>(&a))
+    return AgentCommand{true, acq->action_id, acq->epoch, acq->rule, acq->node, acq->vips};
+  if (const auto* rel = std::get_if<Release>(&a))
+    return AgentCommand{false, rel->action_id, rel->epoch, rel->rule, rel->node, rel->vips};
+  return std::nullopt;
+}
+
 const char* event_name(const Event& e) {
   static const char* names[] = {"node_reachable", "node_unreachable", "arbiter_view", "monitor_report",
                                 "action_result",  "tick",             "upsert_pool",  "delete_pool",

@@ -20,10 +20,8 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 
 void answer_all(Engine& e, const Decision& d, TimeMs now) {
   std::vector<Event> q;
-  for (const auto& a : d.actions) {
-    if (auto* acq = std::get_if<Acquire>(&a)) q.push_back(ActionResult{acq->action_id, acq->node, ActionOutcome::Ok, true, "", now});
-    if (auto* rel = std::get_if<Release>(&a)) q.push_back(ActionResult{rel->action_id, rel->node, ActionOutcome::Ok, true, "", now});
-  }
+  for (const auto& a : d.actions)
+    if (auto c = agent_command(a)) q.push_back(ActionResult{c->action_id, c->node, ActionOutcome::Ok, true, "", now});
   for (const auto& ev : q) answer_all(e, e.apply(ev), now);
 }
 

@@ -301,13 +301,13 @@ class Sim {
     }
   }
 
-  void agent_execute(const rules::Action& a) {
-    const bool acquire = std::holds_alternative<rules::Acquire>(a);
-    const auto& node = acquire ? std::get<rules::Acquire>(a).node : std::get<rules::Release>(a).node;
-    const auto& rule = acquire ? std::get<rules::Acquire>(a).rule : std::get<rules::Release>(a).rule;
-    const uint64_t epoch = acquire ? std::get<rules::Acquire>(a).epoch : std::get<rules::Release>(a).epoch;
-    const uint64_t id = acquire ? std::get<rules::Acquire>(a).action_id : std::get<rules::Release>(a).action_id;
-    const auto& vips = acquire ? std::get<rules::Acquire>(a).vips : std::get<rules::Release>(a).vips;
+  void agent_execute(const rules::AgentCommand& c) {
+    const bool acquire = c.acquire;
+    const auto& node = c.node;
+    const auto& rule = c.rule;
+    const uint64_t epoch = c.epoch;
+    const uint64_t id = c.action_id;
+    const auto& vips = c.vips;
     Host& x = hosts_[node];
     if (!agent_alive(x) || !x.link_ctrl) return;  // lost; the controller times it out
     if (x.epoch_seen[rule] > epoch) {
@@ -321,7 +321,7 @@ class Sim {
     if (!acquire) {
       for (const auto& v : vips) x.held.erase(v.cidr);
       const bool ok = !x.fail_release;
-      reply(id, ok ? rules::ActionOutcome::Ok : rules::ActionOutcome::Failed, true, rnd(5, 50));
+      reply(id, node, ok ? rules::ActionOutcome::Ok : rules::ActionOutcome::Failed, true, rnd(5, 50));
       return;
     }
     // Probe first (after kProbeMs), then add, then the script.
@@ -332,7 +332,7 @@ class Sim {
       if (!agent_alive(h)) return;
       for (const auto& v : vs)
         if (answered_elsewhere(v.cidr, n)) {
-          reply(id, rules::ActionOutcome::Conflict, true, 1);
+          reply(id, n, rules::ActionOutcome::Conflict, true, 1);
           return;
         }
       for (const auto& v : vs) h.held[v.cidr] = r;
@@ -342,9 +342,9 @@ class Sim {
         if (!agent_alive(h2)) return;
         if (h2.fail_acquire) {
           for (const auto& v : vs) h2.held.erase(v.cidr);
-          reply(id, rules::ActionOutcome::Failed, true, 1);
+          reply(id, n, rules::ActionOutcome::Failed, true, 1);
         } else {
-          reply(id, rules::ActionOutcome::Ok, true, 1);
+          reply(id, n, rules::ActionOutcome::Ok, true, 1);
         }
       });
     });
@@ -357,10 +357,7 @@ class Sim {
     return false;
   }
 
-  void reply(uint64_t id, rules::ActionOutcome outcome, bool removed, TimeMs after) {
-    std::string node;
-    for (const auto& [n, x] : hosts_)
-      if (x.done_actions.count(id)) node = n;
+  void reply(uint64_t id, const std::string& node, rules::ActionOutcome outcome, bool removed, TimeMs after) {
     at_time(now_ + after, [this, id, outcome, removed, node] {
       const Host& x = hosts_[node];
       if (!x.link_ctrl || !agent_alive(x) || !controller_up_) return;
@@ -456,13 +453,12 @@ class Sim {
       consult_arbiter(c->node);
       return;
     }
-    if (!std::holds_alternative<rules::Acquire>(a) && !std::holds_alternative<rules::Release>(a)) return;
+    auto cmd = rules::agent_command(a);
+    if (!cmd) return;
     ++report_.actions_sent;
-    const uint64_t id = std::holds_alternative<rules::Acquire>(a) ? std::get<rules::Acquire>(a).action_id
-                                                                   : std::get<rules::Release>(a).action_id;
-    check_epoch(a);
-    outstanding_[id] = now_ + kActionTimeout;
-    at_time(now_ + rnd(1, 20), [this, a] { agent_execute(a); });
+    check_epoch(*cmd);
+    outstanding_[cmd->action_id] = now_ + kActionTimeout;
+    at_time(now_ + rnd(1, 20), [this, c = *cmd] { agent_execute(c); });
   }
 
   void apply(const rules::Event& e) {
@@ -486,13 +482,11 @@ class Sim {
     }
   }
 
-  void check_epoch(const rules::Action& a) {
-    const auto& rule = std::holds_alternative<rules::Acquire>(a) ? std::get<rules::Acquire>(a).rule : std::get<rules::Release>(a).rule;
-    const uint64_t epoch = std::holds_alternative<rules::Acquire>(a) ? std::get<rules::Acquire>(a).epoch : std::get<rules::Release>(a).epoch;
-    uint64_t& last = max_epoch_[rule];
-    if (epoch + 1 < last && std::holds_alternative<rules::Acquire>(a))
-      violation("6.3 rule " + rule + " acquire with epoch " + std::to_string(epoch) + " after " + std::to_string(last));
-    last = std::max(last, epoch);
+  void check_epoch(const rules::AgentCommand& c) {
+    uint64_t& last = max_epoch_[c.rule];
+    if (c.epoch + 1 < last && c.acquire)
+      violation("6.3 rule " + c.rule + " acquire with epoch " + std::to_string(c.epoch) + " after " + std::to_string(last));
+    last = std::max(last, c.epoch);
   }
 
   // ------------------------------------------------------------ invariants
