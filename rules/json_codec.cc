@@ -7,11 +7,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Settings, heartbeat_interval_ms,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolSpec, id, min_takeover_ratio, frozen)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeSpec, id, pool, os, labels, priority, capacity)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VipSpec, cidr, interface)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MonitorSpec, name, kind, params, interval_ms, timeout_ms, threshold,
+                                                restarts, restart_script)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RuleSpec, id, pool, os, labels, vips, acquire_script, release_script,
                                                 script_timeout_ms, home, fixed_target, local_takeover, failback,
                                                 failback_delay_ms, failback_window_start_min,
                                                 failback_window_end_min, on_arbiter_down, group, group_order,
-                                                priority, anti_affinity)
+                                                priority, anti_affinity, monitors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeState, spec, liveness, last_heard_ms, up_since_ms, last_consult_ms,
                                                 maintenance, healthy, failing_rules, subnets, held_vips,
                                                 last_result_action)
@@ -137,7 +139,7 @@ Expected<Event> untagged(const Json& j, const std::string& path, const Json& ele
 }
 
 const Json& rule_element_shapes() {
-  static const Json shapes = {{"vips", Json(VipSpec{})}};
+  static const Json shapes = {{"vips", Json(VipSpec{})}, {"monitors", Json(MonitorSpec{})}};
   return shapes;
 }
 

@@ -46,6 +46,19 @@ struct VipSpec {
   std::string interface;  // interface name, or empty: the one in the VIP's subnet
 };
 
+// A health check the agent runs for a rule on the node that is its primary (SPEC 3.1).
+// The engine only stores it; the agent interprets kind/params (see docs/config.md).
+struct MonitorSpec {
+  std::string name;
+  std::string kind;  // process, service, tcp_port, http, cpu, memory, disk, nic_link, gateway, log_pattern, script
+  std::map<std::string, std::string> params;
+  TimeMs interval_ms = 1000;
+  TimeMs timeout_ms = 1000;
+  int threshold = 3;           // consecutive failures before it counts
+  int restarts = 0;            // local restart attempts before it is reported
+  std::string restart_script;  // in the agent's script directory
+};
+
 enum class FailbackPolicy { Manual, Automatic, Never };
 enum class ArbiterDownPolicy { Switch, Hold };
 
@@ -70,6 +83,7 @@ struct RuleSpec {
   int group_order = 0;
   int priority = 0;   // higher is placed first when spares are short
   std::vector<RuleId> anti_affinity;
+  std::vector<MonitorSpec> monitors;
 };
 
 // What we believe about reachability of a node.

@@ -75,6 +75,21 @@ std::string validate_rule(const RuleSpec& r) {
   for (const auto& a : r.anti_affinity)
     if (a == r.id) return at + "anti_affinity cannot name the rule itself";
   if (!r.fixed_target.empty() && !valid_id(r.fixed_target)) return at + "fixed_target is not a valid node id";
+  if (r.monitors.size() > 32) return at + "at most 32 monitors";
+  std::set<std::string> names;
+  for (const auto& m : r.monitors) {
+    const std::string mat = at + "monitor '" + m.name + "': ";
+    if (!valid_id(m.name)) return at + "monitor name '" + m.name + "': use 1-63 letters, digits, '.', '_' or '-'";
+    if (!names.insert(m.name).second) return mat + "name used twice";
+    static const std::set<std::string> kinds = {"process", "service", "tcp_port", "http", "cpu", "memory",
+                                                "disk", "nic_link", "gateway", "log_pattern", "script"};
+    if (!kinds.count(m.kind)) return mat + "kind '" + m.kind + "' is not one of process, service, tcp_port, http, cpu, memory, disk, nic_link, gateway, log_pattern, script";
+    if (m.interval_ms < 100 || m.interval_ms > 3600000) return mat + "interval_ms must be 100..3600000";
+    if (m.timeout_ms < 1 || m.timeout_ms > 600000) return mat + "timeout_ms must be 1..600000";
+    if (m.threshold < 1 || m.threshold > 100) return mat + "threshold must be 1..100";
+    if (m.restarts < 0 || m.restarts > 10) return mat + "restarts must be 0..10";
+    if (m.restarts > 0 && !valid_script_name(m.restart_script)) return mat + "restarts > 0 needs a restart_script (a plain file name)";
+  }
   return "";
 }
 

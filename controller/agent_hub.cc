@@ -1,0 +1,67 @@
+#include "controller/agent_hub.h"
+
+#include <spdlog/spdlog.h>
+
+namespace poolha::controller {
+
+AgentHub::AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, std::string member_id,
+                   Handlers h)
+    : h_(std::move(h)) {
+  listener_ = std::make_shared<wire::Listener>(
+      io, std::move(ctx), wire::Listener::Options{{pki::Role::Agent}, std::move(member_id), wire::Millis(3000), wire::Millis(3000)});
+  listener_->on_hello([this](const std::shared_ptr<wire::Session>& s, const wire::Hello& hello) -> std::string {
+    const std::string node = hello.node_id();
+    if (auto old = sessions_.find(node); old != sessions_.end() && old->second != s) {
+      auto prev = old->second;
+      sessions_.erase(old);
+      prev->close("replaced by a new session from " + s->remote());
+    }
+    sessions_[node] = s;
+    std::weak_ptr<wire::Session> weak = s;
+    s->start([this, node, weak](wire::Envelope&& e) {
+               if (auto live = weak.lock()) on_message(node, live, std::move(e));
+             },
+             [this, node, weak](const std::string& why) {
+               auto it = sessions_.find(node);
+               if (it != sessions_.end() && it->second == weak.lock()) {
+                 sessions_.erase(it);
+                 spdlog::info("agent {} disconnected: {}", node, why);
+                 if (h_.on_closed) h_.on_closed(node);
+               }
+             });
+    spdlog::info("agent {} connected from {} ({} {})", node, s->remote(), hello.facts().hostname(),
+                 hello.facts().agent_version());
+    if (h_.on_hello) h_.on_hello(node, hello.facts());
+    return "";
+  });
+}
+
+Status AgentHub::listen(const wire::Endpoint& ep) { return listener_->listen(ep.host, ep.port); }
+
+bool AgentHub::send(const std::string& node, const wire::Envelope& e) {
+  auto it = sessions_.find(node);
+  if (it == sessions_.end() || !it->second->is_open()) return false;
+  it->second->send(e);
+  return true;
+}
+
+bool AgentHub::connected(const std::string& node) const { return sessions_.count(node) > 0; }
+
+void AgentHub::on_message(const std::string& node, const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
+  switch (e.body_case()) {
+    case wire::Envelope::kHeartbeat: {
+      wire::Envelope echo;
+      echo.mutable_heartbeat()->set_seq(e.heartbeat().seq());
+      s->send(echo);
+      if (h_.on_heartbeat) h_.on_heartbeat(node, e.heartbeat());
+      break;
+    }
+    case wire::Envelope::kResult:
+      if (h_.on_result) h_.on_result(node, e.result());
+      break;
+    default:
+      s->close(std::string("agent sent an unexpected ") + wire::body_name(e));
+  }
+}
+
+}  // namespace poolha::controller

@@ -1,0 +1,238 @@
+#include "controller/api_routes.h"
+
+#include "rules/json_codec.h"
+#include "rules/validation.h"
+
+namespace poolha::controller {
+
+namespace {
+
+using Json = nlohmann::json;
+
+ApiResponse error(int status, std::string message) { return {status, Json{{"error", std::move(message)}}}; }
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return parts;
+}
+
+std::string query_param(const std::string& query, const std::string& key) {
+  size_t pos = 0;
+  while (pos < query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    std::string pair = query.substr(pos, amp - pos);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == key) return eq == std::string::npos ? "" : pair.substr(eq + 1);
+    pos = amp + 1;
+  }
+  return "";
+}
+
+// Reads an optional boolean field of a small command body.
+bool flag(const Json& body, const char* key, bool dflt) {
+  return body.contains(key) && body[key].is_boolean() ? body[key].get<bool>() : dflt;
+}
+
+Status only_fields(const Json& body, std::initializer_list<const char*> allowed) {
+  if (!body.is_object()) return Status::Error("body: expected a JSON object");
+  for (const auto& [k, v] : body.items()) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || k == a;
+    if (!ok) return Status::Error("body: unknown field '" + k + "'");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+ApiResponse ApiRoutes::handle(const std::string& method, const std::string& target, const std::string& body_text,
+                              const std::string& actor) {
+  const auto qpos = target.find('?');
+  const std::string path = target.substr(0, qpos);
+  const std::string query = qpos == std::string::npos ? "" : target.substr(qpos + 1);
+  const auto p = split_path(path);
+  if (p.size() < 2 || p[0] != "v1") return error(404, "unknown path " + path + " (see docs/api.md)");
+
+  Json body = Json::object();
+  if (!body_text.empty()) {
+    body = Json::parse(body_text, nullptr, false);
+    if (body.is_discarded()) return error(400, "body is not valid JSON");
+  }
+  const TimeMs now = now_();
+  const std::string& what = p[1];
+
+  if (method == "GET" && p.size() == 2 && what == "status") return status_view();
+  if (method == "GET" && p.size() == 2 && what == "events") return events(query);
+  if (method == "GET" && p.size() == 2 && what == "settings") return {200, rules::to_json(core_.state().settings)};
+  if (method == "PUT" && p.size() == 2 && what == "settings") {
+    auto s = rules::settings_from_json(body);
+    if (!s.ok()) return error(400, s.error());
+    return command(rules::SetSettings{*s}, actor);
+  }
+  if (method == "POST" && p.size() == 2 && what == "apply") return apply(body, actor);
+  if (method == "POST" && p.size() == 2 && what == "tokens") {
+    if (!tokens_) return error(409, "enrolment is not enabled on this controller (set ca_key and listen_enrol)");
+    if (auto st = only_fields(body, {"node", "ttl_s"}); !st.ok()) return error(400, st.error());
+    if (!body.contains("node") || !body["node"].is_string() || !rules::valid_id(body["node"].get<std::string>()))
+      return error(400, "node: a node id (1-63 letters, digits, '.', '_' or '-') is required");
+    int64_t ttl = 3600;
+    if (body.contains("ttl_s")) {
+      if (!body["ttl_s"].is_number_integer() || body["ttl_s"].get<int64_t>() < 60 || body["ttl_s"].get<int64_t>() > 7 * 86400)
+        return error(400, "ttl_s: must be an integer 60..604800");
+      ttl = body["ttl_s"].get<int64_t>();
+    }
+    auto t = tokens_->mint(body["node"].get<std::string>(), ttl);
+    if (!t.ok()) return error(500, t.error());
+    history_.record({.kind = "operator:token", .node = body["node"].get<std::string>(), .outcome = "ok",
+                     .detail = "enrolment token minted, valid " + std::to_string(ttl) + " s", .actor = actor});
+    return {200, Json{{"token", *t}, {"node", body["node"]}, {"ttl_s", ttl}}};
+  }
+  if (p.size() < 3) return error(404, "unknown path " + path);
+  const std::string id = p[2];
+
+  if (what == "pools") {
+    if (method == "PUT" && p.size() == 3) {
+      auto spec = rules::pool_from_json(body);
+      if (!spec.ok()) return error(400, spec.error());
+      if (spec->id.empty()) spec->id = id;
+      if (spec->id != id) return error(400, "pool.id '" + spec->id + "' differs from the path's '" + id + "'");
+      return command(rules::UpsertPool{*spec}, actor);
+    }
+    if (method == "DELETE" && p.size() == 3) return command(rules::DeletePool{id}, actor);
+    if (method == "POST" && p.size() == 4 && p[3] == "freeze") {
+      if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
+      return command(rules::Freeze{"", id, flag(body, "on", true)}, actor);
+    }
+  }
+  if (what == "nodes") {
+    if (method == "PUT" && p.size() == 3) {
+      auto spec = rules::node_from_json(body);
+      if (!spec.ok()) return error(400, spec.error());
+      if (spec->id.empty()) spec->id = id;
+      if (spec->id != id) return error(400, "node.id '" + spec->id + "' differs from the path's '" + id + "'");
+      return command(rules::UpsertNode{*spec}, actor);
+    }
+    if (method == "DELETE" && p.size() == 3) return command(rules::RemoveNode{id}, actor);
+    if (method == "POST" && p.size() == 4 && p[3] == "maintenance") {
+      if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
+      return command(rules::SetMaintenance{id, flag(body, "on", true), now}, actor);
+    }
+  }
+  if (what == "rules") {
+    if (method == "PUT" && p.size() == 3) {
+      auto spec = rules::rule_from_json(body);
+      if (!spec.ok()) return error(400, spec.error());
+      if (spec->id.empty()) spec->id = id;
+      if (spec->id != id) return error(400, "rule.id '" + spec->id + "' differs from the path's '" + id + "'");
+      return command(rules::UpsertRule{*spec, now}, actor);
+    }
+    if (method == "DELETE" && p.size() == 3) return command(rules::DeleteRule{id, now}, actor);
+    if (method == "POST" && p.size() == 4) {
+      const std::string& verb = p[3];
+      if (verb == "switchover") {
+        if (auto st = only_fields(body, {"target", "forced"}); !st.ok()) return error(400, st.error());
+        std::string to;
+        if (body.contains("target")) {
+          if (!body["target"].is_string()) return error(400, "target: expected a node id string");
+          to = body["target"].get<std::string>();
+        }
+        return command(rules::Switchover{id, to, flag(body, "forced", false), now}, actor);
+      }
+      if (verb == "failback") return command(rules::Failback{id, now}, actor);
+      if (verb == "resume") return command(rules::Resume{id, now}, actor);
+      if (verb == "freeze") {
+        if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
+        return command(rules::Freeze{id, "", flag(body, "on", true)}, actor);
+      }
+    }
+  }
+  return error(404, "no route for " + method + " " + path + " (see docs/api.md)");
+}
+
+ApiResponse ApiRoutes::command(rules::Event e, const std::string& actor) {
+  auto st = core_.operator_command(std::move(e), actor);
+  if (!st.ok()) return error(409, st.error());
+  return {200, Json{{"ok", true}, {"log_index", core_.log_index()}}};
+}
+
+ApiResponse ApiRoutes::apply(const Json& body, const std::string& actor) {
+  if (auto st = only_fields(body, {"settings", "pools", "nodes", "rules"}); !st.ok()) return error(400, st.error());
+  // Decode everything first: a file with a bad entry changes nothing.
+  std::vector<rules::Event> events;
+  if (body.contains("settings")) {
+    auto s = rules::settings_from_json(body["settings"]);
+    if (!s.ok()) return error(400, s.error());
+    events.push_back(rules::SetSettings{*s});
+  }
+  const TimeMs now = now_();
+  for (const char* section : {"pools", "nodes", "rules"}) {
+    if (!body.contains(section)) continue;
+    if (!body[section].is_array()) return error(400, std::string(section) + ": expected a list");
+    for (size_t i = 0; i < body[section].size(); ++i) {
+      const Json& item = body[section][i];
+      const std::string at = std::string(section) + "[" + std::to_string(i) + "]";
+      if (std::string(section) == "pools") {
+        auto v = rules::pool_from_json(item);
+        if (!v.ok()) return error(400, at + ": " + v.error());
+        events.push_back(rules::UpsertPool{*v});
+      } else if (std::string(section) == "nodes") {
+        auto v = rules::node_from_json(item);
+        if (!v.ok()) return error(400, at + ": " + v.error());
+        events.push_back(rules::UpsertNode{*v});
+      } else {
+        auto v = rules::rule_from_json(item);
+        if (!v.ok()) return error(400, at + ": " + v.error());
+        if (auto why = rules::validate_rule(*v); !why.empty()) return error(400, at + ": " + why);
+        events.push_back(rules::UpsertRule{*v, now});
+      }
+    }
+  }
+  // Each item is its own command (as if sent one by one); the first refusal stops
+  // the rest and says which item it was.
+  size_t applied = 0;
+  for (auto& e : events) {
+    auto st = core_.operator_command(e, actor);
+    if (!st.ok())
+      return {409, Json{{"error", std::string(rules::event_name(e)) + " #" + std::to_string(applied + 1) + ": " + st.error()},
+                        {"applied", applied}}};
+    ++applied;
+  }
+  return {200, Json{{"applied", applied}}};
+}
+
+ApiResponse ApiRoutes::status_view() const {
+  Json agents = Json::object();
+  const TimeMs now = now_();
+  for (const auto& [node, a] : core_.agents())
+    agents[node] = {{"connected", a.connected}, {"hostname", a.hostname}, {"version", a.version}, {"os", a.os},
+                    {"last_heard_ms_ago", now - a.last_heard_ms}};
+  return {200, Json{{"controller", name_}, {"log_index", core_.log_index()}, {"state", rules::to_json(core_.state())},
+                    {"agents", agents}}};
+}
+
+ApiResponse ApiRoutes::events(const std::string& query) const {
+  HistoryQuery q;
+  q.rule = query_param(query, "rule");
+  q.node = query_param(query, "node");
+  const std::string limit = query_param(query, "limit");
+  if (!limit.empty()) {
+    if (limit.size() > 5 || limit.find_first_not_of("0123456789") != std::string::npos)
+      return error(400, "limit: expected an integer 1..10000");
+    q.limit = std::stoi(limit);
+  }
+  auto rows = history_.query(q);
+  if (!rows.ok()) return error(500, rows.error());
+  Json out = Json::array();
+  for (const auto& r : *rows) out.push_back(to_json(r));
+  return {200, Json{{"events", out}}};
+}
+
+}  // namespace poolha::controller

@@ -1,0 +1,133 @@
+#include "controller/api_server.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <spdlog/spdlog.h>
+
+namespace poolha::controller {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr size_t kBodyLimit = 1 << 20;
+constexpr auto kTimeout = std::chrono::seconds(10);
+
+class ApiSession : public std::enable_shared_from_this<ApiSession> {
+ public:
+  ApiSession(wire::tcp::socket sock, wire::asio::ssl::context& ctx, ApiRoutes& routes)
+      : stream_(std::move(sock), ctx), routes_(routes) {}
+
+  void run() {
+    beast::get_lowest_layer(stream_).expires_after(kTimeout);
+    stream_.async_handshake(wire::asio::ssl::stream_base::server,
+                            beast::bind_front_handler(&ApiSession::on_handshake, shared_from_this()));
+  }
+
+ private:
+  void on_handshake(error_code ec) {
+    if (ec) return fail("TLS", ec);
+    auto id = wire::peer_identity_of(stream_.native_handle());
+    if (!id.ok() || id->role != pki::Role::Operator) {
+      spdlog::warn("API: refused a client without an operator certificate ({})",
+                   id.ok() ? "role " + pki::to_string(id->role) : id.error());
+      return close();
+    }
+    actor_ = id->common_name;
+    read();
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(kBodyLimit);
+    beast::get_lowest_layer(stream_).expires_after(kTimeout);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&ApiSession::on_read, shared_from_this()));
+  }
+
+  void on_read(error_code ec, size_t) {
+    if (ec == http::error::end_of_stream) return close();
+    if (ec == http::error::body_limit) return reply_error(413, "body larger than 1 MiB");
+    if (ec) return fail("read", ec);
+    const auto& req = parser_->get();
+    ApiResponse r = routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_);
+    keep_alive_ = req.keep_alive();
+    respond(r.status, r.body.dump());
+  }
+
+  void reply_error(int status, const std::string& msg) {
+    keep_alive_ = false;
+    respond(status, nlohmann::json{{"error", msg}}.dump());
+  }
+
+  void respond(int status, std::string body) {
+    res_ = {};
+    res_.result(static_cast<http::status>(status));
+    res_.version(11);
+    res_.set(http::field::server, "poolha-controller");
+    res_.set(http::field::content_type, "application/json");
+    res_.keep_alive(keep_alive_);
+    res_.body() = std::move(body);
+    res_.prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(kTimeout);
+    http::async_write(stream_, res_, beast::bind_front_handler(&ApiSession::on_write, shared_from_this()));
+  }
+
+  void on_write(error_code ec, size_t) {
+    if (ec) return fail("write", ec);
+    if (!keep_alive_) return close();
+    read();
+  }
+
+  void close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.async_shutdown([self = shared_from_this()](error_code) {
+      error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    });
+  }
+
+  void fail(const char* what, error_code ec) {
+    if (ec != wire::asio::ssl::error::stream_truncated && ec != beast::error::timeout)
+      spdlog::debug("API {}: {}", what, ec.message());
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  ApiRoutes& routes_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::string actor_;
+  bool keep_alive_ = false;
+};
+
+}  // namespace
+
+ApiServer::ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes)
+    : io_(io), ctx_(std::move(ctx)), routes_(routes), acceptor_(io) {}
+
+Status ApiServer::listen(const wire::Endpoint& ep) {
+  error_code ec;
+  wire::tcp::endpoint tep(wire::asio::ip::make_address(ep.host, ec), ep.port);
+  if (!ec) acceptor_.open(tep.protocol(), ec);
+  if (!ec) acceptor_.set_option(wire::asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(tep, ec);
+  if (!ec) acceptor_.listen(wire::asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Error("API listen on " + ep.str() + ": " + ec.message());
+  accept_next();
+  return Status::Ok();
+}
+
+void ApiServer::accept_next() {
+  acceptor_.async_accept([self = shared_from_this()](error_code ec, wire::tcp::socket sock) {
+    if (ec == wire::asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<ApiSession>(std::move(sock), *self->ctx_, self->routes_)->run();
+    self->accept_next();
+  });
+}
+
+}  // namespace poolha::controller

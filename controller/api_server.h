@@ -1,0 +1,24 @@
+// HTTPS for the REST API (Boost.Beast, one session object per connection, a timeout
+// on every step, a body limit on every parser). Clients must present a certificate
+// of the cluster CA with role operator; its CN is the actor recorded in the history.
+#pragma once
+#include "controller/api_routes.h"
+#include "wire/session.h"
+
+namespace poolha::controller {
+
+class ApiServer : public std::enable_shared_from_this<ApiServer> {
+ public:
+  ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes);
+  Status listen(const wire::Endpoint& ep);
+
+ private:
+  void accept_next();
+
+  wire::asio::io_context& io_;
+  std::shared_ptr<wire::asio::ssl::context> ctx_;
+  ApiRoutes& routes_;
+  wire::tcp::acceptor acceptor_;
+};
+
+}  // namespace poolha::controller

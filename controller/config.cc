@@ -1,0 +1,124 @@
+#include "controller/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "rules/json_codec.h"
+#include "rules/validation.h"
+
+namespace poolha::controller {
+
+namespace {
+
+struct Reader {
+  std::string file;
+  std::string error;
+
+  bool fail(const std::string& field, const std::string& why) {
+    if (error.empty()) error = file + ": " + field + ": " + why;
+    return false;
+  }
+  bool check_keys(const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) {
+    if (!n.IsMap()) return fail(where.empty() ? "(top level)" : where, "expected a mapping");
+    for (const auto& kv : n) {
+      const auto key = kv.first.as<std::string>();
+      if (!allowed.count(key)) return fail(where.empty() ? key : where + "." + key, "unknown key");
+    }
+    return true;
+  }
+  bool text(const YAML::Node& n, const std::string& field, std::string* out, bool required) {
+    if (!n) return required ? fail(field, "is required") : true;
+    if (!n.IsScalar()) return fail(field, "expected a string");
+    *out = n.as<std::string>();
+    if (required && out->empty()) return fail(field, "must not be empty");
+    return true;
+  }
+  bool endpoint(const YAML::Node& n, const std::string& field, wire::Endpoint* out) {
+    std::string s;
+    if (!text(n, field, &s, true)) return false;
+    auto ep = wire::parse_endpoint(s);
+    if (!ep.ok()) return fail(field, ep.error());
+    *out = *ep;
+    return true;
+  }
+  bool integer(const YAML::Node& n, const std::string& field, int64_t* out, int64_t lo, int64_t hi) {
+    if (!n) return true;
+    try {
+      if (!n.IsScalar()) throw YAML::Exception(YAML::Mark(), "");
+      *out = n.as<int64_t>();
+    } catch (const YAML::Exception&) {
+      return fail(field, "expected an integer " + std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    if (*out < lo || *out > hi) return fail(field, "must be " + std::to_string(lo) + ".." + std::to_string(hi));
+    return true;
+  }
+};
+
+}  // namespace
+
+Expected<ControllerConfig> load_controller_config(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Expected<ControllerConfig>::Error(path + ": cannot be read");
+  } catch (const YAML::Exception& e) {
+    return Expected<ControllerConfig>::Error(path + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                                             std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  Reader r{path, ""};
+  ControllerConfig c;
+  r.check_keys(root, "", {"name", "state_dir", "tls", "ca_key", "listen_agents", "listen_enrol", "listen_api", "arbiter",
+                          "settings", "arbiter_timeout_ms", "log_level"});
+  r.text(root["name"], "name", &c.name, true);
+  if (r.error.empty() && !rules::valid_id(c.name)) r.fail("name", "use 1-63 letters, digits, '.', '_' or '-'");
+  r.text(root["state_dir"], "state_dir", &c.state_dir, true);
+  if (r.error.empty()) {
+    const auto tls = root["tls"];
+    if (!tls) r.fail("tls", "is required (ca, cert, key)");
+    else if (r.check_keys(tls, "tls", {"ca", "cert", "key"})) {
+      r.text(tls["ca"], "tls.ca", &c.tls.ca_file, true);
+      r.text(tls["cert"], "tls.cert", &c.tls.cert_file, true);
+      r.text(tls["key"], "tls.key", &c.tls.key_file, true);
+    }
+  }
+  r.text(root["ca_key"], "ca_key", &c.ca_key, false);
+  r.endpoint(root["listen_agents"], "listen_agents", &c.listen_agents);
+  if (root["listen_enrol"]) {
+    wire::Endpoint ep;
+    if (r.endpoint(root["listen_enrol"], "listen_enrol", &ep)) c.listen_enrol = ep;
+    if (r.error.empty() && c.ca_key.empty()) r.fail("listen_enrol", "needs ca_key (the CA key signs enrolment requests)");
+  }
+  r.endpoint(root["listen_api"], "listen_api", &c.listen_api);
+  if (root["arbiter"]) {
+    wire::Endpoint ep;
+    if (r.endpoint(root["arbiter"], "arbiter", &ep)) c.arbiter = ep;
+  }
+  r.integer(root["arbiter_timeout_ms"], "arbiter_timeout_ms", &c.arbiter_timeout_ms, 50, 5000);
+  r.text(root["log_level"], "log_level", &c.log_level, false);
+  if (r.error.empty() && !std::set<std::string>{"trace", "debug", "info", "warn", "error"}.count(c.log_level))
+    r.fail("log_level", "must be one of trace, debug, info, warn, error");
+  if (r.error.empty() && root["settings"]) {
+    // Settings use the engine's own JSON form, so the names match the API and docs.
+    rules::Json j = rules::Json::object();
+    const auto s = root["settings"];
+    if (!s.IsMap()) r.fail("settings", "expected a mapping");
+    else
+      for (const auto& kv : s) {
+        int64_t v = 0;
+        const auto key = kv.first.as<std::string>();
+        if (r.integer(kv.second, "settings." + key, &v, 0, 3600000)) j[key] = v;
+      }
+    if (r.error.empty()) {
+      auto parsed = rules::settings_from_json(j);
+      if (!parsed.ok()) r.fail("settings", parsed.error());
+      else if (auto why = rules::validate_settings(*parsed); !why.empty()) r.fail("settings", why);
+      else c.settings = *parsed;
+    }
+  }
+  if (!r.error.empty()) return Expected<ControllerConfig>::Error(r.error);
+  return c;
+}
+
+}  // namespace poolha::controller

@@ -1,0 +1,29 @@
+// The controller's configuration file (YAML; reference: docs/controller-config.md).
+// Loading is strict: an unknown key, a wrong type or a bad value is refused with a
+// message naming the field, and the controller does not start.
+#pragma once
+#include <string>
+
+#include "common/status.h"
+#include "rules/model.h"
+#include "wire/session.h"
+
+namespace poolha::controller {
+
+struct ControllerConfig {
+  std::string name;
+  std::string state_dir;
+  wire::TlsFiles tls;
+  std::string ca_key;  // signs enrolment requests; empty: enrolment disabled
+  wire::Endpoint listen_agents;
+  std::optional<wire::Endpoint> listen_enrol;
+  wire::Endpoint listen_api;
+  std::optional<wire::Endpoint> arbiter;
+  rules::Settings settings;  // committed on the very first start only
+  int64_t arbiter_timeout_ms = 300;
+  std::string log_level = "info";
+};
+
+Expected<ControllerConfig> load_controller_config(const std::string& path);
+
+}  // namespace poolha::controller

@@ -1,0 +1,215 @@
+// poolha-controller: the I/O shell around ControllerCore. One io_context, one thread:
+// agent sessions, the arbiter link, the REST API, the enrolment port and the timer
+// all run on it; the core never blocks (SQLite appends are short fsynced writes).
+#include <utility>
+
+#include <boost/asio/signal_set.hpp>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "controller/agent_hub.h"
+#include "controller/api_server.h"
+#include "controller/arbiter_link.h"
+#include "controller/config.h"
+#include "controller/controller_core.h"
+#include "controller/enrolment_service.h"
+#include "controller/sqlite_command_log.h"
+
+namespace poolha::controller {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr auto kTimerPeriod = std::chrono::milliseconds(100);
+
+class ControllerDaemon : public Outbox {
+ public:
+  explicit ControllerDaemon(ControllerConfig cfg) : cfg_(std::move(cfg)), timer_(io_), signals_(io_, SIGINT, SIGTERM) {}
+
+  int run() {
+    std::error_code fec;
+    std::filesystem::create_directories(cfg_.state_dir, fec);
+    if (fec) return fatal("state_dir '" + cfg_.state_dir + "': " + fec.message());
+    auto db = SqliteDb::open(cfg_.state_dir + "/controller.db");
+    if (!db.ok()) return fatal(db.error());
+    db_ = std::move(*db);
+    auto log = SqliteCommandLog::open(*db_);
+    if (!log.ok()) return fatal(log.error());
+    log_ = std::move(*log);
+    auto history = EventHistory::open(*db_);
+    if (!history.ok()) return fatal(history.error());
+    history_ = std::move(*history);
+    auto tokens = TokenStore::open(*db_);
+    if (!tokens.ok()) return fatal(tokens.error());
+    tokens_ = std::move(*tokens);
+
+    auto server_ctx = wire::mutual_tls_context(cfg_.tls, true);
+    if (!server_ctx.ok()) return fatal(server_ctx.error());
+    auto client_ctx = wire::mutual_tls_context(cfg_.tls, false);
+    if (!client_ctx.ok()) return fatal(client_ctx.error());
+
+    core_ = std::make_unique<ControllerCore>(*log_, *history_, *this);
+    if (auto st = core_->start(steady_ms(), cfg_.settings); !st.ok()) return fatal("recovery: " + st.error());
+    // Keep the engine's clock monotonic across restarts (deadlines in the log).
+    offset_ = std::max<TimeMs>(0, core_->resume_time() - steady_ms() + 1);
+
+    hub_ = std::make_unique<AgentHub>(io_, *server_ctx, cfg_.name,
+                                      AgentHub::Handlers{
+                                          [this](const std::string& n, const wire::NodeFacts& f) { core_->on_agent_hello(n, f, now()); },
+                                          [this](const std::string& n) { core_->on_agent_closed(n); },
+                                          [this](const std::string& n, const wire::Heartbeat& hb) { core_->on_heartbeat(n, hb, now()); },
+                                          [this](const std::string& n, const wire::CommandResult& r) { core_->on_result(n, r, now()); },
+                                      });
+    if (auto st = hub_->listen(cfg_.listen_agents); !st.ok()) return fatal(st.error());
+
+    if (cfg_.arbiter) {
+      arbiter_ = std::make_unique<ArbiterLink>(
+          io_, *client_ctx, *cfg_.arbiter, cfg_.name, wire::Millis(cfg_.arbiter_timeout_ms),
+          [this](const std::string& node, bool reachable, bool sees, int64_t since) {
+            core_->on_arbiter_answer(node, reachable, sees, since, now());
+          });
+      arbiter_->start();
+    }
+
+    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
+                                          [this] { return now(); });
+    api_ = std::make_shared<ApiServer>(io_, *server_ctx, *routes_);
+    if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
+
+    if (cfg_.listen_enrol) {
+      pki::KeyCert ca;
+      auto key = pki::read_file(cfg_.ca_key);
+      auto cert = pki::read_file(cfg_.tls.ca_file);
+      if (!key.ok()) return fatal("ca_key: " + key.error());
+      if (!cert.ok()) return fatal("tls.ca: " + cert.error());
+      ca.key_pem = *key;
+      ca.cert_pem = *cert;
+      auto ctx = wire::enrol_server_context(cfg_.tls.cert_file, cfg_.tls.key_file);
+      if (!ctx.ok()) return fatal(ctx.error());
+      enrol_ = std::make_unique<EnrolmentService>(io_, *ctx, ca, *tokens_, *history_);
+      if (auto st = enrol_->listen(*cfg_.listen_enrol); !st.ok()) return fatal(st.error());
+    }
+
+    signals_.async_wait([this](boost::system::error_code, int sig) {
+      spdlog::info("signal {}: stopping (state is in {}/controller.db)", sig, cfg_.state_dir);
+      io_.stop();
+    });
+    schedule_timer();
+    spdlog::info("poolha-controller {} '{}' up: agents on {}, API on {}{}{}, term {}", kVersion, cfg_.name,
+                 cfg_.listen_agents.str(), cfg_.listen_api.str(),
+                 cfg_.listen_enrol ? ", enrolment on " + cfg_.listen_enrol->str() : "",
+                 cfg_.arbiter ? ", arbiter " + cfg_.arbiter->str() : ", NO arbiter configured",
+                 core_->state().term);
+    io_.run();
+    return 0;
+  }
+
+  // Outbox
+  bool send_command(const NodeId& node, const wire::Command& c) override {
+    wire::Envelope e;
+    *e.mutable_command() = c;
+    return hub_->send(node, e);
+  }
+  void send_role(const NodeId& node, const wire::RoleAssignment& r) override {
+    wire::Envelope e;
+    *e.mutable_role() = r;
+    (void)hub_->send(node, e);  // a node without a session learns its roles when it connects
+  }
+  void consult_arbiter(const NodeId& node) override {
+    if (arbiter_) return arbiter_->consult(node);
+    boost::asio::post(io_, [this, node] { core_->on_arbiter_answer(node, false, false, -1, now()); });
+  }
+  void arbiter_heard(const NodeId& node) override {
+    if (arbiter_) arbiter_->heard(node);
+  }
+
+ private:
+  static TimeMs steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+  TimeMs now() const { return steady_ms() + offset_; }
+
+  static int minute_of_day() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    return tm.tm_hour * 60 + tm.tm_min;
+  }
+
+  void schedule_timer() {
+    // The regular period, or sooner when a transition waits for a deadline (the
+    // isolation deadline of a lost primary): that wait is on the outage's path.
+    auto wait = std::chrono::milliseconds(kTimerPeriod);
+    if (TimeMs due = core_->next_deadline(); due > 0)
+      wait = std::clamp(std::chrono::milliseconds(due - now()), std::chrono::milliseconds(1), wait);
+    timer_.expires_after(wait);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      core_->on_timer(now(), minute_of_day());
+      schedule_timer();
+    });
+  }
+
+  int fatal(const std::string& why) {
+    spdlog::critical("cannot start: {}", why);
+    return 1;
+  }
+
+  ControllerConfig cfg_;
+  boost::asio::io_context io_;
+  boost::asio::steady_timer timer_;
+  boost::asio::signal_set signals_;
+  TimeMs offset_ = 0;
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteCommandLog> log_;
+  std::unique_ptr<EventHistory> history_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<ControllerCore> core_;
+  std::unique_ptr<AgentHub> hub_;
+  std::unique_ptr<ArbiterLink> arbiter_;
+  std::unique_ptr<ApiRoutes> routes_;
+  std::shared_ptr<ApiServer> api_;
+  std::unique_ptr<EnrolmentService> enrol_;
+};
+
+const char* kUsage =
+    "usage: poolha-controller run --config FILE      start the controller\n"
+    "       poolha-controller check-config --config FILE   validate a config file\n"
+    "       poolha-controller --version | --help\n"
+    "Configuration reference: docs/controller-config.md\n";
+
+}  // namespace
+}  // namespace poolha::controller
+
+int main(int argc, char** argv) {
+  using namespace poolha::controller;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "poolha-controller " << kVersion << "\n";
+    return 0;
+  }
+  if ((args[0] != "run" && args[0] != "check-config") || args.size() != 3 || args[1] != "--config") {
+    std::cerr << kUsage;
+    return 2;
+  }
+  auto cfg = load_controller_config(args[2]);
+  if (!cfg.ok()) {
+    std::cerr << "poolha-controller: " << cfg.error() << "\n";
+    return 2;
+  }
+  if (args[0] == "check-config") {
+    std::cout << "ok\n";
+    return 0;
+  }
+  spdlog::set_default_logger(spdlog::stderr_color_mt("controller"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(cfg->log_level));
+  ControllerDaemon d(std::move(*cfg));
+  return d.run();
+}

@@ -1,0 +1,75 @@
+#include "controller/event_history.h"
+
+#include <chrono>
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+namespace poolha::controller {
+
+namespace {
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Expected<std::unique_ptr<EventHistory>> EventHistory::open(SqliteDb& db) {
+  auto st = db.exec(
+      "CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
+      " kind TEXT NOT NULL, rule TEXT, node TEXT, outcome TEXT, duration_ms INTEGER, detail TEXT, actor TEXT);"
+      "CREATE INDEX IF NOT EXISTS history_rule ON history(rule);"
+      "CREATE INDEX IF NOT EXISTS history_node ON history(node);");
+  if (!st.ok()) return st;
+  return std::unique_ptr<EventHistory>(new EventHistory(db));
+}
+
+int64_t EventHistory::record(HistoryEvent e) {
+  if (e.time_ms == 0) e.time_ms = wall_ms();
+  auto st = db_.run(
+      "INSERT INTO history (time_ms, kind, rule, node, outcome, duration_ms, detail, actor) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+      {e.time_ms, e.kind, e.rule, e.node, e.outcome, e.duration_ms, e.detail.substr(0, 4096), e.actor});
+  if (!st.ok()) {
+    spdlog::error("event history: {}", st.error());
+    return 0;
+  }
+  return db_.last_insert_rowid();
+}
+
+Status EventHistory::complete(int64_t id, const std::string& outcome, int64_t duration_ms, const std::string& detail) {
+  return db_.run("UPDATE history SET outcome = ?2, duration_ms = ?3, detail = ?4 WHERE id = ?1",
+                 {id, outcome, duration_ms, detail.substr(0, 4096)});
+}
+
+Expected<std::vector<HistoryEvent>> EventHistory::query(const HistoryQuery& q) const {
+  std::vector<HistoryEvent> out;
+  const int limit = std::clamp(q.limit, 1, 10000);
+  auto st = db_.run(
+      "SELECT id, time_ms, kind, rule, node, outcome, duration_ms, detail, actor FROM history"
+      " WHERE (?1 = '' OR rule = ?1) AND (?2 = '' OR node = ?2) ORDER BY id DESC LIMIT ?3",
+      {q.rule, q.node, static_cast<int64_t>(limit)}, [&](const SqliteDb::Row& r) {
+        out.push_back({as_int(r[0]), as_int(r[1]), as_text(r[2]), as_text(r[3]), as_text(r[4]), as_text(r[5]),
+                       as_int(r[6]), as_text(r[7]), as_text(r[8])});
+      });
+  if (!st.ok()) return st;
+  std::reverse(out.begin(), out.end());  // oldest first
+  return out;
+}
+
+std::string iso8601_utc(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+nlohmann::json to_json(const HistoryEvent& e) {
+  return {{"id", e.id},         {"time", iso8601_utc(e.time_ms)}, {"kind", e.kind},
+          {"rule", e.rule},     {"node", e.node},                 {"outcome", e.outcome},
+          {"duration_ms", e.duration_ms}, {"detail", e.detail},   {"actor", e.actor}};
+}
+
+}  // namespace poolha::controller

@@ -1,0 +1,400 @@
+#include "wire/session.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+namespace poolha::wire {
+
+namespace {
+
+using boost::system::error_code;
+
+Expected<std::shared_ptr<asio::ssl::context>> base_context(bool server) {
+  auto ctx = std::make_shared<asio::ssl::context>(server ? asio::ssl::context::tls_server
+                                                         : asio::ssl::context::tls_client);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  return ctx;
+}
+
+Status load(asio::ssl::context& ctx, const std::string& what, const std::string& file,
+            const std::function<void(error_code&)>& f) {
+  if (file.empty()) return Status::Error(what + ": no file configured");
+  error_code ec;
+  f(ec);
+  if (ec) return Status::Error(what + " '" + file + "': " + ec.message());
+  (void)ctx;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<asio::ssl::context>> mutual_tls_context(const TlsFiles& files, bool server) {
+  auto ctx = base_context(server);
+  auto& c = **ctx;
+  if (auto st = load(c, "CA certificate", files.ca_file, [&](error_code& ec) { c.load_verify_file(files.ca_file, ec); }); !st.ok())
+    return st;
+  if (auto st = load(c, "certificate", files.cert_file,
+                     [&](error_code& ec) { c.use_certificate_chain_file(files.cert_file, ec); });
+      !st.ok())
+    return st;
+  if (auto st = load(c, "private key", files.key_file,
+                     [&](error_code& ec) { c.use_private_key_file(files.key_file, asio::ssl::context::pem, ec); });
+      !st.ok())
+    return st;
+  c.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+  return ctx;
+}
+
+Expected<std::shared_ptr<asio::ssl::context>> enrol_server_context(const std::string& cert_file, const std::string& key_file) {
+  auto ctx = base_context(true);
+  auto& c = **ctx;
+  if (auto st = load(c, "certificate", cert_file, [&](error_code& ec) { c.use_certificate_chain_file(cert_file, ec); }); !st.ok())
+    return st;
+  if (auto st = load(c, "private key", key_file,
+                     [&](error_code& ec) { c.use_private_key_file(key_file, asio::ssl::context::pem, ec); });
+      !st.ok())
+    return st;
+  c.set_verify_mode(asio::ssl::verify_none);
+  return ctx;
+}
+
+Expected<std::shared_ptr<asio::ssl::context>> enrol_client_context(const std::string& ca_file) {
+  auto ctx = base_context(false);
+  auto& c = **ctx;
+  if (auto st = load(c, "CA certificate", ca_file, [&](error_code& ec) { c.load_verify_file(ca_file, ec); }); !st.ok())
+    return st;
+  c.set_verify_mode(asio::ssl::verify_peer);
+  return ctx;
+}
+
+Expected<pki::Identity> peer_identity(Session::Stream& stream) { return peer_identity_of(stream.native_handle()); }
+
+Expected<pki::Identity> peer_identity_of(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return Expected<pki::Identity>::Error("peer presented no certificate");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  X509_free(cert);
+  return pki::identity_of(pem);
+}
+
+// ---------------------------------------------------------------- Session
+
+Session::Session(Stream stream, Millis idle_timeout)
+    : stream_(std::move(stream)), idle_timeout_(idle_timeout), configured_idle_(idle_timeout), idle_timer_(stream_.get_executor()) {
+  error_code ec;
+  auto ep = stream_.lowest_layer().remote_endpoint(ec);
+  remote_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+Session::~Session() = default;
+
+void Session::start(OnMessage on_message, OnClose on_close) {
+  on_message_ = std::move(on_message);
+  on_close_ = std::move(on_close);
+  idle_timeout_ = configured_idle_;
+  last_read_ = std::chrono::steady_clock::now();
+  arm_idle();
+  read_header();
+}
+
+void Session::read_one(Millis timeout, std::function<void(Expected<Envelope>)> done) {
+  one_shot_ = std::move(done);
+  idle_timeout_ = timeout;
+  last_read_ = std::chrono::steady_clock::now();
+  arm_idle();
+  read_header();
+}
+
+void Session::arm_idle() {
+  idle_timer_.expires_after(idle_timeout_);
+  idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (ec || !self->open_) return;
+    const auto silent = std::chrono::steady_clock::now() - self->last_read_;
+    if (silent >= self->idle_timeout_) {
+      self->fail("nothing heard for " + std::to_string(self->idle_timeout_.count()) + " ms");
+      return;
+    }
+    self->arm_idle();
+  });
+}
+
+void Session::read_header() {
+  asio::async_read(stream_, asio::buffer(header_),
+                   [self = shared_from_this()](error_code ec, size_t n) { self->on_header(ec, n); });
+}
+
+void Session::on_header(error_code ec, size_t) {
+  if (ec) return fail(ec == asio::error::eof ? "closed by peer" : "read: " + ec.message());
+  auto n = decode_length(header_);
+  if (!n.ok()) return fail(n.error());
+  body_.resize(*n);
+  asio::async_read(stream_, asio::buffer(body_),
+                   [self = shared_from_this()](error_code e, size_t m) { self->on_body(e, m); });
+}
+
+void Session::on_body(error_code ec, size_t) {
+  if (ec) return fail("read: " + ec.message());
+  last_read_ = std::chrono::steady_clock::now();
+  auto env = decode_body(body_);
+  if (one_shot_) {
+    auto f = std::move(one_shot_);
+    one_shot_ = nullptr;
+    f(std::move(env));
+    return;  // the owner calls start() (or closes) next
+  }
+  if (!env.ok()) return fail(env.error());
+  if (on_message_) on_message_(std::move(*env));
+  if (open_) read_header();
+}
+
+void Session::send(const Envelope& e) {
+  if (!open_) return;
+  out_.push_back(encode_frame(e));
+  queued_bytes_ += out_.back().size();
+  if (!writing_) write_next();
+}
+
+void Session::write_next() {
+  if (out_.empty() || !open_) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  asio::async_write(stream_, asio::buffer(out_.front()),
+                    [self = shared_from_this()](error_code ec, size_t n) { self->on_write(ec, n); });
+}
+
+void Session::on_write(error_code ec, size_t) {
+  if (ec) return fail("write: " + ec.message());
+  queued_bytes_ -= out_.front().size();
+  out_.pop_front();
+  write_next();
+}
+
+void Session::close(const std::string& why) { fail(why); }
+
+void Session::fail(const std::string& why) {
+  if (open_) {
+    open_ = false;
+    idle_timer_.cancel();
+    error_code ignored;
+    stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.lowest_layer().close(ignored);
+  }
+  if (one_shot_) {
+    auto f = std::move(one_shot_);
+    one_shot_ = nullptr;
+    f(Expected<Envelope>::Error(why));
+  }
+  if (!closed_notified_) {
+    closed_notified_ = true;
+    if (on_close_) {
+      auto f = std::move(on_close_);
+      on_close_ = nullptr;
+      on_message_ = nullptr;
+      f(why);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- Listener
+
+Listener::Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, Options opts)
+    : io_(io), ctx_(std::move(ctx)), opts_(std::move(opts)), acceptor_(io) {}
+
+Status Listener::listen(const std::string& host, uint16_t port) {
+  error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return Status::Error("listen address '" + host + "': " + ec.message());
+  tcp::endpoint ep(addr, port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Error("listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+  accept_next();
+  return Status::Ok();
+}
+
+uint16_t Listener::port() const {
+  error_code ec;
+  return acceptor_.local_endpoint(ec).port();
+}
+
+void Listener::stop() {
+  error_code ignored;
+  acceptor_.close(ignored);
+}
+
+void Listener::accept_next() {
+  acceptor_.async_accept([self = shared_from_this()](error_code ec, tcp::socket sock) { self->on_accept(ec, std::move(sock)); });
+}
+
+void Listener::on_accept(error_code ec, tcp::socket sock) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (!ec) {
+    sock.set_option(tcp::no_delay(true), ec);
+    auto s = std::make_shared<Session>(Session::Stream(std::move(sock), *ctx_), opts_.idle_timeout);
+    auto timer = std::make_shared<asio::steady_timer>(io_, opts_.handshake_timeout);
+    timer->async_wait([s](error_code e) {
+      if (!e) s->close("TLS handshake timed out");
+    });
+    s->stream().async_handshake(asio::ssl::stream_base::server,
+                                [self = shared_from_this(), s, timer](error_code e) { self->on_tls(s, timer, e); });
+  }
+  accept_next();
+}
+
+void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::steady_timer> timer, error_code ec) {
+  if (ec) {
+    timer->cancel();
+    s->close("TLS handshake from " + s->remote() + ": " + ec.message());
+    return;
+  }
+  if (on_raw_) {
+    timer->cancel();
+    on_raw_(s);
+    return;
+  }
+  auto id = peer_identity(s->stream());
+  if (!id.ok() || !opts_.roles.count(id->role)) {
+    timer->cancel();
+    s->close("peer " + s->remote() + " not allowed: " + (id.ok() ? "role " + pki::to_string(id->role) : id.error()));
+    return;
+  }
+  s->set_peer(*id);
+  s->read_one(opts_.handshake_timeout, [self = shared_from_this(), s, timer](Expected<Envelope> env) {
+    timer->cancel();
+    Envelope ack_env;
+    auto* ack = ack_env.mutable_hello_ack();
+    ack->set_protocol_version(kProtocolVersion);
+    ack->set_member_id(self->opts_.member_id);
+    std::string err;
+    if (!env.ok()) {
+      s->close(env.error());
+      return;
+    }
+    if (!env->has_hello()) {
+      err = std::string("expected hello first, got ") + body_name(*env);
+    } else if (env->hello().protocol_version() != kProtocolVersion) {
+      err = "protocol version " + std::to_string(env->hello().protocol_version()) + " is not supported; this member speaks " +
+            std::to_string(kProtocolVersion);
+    } else if (env->hello().node_id() != s->peer().common_name) {
+      err = "hello names '" + env->hello().node_id() + "' but the certificate is for '" + s->peer().common_name + "'";
+    } else if (self->on_hello_) {
+      err = self->on_hello_(s, env->hello());
+    }
+    ack->set_error(err);
+    s->send(ack_env);
+    if (!err.empty()) {
+      // Let the refusal reach the peer, then close.
+      auto t = std::make_shared<asio::steady_timer>(self->io_, Millis(200));
+      t->async_wait([s, t, err](error_code) { s->close("refused: " + err); });
+    }
+  });
+}
+
+// ---------------------------------------------------------------- connect
+
+Expected<Endpoint> parse_endpoint(const std::string& s) {
+  Endpoint ep;
+  std::string port;
+  if (!s.empty() && s[0] == '[') {
+    auto close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
+      return Expected<Endpoint>::Error("endpoint '" + s + "': expected [address]:port");
+    ep.host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) return Expected<Endpoint>::Error("endpoint '" + s + "': expected address:port");
+    ep.host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  error_code ec;
+  asio::ip::make_address(ep.host, ec);
+  if (ec) return Expected<Endpoint>::Error("endpoint '" + s + "': '" + ep.host + "' is not an IP address");
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) < 1 || std::stoi(port) > 65535)
+    return Expected<Endpoint>::Error("endpoint '" + s + "': port must be 1..65535");
+  ep.port = static_cast<uint16_t>(std::stoi(port));
+  return ep;
+}
+
+namespace {
+
+struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
+  ConnectOp(asio::io_context& io, std::shared_ptr<asio::ssl::context> c, Millis idle)
+      : ctx(std::move(c)), timer(io),
+        session(std::make_shared<Session>(Session::Stream(tcp::socket(io), *ctx), idle)) {}
+  std::shared_ptr<asio::ssl::context> ctx;
+  asio::steady_timer timer;
+  std::shared_ptr<Session> session;
+  std::optional<Hello> hello;
+  std::optional<pki::Role> want_role;
+  OnConnected done;
+  bool finished = false;
+  std::string target;
+
+  void finish(Expected<std::shared_ptr<Session>> r, const HelloAck& ack = {}) {
+    if (finished) return;
+    finished = true;
+    timer.cancel();
+    if (!r.ok()) session->close(r.error());
+    done(std::move(r), ack);
+  }
+  void fail(const std::string& why) { finish(Expected<std::shared_ptr<Session>>::Error(target + ": " + why)); }
+};
+
+}  // namespace
+
+void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, const Endpoint& ep, const Hello* hello,
+             std::optional<pki::Role> want_role, Millis timeout, Millis idle_timeout, OnConnected done) {
+  auto op = std::make_shared<ConnectOp>(io, std::move(ctx), idle_timeout);
+  if (hello) op->hello = *hello;
+  op->want_role = want_role;
+  op->done = std::move(done);
+  op->target = ep.str();
+  op->timer.expires_after(timeout);
+  op->timer.async_wait([op, timeout](error_code ec) {
+    if (!ec) op->fail("no answer within " + std::to_string(timeout.count()) + " ms");
+  });
+  error_code ec;
+  tcp::endpoint tep(asio::ip::make_address(ep.host, ec), ep.port);
+  if (ec) return op->fail(ec.message());
+  op->session->stream().lowest_layer().async_connect(tep, [op](error_code e) {
+    if (op->finished) return;
+    if (e) return op->fail("connect: " + e.message());
+    error_code ignored;
+    op->session->stream().lowest_layer().set_option(tcp::no_delay(true), ignored);
+    op->session->stream().async_handshake(asio::ssl::stream_base::client, [op](error_code e2) {
+      if (op->finished) return;
+      if (e2) return op->fail("TLS: " + e2.message());
+      auto id = peer_identity(op->session->stream());
+      if (!id.ok()) return op->fail(id.error());
+      if (op->want_role && id->role != *op->want_role)
+        return op->fail("server certificate has role " + pki::to_string(id->role) + ", expected " +
+                        pki::to_string(*op->want_role));
+      op->session->set_peer(*id);
+      if (!op->hello) return op->finish(op->session);
+      Envelope env;
+      *env.mutable_hello() = *op->hello;
+      op->session->send(env);
+      op->session->read_one(Millis(3000), [op](Expected<Envelope> r) {
+        if (op->finished) return;
+        if (!r.ok()) return op->fail(r.error());
+        if (!r->has_hello_ack()) return op->fail(std::string("expected hello_ack, got ") + body_name(*r));
+        if (!r->hello_ack().error().empty()) return op->fail("refused: " + r->hello_ack().error());
+        op->finish(op->session, r->hello_ack());
+      });
+    });
+  });
+}
+
+}  // namespace poolha::wire

@@ -1,0 +1,161 @@
+// Mutually authenticated TLS sessions carrying framed Envelopes (SPEC §7), in the
+// Beast "advanced server" idiom: one object per connection, each async step a named
+// member, a timeout on every stage, one fail() path that closes only that session.
+//
+// Threading: every object here lives on one io_context run by one thread; handlers
+// are called on that thread. Nothing blocks.
+//
+// Connection life: TCP connect -> TLS handshake (peer certificate verified against
+// the cluster CA, its role checked) -> Hello/HelloAck (protocol version, the Hello's
+// node_id must equal the certificate's CN) -> Envelopes both ways. A peer that sends
+// nothing for `idle_timeout` is dropped, so a dead peer is noticed even without FIN.
+#pragma once
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp misses it under GCC 12
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "common/status.h"
+#include "wire/frame.h"
+#include "wire/pki.h"
+
+namespace poolha::wire {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Millis = std::chrono::milliseconds;
+
+struct TlsFiles {
+  std::string ca_file;    // the cluster CA certificate
+  std::string cert_file;  // this member's certificate
+  std::string key_file;   // its private key
+};
+
+// A TLS context that presents cert/key and requires and verifies the peer's
+// certificate against the CA (both directions). Error names the file that failed.
+Expected<std::shared_ptr<asio::ssl::context>> mutual_tls_context(const TlsFiles& files, bool server);
+// Enrolment port: the server presents its certificate, the client has none yet.
+Expected<std::shared_ptr<asio::ssl::context>> enrol_server_context(const std::string& cert_file, const std::string& key_file);
+Expected<std::shared_ptr<asio::ssl::context>> enrol_client_context(const std::string& ca_file);
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  using Stream = asio::ssl::stream<tcp::socket>;
+  using OnMessage = std::function<void(Envelope&&)>;
+  using OnClose = std::function<void(const std::string& why)>;
+
+  Session(Stream stream, Millis idle_timeout);
+  ~Session();
+
+  // Starts the read loop; on_close is called once, whatever ends the session.
+  void start(OnMessage on_message, OnClose on_close);
+  // Queues a frame; dropped silently once the session is closed.
+  void send(const Envelope& e);
+  void close(const std::string& why);
+  bool is_open() const { return open_; }
+
+  // The peer's verified identity (empty name on an enrolment session).
+  const pki::Identity& peer() const { return peer_; }
+  const std::string& remote() const { return remote_; }
+  // Bytes queued but not yet written: lets a sender shed load from a stuck peer.
+  size_t queued_bytes() const { return queued_bytes_; }
+
+  // Used by Listener/connect only.
+  Stream& stream() { return stream_; }
+  void set_peer(pki::Identity id) { peer_ = std::move(id); }
+  void read_one(Millis timeout, std::function<void(Expected<Envelope>)> done);
+
+ private:
+  void read_header();
+  void on_header(boost::system::error_code ec, size_t n);
+  void on_body(boost::system::error_code ec, size_t n);
+  void write_next();
+  void on_write(boost::system::error_code ec, size_t n);
+  void arm_idle();
+  void fail(const std::string& why);
+
+  Stream stream_;
+  Millis idle_timeout_;
+  Millis configured_idle_;
+  asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_read_;
+  std::array<unsigned char, 4> header_{};
+  std::string body_;
+  std::deque<std::string> out_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool open_ = true;
+  bool closed_notified_ = false;
+  OnMessage on_message_;
+  OnClose on_close_;
+  std::function<void(Expected<Envelope>)> one_shot_;
+  pki::Identity peer_{"", pki::Role::Agent, ""};
+  std::string remote_;
+};
+
+// Accepts connections, completes TLS and (unless `raw`) the Hello exchange, and
+// hands each ready session to the owner. `roles` are the certificate roles allowed
+// in; anyone else is disconnected after the handshake.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  // Returns "" to accept the Hello, else the error sent back before closing.
+  using OnHello = std::function<std::string(const std::shared_ptr<Session>&, const Hello&)>;
+  using OnRaw = std::function<void(const std::shared_ptr<Session>&)>;
+
+  struct Options {
+    std::set<pki::Role> roles;
+    std::string member_id;  // sent in HelloAck
+    Millis handshake_timeout{3000};
+    Millis idle_timeout{3000};
+  };
+
+  Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, Options opts);
+  // Binds and starts accepting; error names the address.
+  Status listen(const std::string& host, uint16_t port);
+  void on_hello(OnHello f) { on_hello_ = std::move(f); }
+  // Enrolment port: no client certificate, no Hello; the owner reads the request.
+  void on_raw(OnRaw f) { on_raw_ = std::move(f); }
+  uint16_t port() const;
+  void stop();
+
+ private:
+  void accept_next();
+  void on_accept(boost::system::error_code ec, tcp::socket sock);
+  void on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::steady_timer> t, boost::system::error_code ec);
+
+  asio::io_context& io_;
+  std::shared_ptr<asio::ssl::context> ctx_;
+  Options opts_;
+  tcp::acceptor acceptor_;
+  OnHello on_hello_;
+  OnRaw on_raw_;
+};
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string str() const { return host + ":" + std::to_string(port); }
+};
+// "198.18.0.1:7400" or "[::1]:7400"; error names the bad part.
+Expected<Endpoint> parse_endpoint(const std::string& s);
+
+// Connects, completes TLS and the Hello exchange (unless hello is null: enrolment)
+// within `timeout`, and checks that the server's certificate has role `want_role`.
+// done(error) or done(session, ack).
+using OnConnected = std::function<void(Expected<std::shared_ptr<Session>>, const HelloAck&)>;
+void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, const Endpoint& ep,
+             const Hello* hello, std::optional<pki::Role> want_role, Millis timeout, Millis idle_timeout,
+             OnConnected done);
+
+// The peer certificate of a completed handshake as an Identity (already verified
+// by OpenSSL against the CA during the handshake).
+Expected<pki::Identity> peer_identity(Session::Stream& stream);
+Expected<pki::Identity> peer_identity_of(SSL* ssl);  // same, for other stream types (Beast)
+
+}  // namespace poolha::wire
