@@ -1,0 +1,216 @@
+// ControllerCore over a real SQLite file, with a recording Outbox instead of
+// sockets: placement, a host loss with the arbiter consult, refusals that change
+// nothing, and a restart that loses nothing and resends in-flight actions.
+#include "controller/controller_core.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "controller/sqlite_command_log.h"
+#include "rules/json_codec.h"
+
+namespace poolha::controller {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RecordingOutbox : Outbox {
+  std::vector<std::pair<NodeId, wire::Command>> commands;
+  std::vector<std::pair<NodeId, wire::RoleAssignment>> roles;
+  std::vector<NodeId> consults, heard;
+  std::set<NodeId> offline;
+  bool send_command(const NodeId& n, const wire::Command& c) override {
+    if (offline.count(n)) return false;
+    commands.emplace_back(n, c);
+    return true;
+  }
+  void send_role(const NodeId& n, const wire::RoleAssignment& r) override { roles.emplace_back(n, r); }
+  void consult_arbiter(const NodeId& n) override { consults.push_back(n); }
+  void arbiter_heard(const NodeId& n) override { heard.push_back(n); }
+};
+
+class ControllerCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("poolha-core-test-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    open(1000);
+  }
+  void TearDown() override {
+    close();
+    fs::remove_all(dir_);
+  }
+  void open(TimeMs now) {
+    db_ = std::move(*SqliteDb::open((dir_ / "controller.db").string()));
+    log_ = std::move(*SqliteCommandLog::open(*db_));
+    history_ = std::move(*EventHistory::open(*db_));
+    out_ = RecordingOutbox{};
+    core_ = std::make_unique<ControllerCore>(*log_, *history_, out_);
+    ASSERT_TRUE(core_->start(now, rules::Settings{}).ok());
+  }
+  void close() {
+    core_.reset();
+    history_.reset();
+    log_.reset();
+    db_.reset();
+  }
+  void heartbeat(const NodeId& n, TimeMs now, std::vector<std::string> vips = {}) {
+    wire::Heartbeat hb;
+    hb.add_subnets("198.18.0.0/24");
+    for (const auto& v : vips) hb.add_held_vips(v);
+    core_->on_heartbeat(n, hb, now);
+  }
+  void answer(const wire::Command& c, TimeMs now, wire::CommandResult::Outcome o = wire::CommandResult::OK) {
+    wire::CommandResult r;
+    r.set_action_id(c.action_id());
+    r.set_outcome(o);
+    r.set_vips_removed(true);
+    core_->on_result(c.new_node().empty() ? "" : (c.kind() == wire::Command::ACQUIRE ? c.new_node() : c.old_node()), r, now);
+  }
+  void configure() {
+    auto cmd = [&](rules::Event e) { ASSERT_TRUE(core_->operator_command(std::move(e), "admin").ok()); };
+    cmd(rules::UpsertPool{{"p1"}});
+    for (const char* n : {"h1", "h2", "h3"}) {
+      rules::NodeSpec s;
+      s.id = n;
+      s.pool = "p1";
+      cmd(rules::UpsertNode{s});
+    }
+    rules::RuleSpec r;
+    r.id = "r1";
+    r.pool = "p1";
+    r.home = "h1";
+    r.vips = {{"198.18.0.101/24", ""}};
+    cmd(rules::UpsertRule{r, 1000});
+  }
+  // Brings r1 up on h1 (heartbeats from everyone, acquire answered).
+  void place(TimeMs t) {
+    configure();
+    for (const char* n : {"h1", "h2", "h3"}) heartbeat(n, t);
+    ASSERT_FALSE(out_.commands.empty());
+    const auto [node, c] = out_.commands.back();
+    EXPECT_EQ(node, "h1");
+    EXPECT_EQ(c.kind(), wire::Command::ACQUIRE);
+    answer(c, t + 50);
+    EXPECT_EQ(core_->state().rules.at("r1").primary, "h1");
+  }
+
+  fs::path dir_;
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteCommandLog> log_;
+  std::unique_ptr<EventHistory> history_;
+  RecordingOutbox out_;
+  std::unique_ptr<ControllerCore> core_;
+};
+
+TEST_F(ControllerCoreTest, PlacesRuleAndSurvivesRestart) {
+  place(1100);
+  const uint64_t term = core_->state().term;
+  const auto before = rules::to_json(core_->state());
+  close();
+  open(1200);
+  EXPECT_EQ(core_->state().rules.at("r1").primary, "h1");
+  EXPECT_EQ(core_->state().term, term + 1);
+  auto after = rules::to_json(core_->state());
+  after["term"] = before["term"];
+  EXPECT_EQ(after, before) << "a restart must rebuild exactly the state that was acknowledged";
+}
+
+TEST_F(ControllerCoreTest, RefusedCommandsChangeNothing) {
+  place(1100);
+  const auto before = rules::to_json(core_->state());
+  EXPECT_FALSE(core_->operator_command(rules::Switchover{"r1", "nosuchnode", false, 1200}, "admin").ok());
+  EXPECT_FALSE(core_->operator_command(rules::DeletePool{"p1"}, "admin").ok());  // still has nodes and rules
+  rules::RuleSpec bad;
+  bad.id = "r2";
+  bad.pool = "p1";
+  bad.vips = {{"198.18.0.300/24", ""}};
+  EXPECT_FALSE(core_->operator_command(rules::UpsertRule{bad, 1200}, "admin").ok());
+  EXPECT_EQ(rules::to_json(core_->state()), before);
+  close();
+  open(1300);  // the refused commands were logged; replaying them must refuse them again
+  auto after = rules::to_json(core_->state());
+  after["term"] = before["term"];
+  EXPECT_EQ(after, before);
+}
+
+TEST_F(ControllerCoreTest, LostPrimaryTakenOverAfterArbiterAndDeadline) {
+  place(1100);
+  TimeMs t = 1100;
+  // h2 and h3 keep heartbeating; h1 falls silent.
+  for (; t < 1100 + 700; t += 100) {
+    heartbeat("h2", t);
+    heartbeat("h3", t);
+    core_->on_timer(t, 600);
+  }
+  ASSERT_EQ(out_.consults, std::vector<NodeId>{"h1"});
+  const size_t sent = out_.commands.size();
+  core_->on_arbiter_answer("h1", true, false, t - 1100, t);
+  // No acquire before h1's isolation deadline (last heard + isolation + drift).
+  const TimeMs deadline = 1100 + 800 + 150;
+  for (; t < deadline; t += 50) {
+    heartbeat("h2", t);
+    heartbeat("h3", t);
+    core_->on_timer(t, 600);
+    for (size_t i = sent; i < out_.commands.size(); ++i) EXPECT_NE(out_.commands[i].second.kind(), wire::Command::ACQUIRE) << "at " << t;
+  }
+  core_->on_timer(deadline, 600);
+  ASSERT_GT(out_.commands.size(), sent);
+  const auto [node, c] = out_.commands.back();
+  EXPECT_NE(node, "h1");
+  EXPECT_EQ(c.kind(), wire::Command::ACQUIRE);
+  answer(c, deadline + 200);
+  EXPECT_EQ(core_->state().rules.at("r1").primary, node);
+}
+
+TEST_F(ControllerCoreTest, ArbiterStillSeesPrimaryMeansNoTakeover) {
+  place(1100);
+  TimeMs t = 1100;
+  for (; t < 1900; t += 100) {
+    heartbeat("h2", t);
+    heartbeat("h3", t);
+    core_->on_timer(t, 600);
+  }
+  const size_t sent = out_.commands.size();
+  core_->on_arbiter_answer("h1", true, true, 100, t);
+  for (; t < 5000; t += 100) {
+    heartbeat("h2", t);
+    heartbeat("h3", t);
+    core_->on_timer(t, 600);
+  }
+  EXPECT_EQ(out_.commands.size(), sent);
+  EXPECT_EQ(core_->state().rules.at("r1").primary, "h1");
+  auto events = history_->query({"", "h1", 100});
+  bool alerted = false;
+  for (const auto& e : *events) alerted = alerted || e.kind == "alert:arbiter_sees_node";
+  EXPECT_TRUE(alerted);
+}
+
+TEST_F(ControllerCoreTest, InFlightActionResentAfterRestartWithSameId) {
+  configure();
+  for (const char* n : {"h1", "h2", "h3"}) heartbeat(n, 1100);
+  ASSERT_FALSE(out_.commands.empty());
+  const wire::Command first = out_.commands.back().second;
+  close();
+  open(1500);
+  ASSERT_FALSE(out_.commands.empty());
+  EXPECT_EQ(out_.commands.back().second.action_id(), first.action_id());
+  EXPECT_EQ(out_.commands.back().first, "h1");
+  answer(out_.commands.back().second, 1600);
+  EXPECT_EQ(core_->state().rules.at("r1").primary, "h1");
+}
+
+TEST_F(ControllerCoreTest, ReleaseThatCannotBeSentWaitsForAnOperator) {
+  place(1100);
+  out_.offline.insert("h1");  // its session is gone, the liveness timer has not fired yet
+  const size_t sent = out_.commands.size();
+  ASSERT_TRUE(core_->operator_command(rules::Switchover{"r1", "h2", false, 1200}, "admin").ok());
+  // We cannot know whether h1 still holds the VIP: nothing may be acquired elsewhere.
+  for (size_t i = sent; i < out_.commands.size(); ++i) EXPECT_NE(out_.commands[i].second.kind(), wire::Command::ACQUIRE);
+  EXPECT_EQ(core_->state().rules.at("r1").phase, rules::RulePhase::AdminWait);
+}
+
+}  // namespace
+}  // namespace poolha::controller
