@@ -341,6 +341,7 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
   OnConnected done;
   bool finished = false;
   std::string target;
+  Millis hello_timeout{3000};
 
   void finish(Expected<std::shared_ptr<Session>> r, const HelloAck& ack = {}) {
     if (finished) return;
@@ -361,6 +362,7 @@ void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, cons
   op->want_role = want_role;
   op->done = std::move(done);
   op->target = ep.str();
+  op->hello_timeout = timeout;
   op->timer.expires_after(timeout);
   op->timer.async_wait([op, timeout](error_code ec) {
     if (!ec) op->fail("no answer within " + std::to_string(timeout.count()) + " ms");
@@ -386,7 +388,8 @@ void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, cons
       Envelope env;
       *env.mutable_hello() = *op->hello;
       op->session->send(env);
-      op->session->read_one(Millis(3000), [op](Expected<Envelope> r) {
+      // The overall timer bounds the whole exchange; this only arms the read.
+      op->session->read_one(op->hello_timeout, [op](Expected<Envelope> r) {
         if (op->finished) return;
         if (!r.ok()) return op->fail(r.error());
         if (!r->has_hello_ack()) return op->fail(std::string("expected hello_ack, got ") + body_name(*r));

@@ -1,0 +1,54 @@
+// Executes ACQUIRE and RELEASE commands (SPEC §3.2) on a worker thread: blocking,
+// through HostOps only. The caller (the daemon) has already admitted the command
+// (CommandLedger) and runs the commands of one rule one at a time, in order.
+//
+// ACQUIRE: for each VIP choose the interface, list it in the lease, ARP-probe it
+// unless already present (conflict: undo this command's VIPs, CONFLICT), add it,
+// send the first announcement; then the acquire script. Script failure: remove
+// this command's VIPs, FAILED / TIMED_OUT. The remaining announcements go to
+// `background` so the script is not delayed; each first checks the hold.
+// RELEASE: the release script, then remove the VIPs whatever the script did.
+// Isolation: release every held VIP (the optional `isolation-release` script per
+// rule, then removal).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agent/config.h"
+#include "agent/host_ops.h"
+#include "agent/isolation_lease.h"
+#include "wire/poolha.pb.h"
+
+namespace poolha::agent {
+
+// The script run on isolation for each held rule, when present in script_dir.
+inline constexpr char kIsolationReleaseScript[] = "isolation-release";
+
+class ActionRunner {
+ public:
+  using Background = std::function<void(std::function<void()>)>;
+  ActionRunner(const AgentConfig& cfg, HostOps& host, IsolationLease& lease, Background background);
+
+  wire::CommandResult acquire(const wire::Command& cmd);
+  wire::CommandResult release(const wire::Command& cmd);
+  // Releases everything listed in the lease (isolation with response=release, or a
+  // lapsed hold). Returns a line per VIP for the log.
+  std::vector<std::string> release_all(const std::vector<HeldVip>& vips, bool run_scripts, const std::string& why);
+
+  // The script environment (docs/agent-config.md).
+  std::map<std::string, std::string> script_env(const wire::Command& cmd, const std::string& role,
+                                                const std::string& action) const;
+
+ private:
+  void undo(const std::vector<HeldVip>& added);
+  void announce_rest(const std::string& ifname, const std::string& cidr);
+
+  const AgentConfig& cfg_;
+  HostOps& host_;
+  IsolationLease& lease_;
+  Background background_;
+};
+
+}  // namespace poolha::agent

@@ -1,0 +1,257 @@
+#include "agent/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace poolha::agent {
+
+namespace {
+
+// One parse: every helper throws a FieldError naming the dotted path; the top level
+// turns it into a Status. Exceptions stay inside this file.
+struct FieldError {
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) { throw FieldError{path + ": " + what}; }
+
+std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+void only_keys(const YAML::Node& map, const std::string& path, const std::set<std::string>& allowed) {
+  if (!map.IsMap()) fail(path.empty() ? "(top level)" : path, "expected a mapping");
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) fail(path.empty() ? "(top level)" : path, "keys must be plain names");
+    const auto key = kv.first.Scalar();
+    if (!allowed.count(key)) fail(join(path, key), "unknown key");
+  }
+}
+
+std::string get_string(const YAML::Node& n, const std::string& path) {
+  if (!n.IsScalar()) fail(path, "expected a string");
+  return n.Scalar();
+}
+
+long long get_int(const YAML::Node& n, const std::string& path, long long lo, long long hi) {
+  const std::string range = "expected an integer " + std::to_string(lo) + ".." + std::to_string(hi);
+  if (!n.IsScalar()) fail(path, range);
+  const std::string s = n.Scalar();
+  const size_t digits_from = (!s.empty() && s[0] == '-') ? 1 : 0;
+  if (s.size() == digits_from || s.size() > 18 || s.find_first_not_of("0123456789", digits_from) != std::string::npos)
+    fail(path, range);
+  long long v = 0;
+  try {
+    v = std::stoll(s);
+  } catch (...) {
+    fail(path, range);
+  }
+  if (v < lo || v > hi) fail(path, range);
+  return v;
+}
+
+int get_int32(const YAML::Node& n, const std::string& path, int lo, int hi) {
+  return static_cast<int>(get_int(n, path, lo, hi));
+}
+
+bool is_ipv4_literal(const std::string& s) {
+  int parts = 0;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t j = s.find('.', i);
+    if (j == std::string::npos) j = s.size();
+    const std::string p = s.substr(i, j - i);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 255)
+      return false;
+    ++parts;
+    i = j + 1;
+  }
+  return parts == 4;
+}
+
+bool valid_endpoint(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = s.substr(0, colon), port = s.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) return false;
+  } else if (!is_ipv4_literal(host)) {
+    return false;
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int p = std::stoi(port);
+  return p >= 1 && p <= 65535;
+}
+
+// A name usable as a file name in script_dir (SPEC §7: nothing outside it).
+bool valid_script_name(const std::string& s) {
+  return !s.empty() && s.size() <= 255 && s.find('/') == std::string::npos && s != "." && s != "..";
+}
+
+bool valid_node_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+rules::MonitorSpec parse_monitor(const YAML::Node& n, const std::string& path) {
+  only_keys(n, path, {"name", "kind", "params", "interval_ms", "timeout_ms", "threshold", "restarts", "restart_script"});
+  rules::MonitorSpec m;
+  if (!n["name"]) fail(join(path, "name"), "required");
+  if (!n["kind"]) fail(join(path, "kind"), "required");
+  m.name = get_string(n["name"], join(path, "name"));
+  m.kind = get_string(n["kind"], join(path, "kind"));
+  if (auto p = n["params"]) {
+    if (!p.IsMap()) fail(join(path, "params"), "expected a mapping of strings");
+    for (const auto& kv : p) {
+      const auto key = kv.first.Scalar();
+      m.params[key] = get_string(kv.second, join(join(path, "params"), key));
+    }
+  }
+  if (auto v = n["interval_ms"]) m.interval_ms = get_int(v, join(path, "interval_ms"), 50, 3'600'000);
+  if (auto v = n["timeout_ms"]) m.timeout_ms = get_int(v, join(path, "timeout_ms"), 1, 600'000);
+  if (auto v = n["threshold"]) m.threshold = get_int32(v, join(path, "threshold"), 1, 100);
+  if (auto v = n["restarts"]) m.restarts = get_int32(v, join(path, "restarts"), 0, 100);
+  if (auto v = n["restart_script"]) m.restart_script = get_string(v, join(path, "restart_script"));
+  if (auto st = validate_monitor_shape(m, path); !st.ok()) throw FieldError{st.error()};
+  return m;
+}
+
+AgentConfig parse_root(const YAML::Node& root) {
+  only_keys(root, "",
+            {"node_id", "state_dir", "script_dir", "tls", "members", "heartbeat_interval_ms", "isolation_timeout_ms",
+             "isolation_address", "isolation_response", "arp", "monitors", "log_level"});
+  AgentConfig c;
+  if (!root["node_id"]) fail("node_id", "required (the CN of this agent's certificate)");
+  c.node_id = get_string(root["node_id"], "node_id");
+  if (!valid_node_name(c.node_id)) fail("node_id", "expected 1..64 of [A-Za-z0-9._-]");
+  auto abs_path = [](const YAML::Node& n, const std::string& path) {
+    auto s = get_string(n, path);
+    if (s.empty() || s.front() != '/') fail(path, "expected an absolute path");
+    return s;
+  };
+  if (auto v = root["state_dir"]) c.state_dir = abs_path(v, "state_dir");
+  if (auto v = root["script_dir"]) c.script_dir = abs_path(v, "script_dir");
+  if (auto t = root["tls"]) {
+    only_keys(t, "tls", {"ca", "cert", "key"});
+    if (auto v = t["ca"]) c.tls.ca = abs_path(v, "tls.ca");
+    if (auto v = t["cert"]) c.tls.cert = abs_path(v, "tls.cert");
+    if (auto v = t["key"]) c.tls.key = abs_path(v, "tls.key");
+  }
+  if (!root["members"]) fail("members", "required: every controller and the arbiter");
+  const auto members = root["members"];
+  if (!members.IsSequence() || members.size() == 0) fail("members", "expected a non-empty list");
+  if (members.size() > 16) fail("members", "at most 16 members");
+  std::set<std::string> names;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const std::string path = "members[" + std::to_string(i) + "]";
+    const auto m = members[i];
+    only_keys(m, path, {"name", "address", "role"});
+    MemberConfig mc;
+    if (!m["name"]) fail(join(path, "name"), "required");
+    if (!m["address"]) fail(join(path, "address"), "required");
+    if (!m["role"]) fail(join(path, "role"), "required (controller | arbiter)");
+    mc.name = get_string(m["name"], join(path, "name"));
+    if (!valid_node_name(mc.name)) fail(join(path, "name"), "expected 1..64 of [A-Za-z0-9._-]");
+    if (!names.insert(mc.name).second) fail(join(path, "name"), "duplicate member name '" + mc.name + "'");
+    mc.address = get_string(m["address"], join(path, "address"));
+    if (!valid_endpoint(mc.address)) fail(join(path, "address"), "expected IPv4:port or [IPv6]:port");
+    const auto role = get_string(m["role"], join(path, "role"));
+    if (role == "controller") mc.role = MemberRole::Controller;
+    else if (role == "arbiter") mc.role = MemberRole::Arbiter;
+    else fail(join(path, "role"), "expected controller | arbiter");
+    c.members.push_back(mc);
+  }
+  if (auto v = root["heartbeat_interval_ms"]) c.heartbeat_interval_ms = get_int32(v, "heartbeat_interval_ms", 20, 10'000);
+  if (auto v = root["isolation_timeout_ms"]) c.isolation_timeout_ms = get_int32(v, "isolation_timeout_ms", 100, 600'000);
+  if (c.isolation_timeout_ms < 2 * c.heartbeat_interval_ms)
+    fail("isolation_timeout_ms", "must be at least twice heartbeat_interval_ms (" +
+                                     std::to_string(c.heartbeat_interval_ms) + ")");
+  if (auto v = root["isolation_address"]) {
+    c.isolation_address = get_string(v, "isolation_address");
+    if (!c.isolation_address.empty() && !is_ipv4_literal(c.isolation_address))
+      fail("isolation_address", "expected an IPv4 address or \"\"");
+  }
+  if (auto v = root["isolation_response"]) {
+    const auto s = get_string(v, "isolation_response");
+    if (s == "release") c.isolation_response = IsolationResponse::Release;
+    else if (s == "keep") c.isolation_response = IsolationResponse::Keep;
+    else fail("isolation_response", "expected release | keep");
+  }
+  if (auto a = root["arp"]) {
+    only_keys(a, "arp", {"probes", "probe_interval_ms", "probe_wait_ms", "announce_count", "announce_interval_ms"});
+    if (auto v = a["probes"]) c.arp.probes = get_int32(v, "arp.probes", 1, 10);
+    if (auto v = a["probe_interval_ms"]) c.arp.probe_interval_ms = get_int32(v, "arp.probe_interval_ms", 0, 2000);
+    if (auto v = a["probe_wait_ms"]) c.arp.probe_wait_ms = get_int32(v, "arp.probe_wait_ms", 0, 5000);
+    if (auto v = a["announce_count"]) c.arp.announce_count = get_int32(v, "arp.announce_count", 1, 10);
+    if (auto v = a["announce_interval_ms"]) c.arp.announce_interval_ms = get_int32(v, "arp.announce_interval_ms", 0, 2000);
+  }
+  if (auto ms = root["monitors"]) {
+    if (!ms.IsSequence()) fail("monitors", "expected a list");
+    if (ms.size() > 64) fail("monitors", "at most 64 monitors");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < ms.size(); ++i) {
+      const std::string path = "monitors[" + std::to_string(i) + "]";
+      auto m = parse_monitor(ms[i], path);
+      if (!seen.insert(m.name).second) fail(join(path, "name"), "duplicate monitor name '" + m.name + "'");
+      c.monitors.push_back(std::move(m));
+    }
+  }
+  if (auto v = root["log_level"]) {
+    c.log_level = get_string(v, "log_level");
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (!levels.count(c.log_level)) fail("log_level", "expected trace | debug | info | warn | error | critical | off");
+  }
+  return c;
+}
+
+}  // namespace
+
+Status validate_monitor_shape(const rules::MonitorSpec& m, const std::string& where) {
+  auto err = [&](const std::string& field, const std::string& what) {
+    return Status::Error(where + "." + field + ": " + what);
+  };
+  if (m.name.empty() || m.name.size() > 64) return err("name", "expected 1..64 characters");
+  static const std::set<std::string> kinds{"process", "service", "tcp_port", "http",       "cpu",   "memory",
+                                           "disk",    "nic_link", "gateway", "log_pattern", "script"};
+  if (!kinds.count(m.kind))
+    return err("kind", "expected process | service | tcp_port | http | cpu | memory | disk | nic_link | gateway | "
+                       "log_pattern | script");
+  if (m.interval_ms < 50 || m.interval_ms > 3'600'000) return err("interval_ms", "expected an integer 50..3600000");
+  if (m.timeout_ms < 1 || m.timeout_ms > 600'000) return err("timeout_ms", "expected an integer 1..600000");
+  if (m.threshold < 1 || m.threshold > 100) return err("threshold", "expected an integer 1..100");
+  if (m.restarts < 0 || m.restarts > 100) return err("restarts", "expected an integer 0..100");
+  if (m.restarts > 0 && m.restart_script.empty()) return err("restart_script", "required when restarts > 0");
+  if (!m.restart_script.empty() && !valid_script_name(m.restart_script))
+    return err("restart_script", "expected a file name in script_dir (no '/')");
+  return Status::Ok();
+}
+
+Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::string& source) {
+  if (yaml_text.size() > (1u << 20)) return Expected<AgentConfig>::Error(source + ": larger than 1 MiB");
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    return parse_root(root);
+  } catch (const FieldError& e) {
+    return Expected<AgentConfig>::Error(source + ": " + e.message);
+  } catch (const YAML::Exception& e) {
+    return Expected<AgentConfig>::Error(source + ": YAML syntax: line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+Expected<AgentConfig> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Expected<AgentConfig>::Error(path + ": cannot be read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const auto slash = path.rfind('/');
+  return parse_config(ss.str(), slash == std::string::npos ? path : path.substr(slash + 1));
+}
+
+std::string to_string(MemberRole r) { return r == MemberRole::Controller ? "controller" : "arbiter"; }
+std::string to_string(IsolationResponse r) { return r == IsolationResponse::Release ? "release" : "keep"; }
+
+}  // namespace poolha::agent

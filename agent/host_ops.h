@@ -1,0 +1,82 @@
+// The agent's whole contact with the operating system (STYLE §3, LevelDB's Env):
+// interfaces and addresses, ARP probe and announce, scripts, health checks, ping.
+// The Linux implementation is agent/linux/host_ops_linux.h; the Windows port
+// implements the same interface; tests may substitute a fake. Nothing in agent/
+// outside an OS folder includes an OS header.
+//
+// Threading: every call may block (netlink, sockets, child processes) and is
+// bounded by its timeout or by the implementation's own socket timeouts. Call them
+// only from worker threads, never on the event loop. Implementations keep no
+// mutable state, so calls from several threads at once are safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace poolha::agent {
+
+using Millis = std::chrono::milliseconds;
+
+struct Interface {
+  std::string name;
+  std::string mac;  // "aa:bb:cc:dd:ee:ff"; empty without a hardware address
+  bool up = false;
+  bool carrier = false;
+  std::vector<std::string> addresses;  // "198.18.1.5/24", "2001:db8::1/64"
+};
+
+struct ArpProbeOutcome {
+  bool conflict = false;
+  std::string conflicting_mac;  // set when conflict
+};
+
+struct ScriptRun {
+  int exit_code = -1;  // 128+signal if killed by a signal
+  bool timed_out = false;
+  std::string output;  // stdout+stderr, capped at 64 KiB
+  Millis duration{0};
+};
+
+// A health check as a monitor spec names it (kind and params as in rules::MonitorSpec).
+struct CheckRequest {
+  std::string kind;
+  std::map<std::string, std::string> params;
+  Millis timeout{1000};
+};
+
+struct CheckResult {
+  bool healthy = false;
+  std::string detail;
+};
+
+class HostOps {
+ public:
+  virtual ~HostOps() = default;
+
+  // All links with their addresses, in a stable order (Linux: interface index).
+  virtual Expected<std::vector<Interface>> list_interfaces() = 0;
+  // Both idempotent: adding a present address or removing an absent one is success.
+  virtual Status add_address(const std::string& ifname, const std::string& cidr) = 0;
+  virtual Status remove_address(const std::string& ifname, const std::string& cidr) = 0;
+  // RFC 5227 probe (sender 0.0.0.0); returns early on the first conflict.
+  virtual Expected<ArpProbeOutcome> arp_probe(const std::string& ifname, const std::string& cidr, int probes,
+                                              Millis interval, Millis wait) = 0;
+  // Gratuitous ARP / unsolicited NA, `count` times `interval` apart.
+  virtual Status announce(const std::string& ifname, const std::string& cidr, int count, Millis interval) = 0;
+  // Runs script_dir/name with only `env` (plus a fixed PATH). Error: not run at all
+  // (refused path — SPEC §7 —, exec failure); a script that ran and failed is a ScriptRun.
+  virtual Expected<ScriptRun> run_script(const std::string& script_dir, const std::string& name,
+                                         const std::map<std::string, std::string>& env, Millis timeout) = 0;
+  // Error if kind/params/timeout are not valid for this OS; names the bad param.
+  virtual Status validate_check(const CheckRequest& check) = 0;
+  // Never longer than check.timeout (+ small slack); an invalid check is unhealthy.
+  virtual CheckResult run_check(const CheckRequest& check, const std::string& script_dir) = 0;
+  // ICMP echo: true if answered within timeout; error if nothing could be sent.
+  virtual Expected<bool> ping(const std::string& ipv4, Millis timeout) = 0;
+};
+
+}  // namespace poolha::agent

@@ -1,0 +1,69 @@
+// LeaseFile (agent/lease.h) on Linux: a file mapped MAP_SHARED by the agent and
+// the keeper. The Windows port maps it with CreateFileMapping instead.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agent/lease.h"
+
+namespace poolha::agent {
+
+Expected<LeaseFile> LeaseFile::open(const std::string& path, bool create) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+  if (fd < 0) return Expected<LeaseFile>::Error("lease file " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return Expected<LeaseFile>::Error("lease file " + path + ": " + std::strerror(e));
+  }
+  const bool right_size = st.st_size == static_cast<off_t>(sizeof(LeaseRegion));
+  if (!right_size) {
+    if (!create) {
+      ::close(fd);
+      return Expected<LeaseFile>::Error("lease file " + path + ": wrong size (not written by this version?)");
+    }
+    if (::ftruncate(fd, sizeof(LeaseRegion)) != 0) {
+      const int e = errno;
+      ::close(fd);
+      return Expected<LeaseFile>::Error("lease file " + path + ": " + std::strerror(e));
+    }
+  }
+  void* p = ::mmap(nullptr, sizeof(LeaseRegion), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  const int e = errno;
+  ::close(fd);  // the mapping keeps the file
+  if (p == MAP_FAILED) return Expected<LeaseFile>::Error("lease file " + path + ": mmap: " + std::strerror(e));
+  auto* r = static_cast<LeaseRegion*>(p);
+  if (!lease_valid(*r)) {
+    if (!create) {
+      ::munmap(p, sizeof(LeaseRegion));
+      return Expected<LeaseFile>::Error("lease file " + path + ": not a poolha lease (bad magic or version)");
+    }
+    std::memset(p, 0, sizeof(LeaseRegion));
+    init_lease(*r);
+  }
+  ::msync(p, sizeof(LeaseRegion), MS_SYNC);
+  return LeaseFile(r, path);
+}
+
+LeaseFile::LeaseFile(LeaseFile&& o) noexcept : region_(o.region_), path_(std::move(o.path_)) { o.region_ = nullptr; }
+
+LeaseFile& LeaseFile::operator=(LeaseFile&& o) noexcept {
+  if (this != &o) {
+    if (region_) ::munmap(region_, sizeof(LeaseRegion));
+    region_ = o.region_;
+    path_ = std::move(o.path_);
+    o.region_ = nullptr;
+  }
+  return *this;
+}
+
+LeaseFile::~LeaseFile() {
+  if (region_) ::munmap(region_, sizeof(LeaseRegion));
+}
+
+}  // namespace poolha::agent

@@ -1,0 +1,117 @@
+#include "arbiter/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+namespace poolha::arbiter {
+
+namespace {
+
+wire::Envelope heartbeat_answer(uint64_t seq) {
+  wire::Envelope out;
+  out.mutable_heartbeat()->set_seq(seq);
+  return out;
+}
+
+}  // namespace
+
+ArbiterDaemon::ArbiterDaemon(boost::asio::io_context& io, ArbiterConfig config)
+    : io_(io),
+      config_(std::move(config)),
+      epoch_(std::chrono::steady_clock::now()),
+      witness_(config_.sees_within_ms, 0, kQuietAfterStartMs) {}
+
+TimeMs ArbiterDaemon::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - epoch_).count();
+}
+
+Status ArbiterDaemon::start() {
+  if (auto st = check_tls_files(config_.tls); !st.ok()) return Status::Error("tls: " + st.error());
+  auto ctx = wire::mutual_tls_context(config_.tls, /*server=*/true);
+  if (!ctx.ok()) return Status::Error("tls: " + ctx.error());
+  wire::Listener::Options opts;
+  opts.roles = {pki::Role::Agent, pki::Role::Controller};
+  opts.member_id = config_.name;
+  opts.idle_timeout = wire::Millis(3000);
+  listener_ = std::make_shared<wire::Listener>(io_, *ctx, opts);
+  listener_->on_hello([this](const auto& s, const wire::Hello& h) { return on_hello(s, h); });
+  if (auto st = listener_->listen(config_.listen.host, config_.listen.port); !st.ok()) return st;
+  spdlog::info("arbiter {} listening on {} (sees_within_ms {}, heartbeats unanswered for the first {} ms)",
+               config_.name, config_.listen.str(), config_.sees_within_ms, kQuietAfterStartMs);
+  return Status::Ok();
+}
+
+void ArbiterDaemon::stop() {
+  if (listener_) listener_->stop();
+}
+
+std::string ArbiterDaemon::on_hello(const std::shared_ptr<wire::Session>& s, const wire::Hello& hello) {
+  const auto role = s->peer().role;
+  const std::string who = pki::to_string(role) + " " + hello.node_id() + " from " + s->remote();
+  // The session owns its handlers, so they hold it weakly (a strong capture is a cycle).
+  std::weak_ptr<wire::Session> weak = s;
+  auto on_close = [who](const std::string& why) { spdlog::info("{} disconnected: {}", who, why); };
+  if (role == pki::Role::Agent && !witness_.admits(hello.node_id(), now_ms())) {
+    const std::string why = witness_.fenced(hello.node_id())
+                                ? "node " + hello.node_id() + " is fenced by arbiter " + config_.name +
+                                      " until a controller hears it again"
+                                : "arbiter " + config_.name + " is not taking agents yet (just started); retry";
+    spdlog::info("{} refused: {}", who, why);
+    return why;
+  }
+  if (role == pki::Role::Agent) {
+    s->start([this, weak](wire::Envelope&& e) {
+      if (auto live = weak.lock()) on_agent_message(live, std::move(e));
+    }, on_close);
+  } else {
+    s->start([this, weak](wire::Envelope&& e) {
+      if (auto live = weak.lock()) on_controller_message(live, std::move(e));
+    }, on_close);
+  }
+  spdlog::info("{} connected", who);
+  return "";
+}
+
+void ArbiterDaemon::on_agent_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
+  const std::string& node = s->peer().common_name;
+  if (!e.has_heartbeat()) {
+    spdlog::warn("agent {} sent {}, which agents may not send; closing its session", node, wire::body_name(e));
+    s->close(std::string("unexpected ") + wire::body_name(e) + " from an agent");
+    return;
+  }
+  if (witness_.heard(node, now_ms())) {
+    s->send(heartbeat_answer(e.heartbeat().seq()));
+  } else if (witness_.fenced(node)) {
+    spdlog::debug("heartbeat {} from fenced node {} not counted", e.heartbeat().seq(), node);
+  }
+}
+
+void ArbiterDaemon::on_controller_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
+  const std::string& ctl = s->peer().common_name;
+  if (e.has_heartbeat()) {
+    s->send(heartbeat_answer(e.heartbeat().seq()));
+  } else if (e.has_arbiter_query()) {
+    const auto& q = e.arbiter_query();
+    const bool was_fenced = witness_.fenced(q.node_id());
+    const WitnessAnswer a = witness_.query(q.node_id(), now_ms());
+    wire::Envelope out;
+    auto* ans = out.mutable_arbiter_answer();
+    ans->set_query_id(q.query_id());
+    ans->set_node_id(q.node_id());
+    ans->set_sees(a.sees);
+    ans->set_ms_since_heard(a.ms_since_heard);
+    s->send(out);
+    spdlog::info("controller {} asked about {}: {} (last heard {})", ctl, q.node_id(), a.sees ? "seen" : "not seen",
+                 a.ms_since_heard < 0 ? std::string("never") : std::to_string(a.ms_since_heard) + " ms ago");
+    if (!was_fenced && witness_.fenced(q.node_id()))
+      spdlog::warn("node {} fenced: its heartbeats no longer count until a controller hears it again", q.node_id());
+  } else if (e.has_arbiter_heard()) {
+    if (witness_.lift(e.arbiter_heard().node_id()))
+      spdlog::info("controller {} hears {} again: fence lifted", ctl, e.arbiter_heard().node_id());
+  } else {
+    spdlog::warn("controller {} sent {}, which the arbiter does not take; closing its session", ctl,
+                 wire::body_name(e));
+    s->close(std::string("unexpected ") + wire::body_name(e) + " at the arbiter");
+  }
+}
+
+}  // namespace poolha::arbiter

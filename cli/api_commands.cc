@@ -1,0 +1,387 @@
+// The poolhactl commands that talk to the controller's REST API.
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <cstdio>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/tables.h"
+#include "cli/yaml_json.h"
+#include "rules/json_codec.h"
+
+namespace poolha::cli {
+
+namespace {
+
+std::string seg(const std::string& id) { return url_encode(id); }
+
+// Calls the API; on failure prints why (stderr) and returns nullopt.
+std::optional<Json> call(Context& c, const std::string& what, const std::string& method, const std::string& target,
+                         const Json& body = Json(), int* rc = nullptr) {
+  ApiClient client(c.api);
+  ApiResult r = client.call(method, target, body);
+  if (!r.ok()) {
+    int code = api_fail(what, r);
+    if (rc) *rc = code;
+    return std::nullopt;
+  }
+  return r.body.is_null() ? Json::object() : r.body;
+}
+
+// A mutating call: prints `done` (human) or the server's answer (--json).
+int act(Context& c, const std::string& what, const std::string& method, const std::string& target, const Json& body,
+        const std::string& done) {
+  int rc = kExitFailed;
+  auto res = call(c, what, method, target, body, &rc);
+  if (!res) return rc;
+  if (c.json)
+    print_json(*res);
+  else
+    std::printf("%s\n", done.c_str());
+  return kExitOk;
+}
+
+std::optional<Json> status(Context& c) { return call(c, "reading the cluster status", "GET", "/v1/status"); }
+
+const Json& state_part(const Json& status, const char* key) {
+  static const Json empty = Json::object();
+  if (!status.contains("state") || !status["state"].is_object() || !status["state"].contains(key)) return empty;
+  return status["state"][key];
+}
+
+bool on_off(const std::string& s, bool& out) {
+  if (s == "on") return out = true, true;
+  if (s == "off") return out = false, true;
+  return false;
+}
+
+// Checks one list of apply items with the same strict decoder the controller uses,
+// so a typo is reported with its position before anything is sent.
+template <class Decode>
+Status check_items(const Json& doc, const char* key, Decode decode) {
+  if (!doc.contains(key)) return Status::Ok();
+  const Json& items = doc[key];
+  if (!items.is_array()) return Status::Error(std::string(key) + ": expected a list");
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Json& it = items[i];
+    const std::string id = it.is_object() && it.contains("id") && it["id"].is_string() ? it["id"].get<std::string>() : "";
+    const std::string where = std::string(key) + "[" + std::to_string(i) + "]" + (id.empty() ? "" : " (" + id + ")");
+    if (id.empty()) return Status::Error(where + ": every item needs a string field 'id'");
+    auto r = decode(it);
+    if (!r.ok()) return Status::Error(where + ": " + r.error());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int cmd_status(Context& c) {
+  auto s = status(c);
+  if (!s) return kExitFailed;
+  if (c.json)
+    print_json(*s);
+  else
+    std::fputs(render_status(*s).c_str(), stdout);
+  return kExitOk;
+}
+
+int cmd_pool_list(Context& c) {
+  auto s = status(c);
+  if (!s) return kExitFailed;
+  if (c.json)
+    print_json(state_part(*s, "pools"));
+  else
+    std::fputs(render_pools((*s)["state"]).c_str(), stdout);
+  return kExitOk;
+}
+
+int cmd_pool_delete(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "deleting pool " + id, "DELETE", "/v1/pools/" + seg(id), Json(), "pool " + id + " deleted");
+}
+
+int cmd_pool_freeze(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "freezing pool " + id, "POST", "/v1/pools/" + seg(id) + "/freeze", {{"on", true}},
+             "pool " + id + " frozen: no automatic action on its rules, alerts only (undo: poolhactl pool unfreeze " +
+                 id + ")");
+}
+
+int cmd_pool_unfreeze(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "unfreezing pool " + id, "POST", "/v1/pools/" + seg(id) + "/freeze", {{"on", false}},
+             "pool " + id + " unfrozen");
+}
+
+int cmd_node_list(Context& c) {
+  auto s = status(c);
+  if (!s) return kExitFailed;
+  const Json agents = s->contains("agents") ? (*s)["agents"] : Json::object();
+  if (c.json) {
+    Json out = state_part(*s, "nodes");
+    for (auto& [id, n] : out.items())
+      if (agents.contains(id)) n["agent"] = agents[id];
+    print_json(out);
+  } else {
+    std::fputs(render_nodes((*s)["state"], agents).c_str(), stdout);
+  }
+  return kExitOk;
+}
+
+int cmd_node_delete(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "removing node " + id, "DELETE", "/v1/nodes/" + seg(id), Json(), "node " + id + " removed");
+}
+
+int cmd_node_maintenance(Context& c) {
+  const std::string id = c.positionals[0];
+  bool on = false;
+  if (!on_off(c.positionals[1], on))
+    return usage("node maintenance: the last word must be on or off, got '" + c.positionals[1] + "'");
+  return act(c, std::string(on ? "starting" : "ending") + " maintenance of node " + id, "POST",
+             "/v1/nodes/" + seg(id) + "/maintenance", {{"on", on}},
+             on ? "node " + id + " in maintenance: its services move into the pool (watch: poolhactl status)"
+                : "node " + id + " out of maintenance");
+}
+
+int cmd_rule_list(Context& c) {
+  auto s = status(c);
+  if (!s) return kExitFailed;
+  if (c.json)
+    print_json(state_part(*s, "rules"));
+  else
+    std::fputs(render_rules((*s)["state"]).c_str(), stdout);
+  return kExitOk;
+}
+
+int cmd_rule_show(Context& c) {
+  const std::string id = c.positionals[0];
+  auto s = status(c);
+  if (!s) return kExitFailed;
+  const Json& rules = state_part(*s, "rules");
+  if (!rules.contains(id)) return fail("no rule '" + id + "'; poolhactl rule list shows the rules that exist");
+  if (c.json)
+    print_json(rules[id]);
+  else
+    std::fputs(render_rule(id, rules[id]).c_str(), stdout);
+  return kExitOk;
+}
+
+int cmd_rule_delete(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "deleting rule " + id, "DELETE", "/v1/rules/" + seg(id), Json(),
+             "rule " + id + " deleted (its VIPs are released on its primary)");
+}
+
+int cmd_rule_freeze(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "freezing rule " + id, "POST", "/v1/rules/" + seg(id) + "/freeze", {{"on", true}},
+             "rule " + id + " frozen: no automatic action, alerts only (undo: poolhactl rule unfreeze " + id + ")");
+}
+
+int cmd_rule_unfreeze(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "unfreezing rule " + id, "POST", "/v1/rules/" + seg(id) + "/freeze", {{"on", false}},
+             "rule " + id + " unfrozen");
+}
+
+int cmd_rule_resume(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "resuming rule " + id, "POST", "/v1/rules/" + seg(id) + "/resume", Json::object(),
+             "rule " + id + " resumed (watch: poolhactl wait --rule " + id + " --phase running)");
+}
+
+int cmd_apply(Context& c) {
+  const std::string file = c.args.value("file");
+  if (file.empty()) return usage("apply: -f FILE is required (YAML or JSON with settings, pools, nodes, rules)");
+  auto doc = load_yaml_or_json_file(file);
+  if (!doc.ok()) return fail(doc.error() + "; fix the file and run apply again");
+  if (!doc->is_object()) return fail(file + ": expected a mapping with keys settings, pools, nodes, rules");
+  for (const auto& [k, v] : doc->items())
+    if (k != "settings" && k != "pools" && k != "nodes" && k != "rules")
+      return fail(file + ": unknown top-level key '" + k + "' (allowed: settings, pools, nodes, rules)");
+  Status st = Status::Ok();
+  if (doc->contains("settings")) {
+    auto s = rules::settings_from_json((*doc)["settings"]);
+    if (!s.ok()) st = s.status();
+  }
+  if (st.ok()) st = check_items(*doc, "pools", rules::pool_from_json);
+  if (st.ok()) st = check_items(*doc, "nodes", rules::node_from_json);
+  if (st.ok()) st = check_items(*doc, "rules", rules::rule_from_json);
+  if (!st.ok()) return fail(file + ": " + st.error() + "; fix the file and run apply again (nothing was sent)");
+
+  Json body = Json::object();
+  if (doc->contains("settings")) body["settings"] = (*doc)["settings"];
+  for (const char* k : {"pools", "nodes", "rules"}) body[k] = doc->contains(k) ? (*doc)[k] : Json::array();
+  int rc = kExitFailed;
+  auto res = call(c, "applying " + file, "POST", "/v1/apply", body, &rc);
+  if (!res) return rc;
+  if (c.json) {
+    print_json(*res);
+  } else {
+    std::printf("applied %s from %s (%zu pools, %zu nodes, %zu rules%s)\n",
+                res->contains("applied") ? (*res)["applied"].dump().c_str() : "?", file.c_str(), body["pools"].size(),
+                body["nodes"].size(), body["rules"].size(), body.contains("settings") ? ", settings" : "");
+  }
+  return kExitOk;
+}
+
+namespace {
+
+int switch_rule(Context& c, bool forced) {
+  const std::string id = c.positionals[0];
+  const std::string to = c.args.value("to");
+  const std::string onto = to.empty() ? "the best eligible node" : to;
+  return act(c, std::string(forced ? "forced switch" : "switchover") + " of rule " + id, "POST",
+             "/v1/rules/" + seg(id) + "/switchover", {{"target", to}, {"forced", forced}},
+             std::string(forced ? "forced switch" : "switchover") + " of rule " + id + " to " + onto +
+                 " requested (watch: poolhactl wait --rule " + id + " --phase running" +
+                 (to.empty() ? "" : " --primary " + to) + ")");
+}
+
+}  // namespace
+
+int cmd_switchover(Context& c) { return switch_rule(c, false); }
+int cmd_force(Context& c) { return switch_rule(c, true); }
+
+int cmd_failback(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "failback of rule " + id, "POST", "/v1/rules/" + seg(id) + "/failback", Json::object(),
+             "failback of rule " + id + " to its home node requested (watch: poolhactl wait --rule " + id +
+                 " --phase running)");
+}
+
+int cmd_events(Context& c) {
+  long long limit = 50;
+  if (c.args.has("limit")) {
+    auto l = parse_int("limit", c.args.value("limit"), 1, 100000);
+    if (!l.ok()) return usage(l.error());
+    limit = *l;
+  }
+  std::string target = "/v1/events?limit=" + std::to_string(limit);
+  if (c.args.has("rule")) target += "&rule=" + url_encode(c.args.value("rule"));
+  if (c.args.has("node")) target += "&node=" + url_encode(c.args.value("node"));
+  auto res = call(c, "reading events", "GET", target);
+  if (!res) return kExitFailed;
+  if (c.json)
+    print_json(*res);
+  else
+    std::fputs(render_events(res->contains("events") ? (*res)["events"] : Json::array()).c_str(), stdout);
+  return kExitOk;
+}
+
+int cmd_token_create(Context& c) {
+  const std::string node = c.positionals[0];
+  long long ttl = 3600;
+  if (c.args.has("ttl-s")) {
+    auto t = parse_int("ttl-s", c.args.value("ttl-s"), 1, 30LL * 24 * 3600);
+    if (!t.ok()) return usage(t.error());
+    ttl = *t;
+  }
+  int rc = kExitFailed;
+  auto res = call(c, "creating an enrolment token for " + node, "POST", "/v1/tokens", {{"node", node}, {"ttl_s", ttl}},
+                  &rc);
+  if (!res) return rc;
+  if (c.json) {
+    print_json(*res);
+    return kExitOk;
+  }
+  if (!res->contains("token") || !(*res)["token"].is_string())
+    return fail("the controller's answer has no token; check the controller's version and log");
+  std::printf("enrolment token for node %s (usable once, valid %lld s):\n%s\n", node.c_str(), ttl,
+              (*res)["token"].get<std::string>().c_str());
+  return kExitOk;
+}
+
+int cmd_settings_show(Context& c) {
+  auto res = call(c, "reading settings", "GET", "/v1/settings");
+  if (!res) return kExitFailed;
+  const Json& s = res->contains("settings") && (*res)["settings"].is_object() ? (*res)["settings"] : *res;
+  if (c.json)
+    print_json(s);
+  else
+    std::fputs(render_object(s).c_str(), stdout);
+  return kExitOk;
+}
+
+int cmd_settings_set(Context& c) {
+  const std::string file = c.args.value("file");
+  if (file.empty()) return usage("settings set: -f FILE is required (YAML or JSON with the fields to change)");
+  auto doc = load_yaml_or_json_file(file);
+  if (!doc.ok()) return fail(doc.error() + "; fix the file and run settings set again");
+  Json changes = *doc;
+  if (changes.is_object() && changes.size() == 1 && changes.contains("settings")) changes = changes["settings"];
+  if (!changes.is_object()) return fail(file + ": expected a mapping of settings fields");
+  if (auto s = rules::settings_from_json(changes); !s.ok())
+    return fail(file + ": " + s.error() + "; fix the file (nothing was sent)");
+  // Fields not in the file keep their current values.
+  auto current = call(c, "reading settings", "GET", "/v1/settings");
+  if (!current) return kExitFailed;
+  Json merged = current->contains("settings") && (*current)["settings"].is_object() ? (*current)["settings"] : *current;
+  for (const auto& [k, v] : changes.items()) merged[k] = v;
+  return act(c, "changing settings", "PUT", "/v1/settings", merged,
+             "settings changed: " + std::to_string(changes.size()) + " field(s) from " + file);
+}
+
+int cmd_wait(Context& c) {
+  using Clock = std::chrono::steady_clock;
+  const std::string rule = c.args.value("rule");
+  const std::string phase = c.args.value("phase", "running");
+  const std::string primary = c.args.value("primary");
+  if (rule.empty()) return usage("wait: --rule RULE is required");
+  static const std::set<std::string> phases = {"unplaced", "running", "switching", "blocked", "admin-wait"};
+  if (!phases.count(phase))
+    return usage("wait: --phase must be unplaced, running, switching, blocked or admin-wait, got '" + phase + "'");
+  long long timeout_ms = 30000;
+  if (c.args.has("timeout-ms")) {
+    auto t = parse_int("timeout-ms", c.args.value("timeout-ms"), 1, 24LL * 3600 * 1000);
+    if (!t.ok()) return usage(t.error());
+    timeout_ms = *t;
+  }
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::milliseconds(timeout_ms);
+  const std::string want = phase + (primary.empty() ? "" : " on " + primary);
+  ApiClient client(c.api);
+  std::string last_seen = "no answer yet", last_error;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    client.set_step_timeout(std::clamp(left, std::chrono::milliseconds(1), c.api.step_timeout));
+    ApiResult r = client.call("GET", "/v1/status");
+    if (r.ok()) {
+      last_error.clear();
+      const Json& rules = state_part(r.body, "rules");
+      if (!rules.contains(rule)) {
+        last_seen = "rule " + rule + " does not exist";
+      } else {
+        const Json& st = rules[rule];
+        const std::string ph = st.value("phase", "");
+        const std::string pr = st.value("primary", "");
+        last_seen = "phase " + (ph.empty() ? "-" : ph) + ", primary " + (pr.empty() ? "-" : pr);
+        if (ph == phase && (primary.empty() || pr == primary)) {
+          const long long waited =
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+          if (c.json)
+            print_json({{"rule", rule}, {"phase", ph}, {"primary", pr}, {"epoch", st.value("epoch", Json())},
+                        {"waited_ms", waited}});
+          else
+            std::printf("rule %s is %s (primary %s) after %lld ms\n", rule.c_str(), ph.c_str(),
+                        pr.empty() ? "-" : pr.c_str(), waited);
+          return kExitOk;
+        }
+      }
+    } else if (r.failure == ApiFailure::Setup || (r.failure == ApiFailure::Http && r.status < 500)) {
+      return api_fail("waiting for rule " + rule, r);  // will not get better by polling
+    } else {
+      last_error = r.error;  // the controller may be restarting or failing over: keep polling
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50), deadline - now));
+  }
+  return fail("rule " + rule + " was not " + want + " within " + std::to_string(timeout_ms) + " ms; last seen: " +
+              last_seen + (last_error.empty() ? "" : "; last error: " + last_error) +
+              "; see why with poolhactl events --rule " + rule);
+}
+
+}  // namespace poolha::cli

@@ -1,0 +1,58 @@
+// poolhactl's commands (docs/cli.md). Each returns the process exit code:
+// 0 done, 1 failed (the message on stderr says what to do next), 2 usage error.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "cli/api_client.h"
+#include "cli/args.h"
+
+namespace poolha::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Context {
+  ParsedArgs args;
+  std::vector<std::string> positionals;  // the words after the command's own words
+  bool json = false;                     // --json: machine output only on stdout
+  ApiOptions api;
+};
+
+// Output helpers shared by the commands.
+int fail(const std::string& message);         // "poolhactl: error: ...", exit 1
+int usage(const std::string& message);        // "poolhactl: ...", exit 2
+void print_json(const Json& j);               // stdout, indented
+int api_fail(const std::string& what, const ApiResult& r);  // explains an API failure, exit 1
+
+// Local PKI (no controller needed).
+int cmd_ca_init(Context& c);
+int cmd_cert_issue(Context& c);
+
+// Through the controller's API.
+int cmd_status(Context& c);
+int cmd_pool_list(Context& c);
+int cmd_pool_delete(Context& c);
+int cmd_pool_freeze(Context& c);
+int cmd_pool_unfreeze(Context& c);
+int cmd_node_list(Context& c);
+int cmd_node_delete(Context& c);
+int cmd_node_maintenance(Context& c);
+int cmd_rule_list(Context& c);
+int cmd_rule_show(Context& c);
+int cmd_rule_delete(Context& c);
+int cmd_rule_freeze(Context& c);
+int cmd_rule_unfreeze(Context& c);
+int cmd_rule_resume(Context& c);
+int cmd_apply(Context& c);
+int cmd_switchover(Context& c);
+int cmd_force(Context& c);
+int cmd_failback(Context& c);
+int cmd_events(Context& c);
+int cmd_token_create(Context& c);
+int cmd_settings_show(Context& c);
+int cmd_settings_set(Context& c);
+int cmd_wait(Context& c);
+
+}  // namespace poolha::cli

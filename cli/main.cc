@@ -1,0 +1,181 @@
+// poolhactl: the operator's command line (SPEC §3.5 "CLI for everything the UI does").
+// Reference: docs/cli.md. Exit codes: 0 done, 1 failed, 2 usage error.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace poolha::cli {
+namespace {
+
+struct CommandSpec {
+  std::vector<std::string> words;        // {"rule", "show"}
+  std::vector<std::string> positionals;  // names, for usage and the count check
+  std::vector<std::string> options;      // accepted besides the global ones
+  const char* synopsis;                  // options part of the usage line
+  const char* help;
+  int (*run)(Context&);
+};
+
+const std::set<std::string> kValueOptions = {"api", "tls-dir", "dir", "cluster", "days", "name", "role",
+                                             "ip", "dns", "to", "rule", "node", "limit", "ttl-s",
+                                             "file", "phase", "primary", "timeout-ms"};
+const std::set<std::string> kFlagOptions = {"json", "help", "version", "force"};
+const std::vector<std::string> kGlobalOptions = {"api", "tls-dir", "json", "help"};
+
+const std::vector<CommandSpec>& commands() {
+  static const std::vector<CommandSpec> list = {
+      {{"ca", "init"}, {}, {"dir", "cluster", "days"}, "--dir DIR [--cluster NAME] [--days N]",
+       "Creates the cluster CA in DIR (ca.crt, ca.key 0600) and an operator certificate for poolhactl\n"
+       "(operator.crt/.key: CN admin, role operator). Refuses if DIR already holds a CA.\n"
+       "--cluster names the CA (default poolha); --days its validity (default 3650).",
+       cmd_ca_init},
+      {{"cert", "issue"}, {}, {"dir", "name", "role", "ip", "dns", "days", "force"},
+       "--dir DIR --name NAME --role controller|arbiter|agent|operator [--ip ADDR ...] [--dns NAME ...] [--days N] [--force]",
+       "Issues DIR/NAME.crt and DIR/NAME.key (0600), signed with DIR/ca.key. CN is NAME, the role is\n"
+       "carried in the certificate. --ip/--dns add subject alternative names (repeat, or comma-separate).\n"
+       "--days defaults to 3650 and never outlives the CA. Existing files are kept unless --force.",
+       cmd_cert_issue},
+      {{"status"}, {}, {}, "",
+       "Shows pools, nodes (liveness, maintenance, agent, held VIPs) and rules (primary, standby,\n"
+       "phase, epoch, last error). --json prints GET /v1/status as is.",
+       cmd_status},
+      {{"pool", "list"}, {}, {}, "", "Lists the pools with their node and rule counts.", cmd_pool_list},
+      {{"pool", "delete"}, {"ID"}, {}, "", "Deletes an empty pool.", cmd_pool_delete},
+      {{"pool", "freeze"}, {"ID"}, {}, "", "Freezes every rule of a pool: no automatic action, alerts only.",
+       cmd_pool_freeze},
+      {{"pool", "unfreeze"}, {"ID"}, {}, "", "Undoes pool freeze.", cmd_pool_unfreeze},
+      {{"node", "list"}, {}, {}, "", "Lists the nodes with liveness, maintenance, agent and held VIPs.",
+       cmd_node_list},
+      {{"node", "delete"}, {"ID"}, {}, "", "Removes a node from its pool.", cmd_node_delete},
+      {{"node", "maintenance"}, {"ID", "on|off"}, {}, "",
+       "on: drains the node (its services move into the pool) and keeps it out of elections;\n"
+       "off: returns it to the pool (services come back by failback, per rule policy).",
+       cmd_node_maintenance},
+      {{"rule", "list"}, {}, {}, "", "Lists the rules with primary, standby, phase and epoch.", cmd_rule_list},
+      {{"rule", "show"}, {"ID"}, {}, "", "Shows one rule's state and full spec.", cmd_rule_show},
+      {{"rule", "delete"}, {"ID"}, {}, "", "Deletes a rule (its VIPs are released).", cmd_rule_delete},
+      {{"rule", "freeze"}, {"ID"}, {}, "", "Freezes a rule: no automatic action, alerts only.", cmd_rule_freeze},
+      {{"rule", "unfreeze"}, {"ID"}, {}, "", "Undoes rule freeze.", cmd_rule_unfreeze},
+      {{"rule", "resume"}, {"ID"}, {}, "", "Takes a rule out of admin-wait after an operator fixed the cause.",
+       cmd_rule_resume},
+      {{"apply"}, {}, {"file"}, "-f FILE",
+       "Applies a YAML or JSON file with top-level keys settings, pools, nodes, rules (each a list of\n"
+       "specs as in rules/model.h), in that order. The file is checked before anything is sent;\n"
+       "errors name the line and column, or the item (rules[2] (r3): ...).",
+       cmd_apply},
+      {{"switchover"}, {"RULE"}, {"to"}, "[--to NODE]",
+       "Graceful switchover: release on the primary, then acquire on NODE (default: the best eligible).",
+       cmd_switchover},
+      {{"force"}, {"RULE"}, {"to"}, "[--to NODE]",
+       "Forced switch: the target becomes primary now, the old primary standby (no release script).", cmd_force},
+      {{"failback"}, {"RULE"}, {}, "", "Moves a rule back to its home node.", cmd_failback},
+      {{"events"}, {}, {"rule", "node", "limit"}, "[--rule R] [--node N] [--limit N]",
+       "Shows the event timeline, newest last (default the last 50).", cmd_events},
+      {{"token", "create"}, {"NODE"}, {"ttl-s"}, "[--ttl-s N]",
+       "Creates a one-time enrolment token for NODE (default valid 3600 s).", cmd_token_create},
+      {{"settings", "show"}, {}, {}, "", "Shows the engine timings (rules::Settings).", cmd_settings_show},
+      {{"settings", "set"}, {}, {"file"}, "-f FILE",
+       "Changes the settings named in FILE (YAML or JSON object, or {settings: {...}}); others keep\n"
+       "their current values.",
+       cmd_settings_set},
+      {{"wait"}, {}, {"rule", "phase", "primary", "timeout-ms"},
+       "--rule R [--phase running] [--primary N] [--timeout-ms 30000]",
+       "Polls the status every 50 ms until rule R is in the phase (and on the primary) asked for.\n"
+       "Exit 0 when it is, 1 on timeout (the message says what was seen last).",
+       cmd_wait},
+  };
+  return list;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+std::string usage_line(const CommandSpec& c) {
+  std::string line = "poolhactl " + joined(c.words);
+  for (const auto& p : c.positionals) line += " " + p;
+  if (*c.synopsis) line += std::string(" ") + c.synopsis;
+  return line;
+}
+
+const char* kGlobalHelp =
+    "global options:\n"
+    "  --api ADDR:PORT   controller API (env POOLHA_API, default 127.0.0.1:7443)\n"
+    "  --tls-dir DIR     ca.crt, operator.crt, operator.key (env POOLHA_TLS_DIR, default /etc/poolha/tls)\n"
+    "  --json            machine-readable output on stdout (errors always go to stderr)\n"
+    "  --help, --version\n"
+    "exit codes: 0 done, 1 failed (stderr says what to do next), 2 usage error\n";
+
+void print_overview(FILE* out, const std::string& group = "") {
+  std::fprintf(out, "usage:\n");
+  for (const auto& c : commands())
+    if (group.empty() || c.words[0] == group) std::fprintf(out, "  %s\n", usage_line(c).c_str());
+  std::fprintf(out, "\n%s", kGlobalHelp);
+}
+
+int run(int argc, char** argv) {
+  auto parsed = parse_args(argc, argv, kValueOptions, kFlagOptions);
+  if (!parsed.ok()) return usage(parsed.error());
+  ParsedArgs& args = *parsed;
+  if (args.flag("version") && args.words.empty()) {
+    std::printf("poolhactl %s\n", POOLHA_VERSION);
+    return kExitOk;
+  }
+  if (args.words.empty()) {
+    print_overview(args.flag("help") ? stdout : stderr);
+    return args.flag("help") ? kExitOk : kExitUsage;
+  }
+  const CommandSpec* spec = nullptr;
+  for (const auto& c : commands()) {
+    if (c.words.size() > args.words.size()) continue;
+    if (std::equal(c.words.begin(), c.words.end(), args.words.begin())) {
+      spec = &c;
+      break;
+    }
+  }
+  if (!spec) {
+    bool is_group = false;
+    for (const auto& c : commands()) is_group = is_group || c.words[0] == args.words[0];
+    if (is_group && (args.words.size() == 1 || args.flag("help"))) {
+      print_overview(args.flag("help") ? stdout : stderr, args.words[0]);
+      return args.flag("help") ? kExitOk : kExitUsage;
+    }
+    return usage("unknown command '" + joined(args.words) + "'");
+  }
+  if (args.flag("help")) {
+    std::printf("usage: %s\n\n%s\n\n%s", usage_line(*spec).c_str(), spec->help, kGlobalHelp);
+    return kExitOk;
+  }
+  std::set<std::string> allowed(kGlobalOptions.begin(), kGlobalOptions.end());
+  allowed.insert(spec->options.begin(), spec->options.end());
+  for (const auto& o : args.given())
+    if (!allowed.count(o))
+      return usage(joined(spec->words) + ": option --" + o + " does not apply here; usage: " + usage_line(*spec));
+  Context ctx;
+  ctx.positionals.assign(args.words.begin() + static_cast<long>(spec->words.size()), args.words.end());
+  if (ctx.positionals.size() != spec->positionals.size())
+    return usage(joined(spec->words) + ": expected " +
+                 (spec->positionals.empty() ? std::string("no arguments") : joined(spec->positionals)) +
+                 "; usage: " + usage_line(*spec));
+  for (const auto& p : ctx.positionals)
+    if (p.empty()) return usage(joined(spec->words) + ": an empty argument is not a valid id");
+  ctx.json = args.flag("json");
+  const char* env_api = std::getenv("POOLHA_API");
+  const char* env_tls = std::getenv("POOLHA_TLS_DIR");
+  ctx.api.api = args.value("api", env_api && *env_api ? env_api : "127.0.0.1:7443");
+  ctx.api.tls_dir = args.value("tls-dir", env_tls && *env_tls ? env_tls : "/etc/poolha/tls");
+  ctx.args = std::move(args);
+  return spec->run(ctx);
+}
+
+}  // namespace
+}  // namespace poolha::cli
+
+int main(int argc, char** argv) { return poolha::cli::run(argc, argv); }

@@ -1,0 +1,136 @@
+#include "cli/yaml_json.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <regex>
+
+#include "wire/pki.h"
+
+namespace poolha::cli {
+
+namespace {
+
+using Json = nlohmann::json;
+constexpr size_t kMaxFileBytes = 8 << 20;
+
+std::string at(const std::string& source, const YAML::Mark& m) {
+  return source + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+// YAML 1.2 core schema, tag resolution for plain scalars.
+const std::regex& int_re() {
+  static const std::regex r("[-+]?[0-9]+");
+  return r;
+}
+const std::regex& hex_re() {
+  static const std::regex r("0x[0-9a-fA-F]+");
+  return r;
+}
+const std::regex& float_re() {
+  static const std::regex r("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  return r;
+}
+const std::regex& special_float_re() {
+  static const std::regex r("[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
+  return r;
+}
+
+Expected<Json> plain_scalar(const std::string& s, const std::string& where) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Json(nullptr);
+  if (s == "true" || s == "True" || s == "TRUE") return Json(true);
+  if (s == "false" || s == "False" || s == "FALSE") return Json(false);
+  if (std::regex_match(s, int_re())) {
+    errno = 0;
+    char* end = nullptr;
+    if (s[0] == '-') {
+      long long v = std::strtoll(s.c_str(), &end, 10);
+      if (errno == 0) return Json(static_cast<int64_t>(v));
+    } else {
+      unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+      if (errno == 0) {
+        if (v <= static_cast<unsigned long long>(INT64_MAX)) return Json(static_cast<int64_t>(v));
+        return Json(static_cast<uint64_t>(v));
+      }
+    }
+    return Expected<Json>::Error(where + ": integer '" + s + "' is out of range; quote it to keep it as a string");
+  }
+  if (std::regex_match(s, hex_re())) {
+    errno = 0;
+    unsigned long long v = std::strtoull(s.c_str() + 2, nullptr, 16);
+    if (errno == 0 && v <= static_cast<unsigned long long>(INT64_MAX)) return Json(static_cast<int64_t>(v));
+    return Expected<Json>::Error(where + ": integer '" + s + "' is out of range; quote it to keep it as a string");
+  }
+  if (std::regex_match(s, float_re())) return Json(std::strtod(s.c_str(), nullptr));
+  if (std::regex_match(s, special_float_re()))
+    return Expected<Json>::Error(where + ": '" + s + "' has no JSON form; quote it to keep it as a string");
+  return Json(s);
+}
+
+Expected<Json> convert(const YAML::Node& n, const std::string& source) {
+  const std::string where = at(source, n.Mark());
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return Json(nullptr);
+    case YAML::NodeType::Scalar: {
+      const std::string& tag = n.Tag();
+      // "!" marks a quoted (non-plain) scalar; "tag:yaml.org,2002:str" is `!!str`.
+      if (tag == "!" || tag == "tag:yaml.org,2002:str") return Json(n.Scalar());
+      return plain_scalar(n.Scalar(), where);
+    }
+    case YAML::NodeType::Sequence: {
+      Json arr = Json::array();
+      for (const auto& item : n) {
+        auto v = convert(item, source);
+        if (!v.ok()) return v;
+        arr.push_back(std::move(*v));
+      }
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      Json obj = Json::object();
+      for (const auto& kv : n) {
+        const std::string kwhere = at(source, kv.first.Mark());
+        if (!kv.first.IsScalar()) return Expected<Json>::Error(kwhere + ": a key must be a plain string");
+        const std::string& key = kv.first.Scalar();
+        if (obj.contains(key)) return Expected<Json>::Error(kwhere + ": key '" + key + "' appears twice in this mapping");
+        auto v = convert(kv.second, source);
+        if (!v.ok()) return v;
+        obj[key] = std::move(*v);
+      }
+      return obj;
+    }
+  }
+  return Expected<Json>::Error(where + ": unsupported YAML node");
+}
+
+}  // namespace
+
+Expected<Json> yaml_to_json(const std::string& text, const std::string& source) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    return Expected<Json>::Error(at(source, e.mark) + ": not valid YAML or JSON: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return Expected<Json>::Error(source + ": not valid YAML or JSON: " + e.what());
+  }
+  if (docs.empty()) return Expected<Json>::Error(source + ": the file is empty");
+  if (docs.size() > 1)
+    return Expected<Json>::Error(at(source, docs[1].Mark()) + ": more than one YAML document; put everything in one");
+  try {
+    return convert(docs[0], source);
+  } catch (const YAML::Exception& e) {
+    return Expected<Json>::Error(source + ": " + e.what());
+  }
+}
+
+Expected<Json> load_yaml_or_json_file(const std::string& path) {
+  auto text = pki::read_file(path, kMaxFileBytes);
+  if (!text.ok()) return text.status();
+  return yaml_to_json(*text, path);
+}
+
+}  // namespace poolha::cli

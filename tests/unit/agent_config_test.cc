@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include "agent/config.h"
+
+namespace poolha::agent {
+namespace {
+
+const char* kGood = R"(
+node_id: host1
+state_dir: /var/lib/poolha/agent
+script_dir: /etc/poolha/scripts
+tls: {ca: /etc/poolha/ca.crt, cert: /etc/poolha/agent.crt, key: /etc/poolha/agent.key}
+members:
+  - {name: ctl1, address: "198.18.0.1:7400", role: controller}
+  - {name: arb1, address: "198.18.0.3:7400", role: arbiter}
+heartbeat_interval_ms: 200
+isolation_timeout_ms: 800
+isolation_address: "198.18.0.254"
+isolation_response: keep
+arp: {probes: 3, probe_interval_ms: 40, probe_wait_ms: 120, announce_count: 2, announce_interval_ms: 90}
+monitors:
+  - name: sshd
+    kind: process
+    params: {name: sshd}
+    interval_ms: 1000
+    timeout_ms: 500
+    threshold: 2
+    restarts: 1
+    restart_script: restart-sshd
+log_level: debug
+)";
+
+std::string error_of(const std::string& yaml) {
+  auto r = parse_config(yaml, "agent.yaml");
+  return r.ok() ? "ok" : r.error();
+}
+
+// A minimal valid file with one line replaced or added.
+std::string with(const std::string& extra) {
+  return "node_id: host1\nmembers:\n  - {name: ctl1, address: \"198.18.0.1:7400\", role: controller}\n" + extra;
+}
+
+TEST(AgentConfig, ParsesEveryKey) {
+  auto r = parse_config(kGood, "agent.yaml");
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& c = *r;
+  EXPECT_EQ(c.node_id, "host1");
+  ASSERT_EQ(c.members.size(), 2u);
+  EXPECT_EQ(c.members[1].role, MemberRole::Arbiter);
+  EXPECT_EQ(c.members[0].address, "198.18.0.1:7400");
+  EXPECT_EQ(c.tls.key, "/etc/poolha/agent.key");
+  EXPECT_EQ(c.isolation_address, "198.18.0.254");
+  EXPECT_EQ(c.isolation_response, IsolationResponse::Keep);
+  EXPECT_EQ(c.arp.probes, 3);
+  EXPECT_EQ(c.arp.announce_interval_ms, 90);
+  ASSERT_EQ(c.monitors.size(), 1u);
+  EXPECT_EQ(c.monitors[0].params.at("name"), "sshd");
+  EXPECT_EQ(c.monitors[0].restarts, 1);
+  EXPECT_EQ(c.log_level, "debug");
+}
+
+TEST(AgentConfig, Defaults) {
+  auto r = parse_config(with(""), "agent.yaml");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->heartbeat_interval_ms, 200);
+  EXPECT_EQ(r->isolation_timeout_ms, 800);
+  EXPECT_EQ(r->isolation_response, IsolationResponse::Release);
+  EXPECT_EQ(r->arp.probes, 2);
+  EXPECT_EQ(r->arp.probe_wait_ms, 100);
+  EXPECT_EQ(r->state_dir, "/var/lib/poolha/agent");
+  EXPECT_TRUE(r->monitors.empty());
+}
+
+TEST(AgentConfig, BadFieldsAreNamed) {
+  EXPECT_EQ(error_of(with("arp: {probes: 0}")), "agent.yaml: arp.probes: expected an integer 1..10");
+  EXPECT_EQ(error_of(with("arp: {probes: two}")), "agent.yaml: arp.probes: expected an integer 1..10");
+  EXPECT_EQ(error_of(with("arp: {probez: 2}")), "agent.yaml: arp.probez: unknown key");
+  EXPECT_EQ(error_of(with("colour: blue")), "agent.yaml: colour: unknown key");
+  EXPECT_EQ(error_of(with("heartbeat_interval_ms: [1]")),
+            "agent.yaml: heartbeat_interval_ms: expected an integer 20..10000");
+  EXPECT_EQ(error_of(with("isolation_response: maybe")), "agent.yaml: isolation_response: expected release | keep");
+  EXPECT_EQ(error_of(with("isolation_address: gateway")),
+            "agent.yaml: isolation_address: expected an IPv4 address or \"\"");
+  EXPECT_EQ(error_of(with("state_dir: relative/dir")), "agent.yaml: state_dir: expected an absolute path");
+  EXPECT_EQ(error_of(with("tls: {ca: /a, pem: /b}")), "agent.yaml: tls.pem: unknown key");
+  EXPECT_EQ(error_of(with("log_level: loud")),
+            "agent.yaml: log_level: expected trace | debug | info | warn | error | critical | off");
+  EXPECT_EQ(error_of(with("isolation_timeout_ms: 300")),
+            "agent.yaml: isolation_timeout_ms: must be at least twice heartbeat_interval_ms (200)");
+  EXPECT_EQ(error_of("members: []\n"), "agent.yaml: node_id: required (the CN of this agent's certificate)");
+  EXPECT_EQ(error_of("node_id: host1\n"), "agent.yaml: members: required: every controller and the arbiter");
+  EXPECT_EQ(error_of("node_id: host1\nmembers: [{name: c, address: \"198.18.0.1\", role: controller}]\n"),
+            "agent.yaml: members[0].address: expected IPv4:port or [IPv6]:port");
+  EXPECT_EQ(error_of("node_id: host1\nmembers: [{name: c, address: \"198.18.0.1:1\", role: boss}]\n"),
+            "agent.yaml: members[0].role: expected controller | arbiter");
+  EXPECT_EQ(error_of("node_id: host1\nmembers: [{name: c, address: \"198.18.0.1:1\", role: controller}, "
+                     "{name: c, address: \"198.18.0.2:1\", role: arbiter}]\n"),
+            "agent.yaml: members[1].name: duplicate member name 'c'");
+  EXPECT_EQ(error_of("node_id: host/1\nmembers: []\n"), "agent.yaml: node_id: expected 1..64 of [A-Za-z0-9._-]");
+}
+
+TEST(AgentConfig, BadMonitorsAreNamed) {
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: telepathy}]")),
+            "agent.yaml: monitors[0].kind: expected process | service | tcp_port | http | cpu | memory | disk | "
+            "nic_link | gateway | log_pattern | script");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, threshold: 0}]")),
+            "agent.yaml: monitors[0].threshold: expected an integer 1..100");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 2}]")),
+            "agent.yaml: monitors[0].restart_script: required when restarts > 0");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 1, restart_script: ../evil}]")),
+            "agent.yaml: monitors[0].restart_script: expected a file name in script_dir (no '/')");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, params: {max_percent: [1]}}]")),
+            "agent.yaml: monitors[0].params.max_percent: expected a string");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, every: 1}]")), "agent.yaml: monitors[0].every: unknown key");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu}, {name: m, kind: memory}]")),
+            "agent.yaml: monitors[1].name: duplicate monitor name 'm'");
+}
+
+TEST(AgentConfig, SyntaxErrorNamesTheLine) {
+  auto e = error_of("node_id: host1\nmembers: [\n");
+  EXPECT_NE(e.find("agent.yaml: YAML syntax: line"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace poolha::agent
