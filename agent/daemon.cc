@@ -151,7 +151,7 @@ void AgentDaemon::stop(const std::string& why) {
   stopping_ = true;
   // Renew once more (only if the hold is earned), so a quick restart finds it
   // current; do NOT remove VIPs (SPEC §4: a restarted agent causes no outage).
-  if (member_contact()) lease_.renew(cfg_.isolation_timeout_ms);
+  if (member_contact()) lease_.renew(cfg_.isolation_timeout_ms, last_member_contact_ms());
   spdlog::warn("{}: stopping; {} VIP(s) stay; the lease keeper removes them if no agent renews the hold within {} ms",
                why, lease_.confirmed_cidrs().size(), cfg_.isolation_timeout_ms);
   for (auto& l : links_) l->stop();
@@ -403,6 +403,13 @@ void AgentDaemon::send_heartbeat() {
 
 // ------------------------------------------------------------------ isolation
 
+int64_t AgentDaemon::last_member_contact_ms() const {
+  Clock::time_point last{};
+  for (const auto& l : links_)
+    if (l->ever_heard()) last = std::max(last, l->last_contact());
+  return std::chrono::duration_cast<milliseconds>(last.time_since_epoch()).count();
+}
+
 bool AgentDaemon::member_contact() const {
   const auto now = Clock::now();
   for (const auto& l : links_)
@@ -442,17 +449,21 @@ void AgentDaemon::on_lapse(const std::string& why) {
 void AgentDaemon::isolation_tick() {
   check_keeper_release();
   const auto now = Clock::now();
-  if (member_contact()) return on_contact();
+  // Contact renews the hold when a frame arrives (on_message), counted from that
+  // moment; renewing here from `now` would stretch the hold past the controller's
+  // deadline (found by the e2e network-down test: VIP on two hosts for 0.45 s).
+  if (member_contact()) return;
   if (!cfg_.isolation_address.empty() && !ping_in_flight_ && now - last_ping_sent_ >= kPingEvery) {
     ping_in_flight_ = true;
     last_ping_sent_ = now;
-    background_pool_.submit([this] {
+    const int64_t sent_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+    background_pool_.submit([this, sent_ms] {
       auto ok = host_.ping(cfg_.isolation_address, milliseconds(150));
-      boost::asio::post(io_, [this, ok] {
+      boost::asio::post(io_, [this, ok, sent_ms] {
         ping_in_flight_ = false;
         if (!ok.ok()) spdlog::warn("isolation address {}: {}", cfg_.isolation_address, ok.error());
         if (ok.ok() && *ok && !stopping_) {
-          if (!lease_.renew(cfg_.isolation_timeout_ms)) on_lapse("the lease hold lapsed while the agent was not running");
+          if (!lease_.renew(cfg_.isolation_timeout_ms, sent_ms)) on_lapse("the lease hold lapsed while the agent was not running");
         }
       });
     });

@@ -21,11 +21,13 @@ int64_t IsolationLease::hold_until_ms() const {
   return hold_until_ms_;
 }
 
-bool IsolationLease::renew(int64_t timeout_ms) {
+bool IsolationLease::renew(int64_t timeout_ms, int64_t earned_at_ms) {
   std::lock_guard lock(mu_);
   const int64_t now = monotonic_ms();
   if (now > hold_until_ms_ && !vips_.empty() && response_ == IsolationResponse::Release) return false;
-  hold_until_ms_ = now + timeout_ms;
+  const int64_t base = earned_at_ms < 0 ? now : std::min(earned_at_ms, now);
+  if (base + timeout_ms <= hold_until_ms_) return true;
+  hold_until_ms_ = base + timeout_ms;
   (void)write_locked();
   return true;
 }

@@ -29,11 +29,15 @@ class IsolationLease {
   // The hold is still current on the monotonic clock.
   bool hold_current() const;
   int64_t hold_until_ms() const;
-  // Extends the hold to now + timeout. Returns false (and writes nothing) if the
+  // Extends the hold to earned_at + timeout, where earned_at (CLOCK_MONOTONIC ms,
+  // default now) is when the evidence that entitles us to hold arrived: the last
+  // frame from a member, or the moment a ping of the isolation address was sent.
+  // Never counted from a later moment: the controller's isolation deadline is
+  // computed from when the members last heard us. Never shortens. Returns false (and writes nothing) if the
   // hold had already lapsed: the caller must first deal with the lapse
   // (take_lapsed()), because the keeper may have removed the VIPs meanwhile.
   // With isolation_response=keep nothing is ever removed, so it always renews.
-  bool renew(int64_t timeout_ms);
+  bool renew(int64_t timeout_ms, int64_t earned_at_ms = -1);
   // After a lapse: every VIP listed so far, now unlisted (the keeper removed them
   // or will; the caller removes any still present), and a fresh hold of timeout_ms.
   std::vector<HeldVip> take_lapsed(int64_t timeout_ms);

@@ -5,9 +5,9 @@
 namespace poolha::controller {
 
 ArbiterLink::ArbiterLink(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, wire::Endpoint ep,
-                         std::string member_id, wire::Millis timeout, OnAnswer on_answer)
+                         std::string member_id, wire::Millis timeout, OnAnswer on_answer, OnLink on_link)
     : io_(io), ctx_(std::move(ctx)), ep_(std::move(ep)), member_id_(std::move(member_id)), timeout_(timeout),
-      on_answer_(std::move(on_answer)), reconnect_timer_(io), heartbeat_timer_(io) {}
+      on_answer_(std::move(on_answer)), on_link_(std::move(on_link)), reconnect_timer_(io), heartbeat_timer_(io) {}
 
 void ArbiterLink::start() {
   connect();
@@ -23,12 +23,14 @@ void ArbiterLink::connect() {
                   if (!s.ok()) {
                     if (!logged_down_) spdlog::warn("arbiter {}: {}", ep_.str(), s.error());
                     logged_down_ = true;
+                    set_link(false);
                     return schedule_reconnect();
                   }
                   session_ = *s;
                   backoff_ = wire::Millis(100);
                   logged_down_ = false;
                   spdlog::info("arbiter {} connected", ep_.str());
+                  set_link(true);
                   session_->start([this](wire::Envelope&& e) { on_message(std::move(e)); },
                                   [this](const std::string& why) {
                                     spdlog::warn("arbiter {} lost: {}", ep_.str(), why);
@@ -37,9 +39,16 @@ void ArbiterLink::connect() {
                                     auto open = std::move(queries_);
                                     queries_.clear();
                                     for (const auto& [id, node] : open) on_answer_(node, false, false, -1);
+                                    set_link(false);
                                     schedule_reconnect();
                                   });
                 });
+}
+
+void ArbiterLink::set_link(bool up) {
+  if (link_up_ == up) return;
+  link_up_ = up;
+  if (on_link_) on_link_(up);
 }
 
 void ArbiterLink::schedule_reconnect() {

@@ -16,8 +16,10 @@ class ArbiterLink {
   // (node, reachable, sees, ms_since_heard)
   using OnAnswer = std::function<void(const std::string&, bool, bool, int64_t)>;
 
+  using OnLink = std::function<void(bool up)>;  // called when the link goes up or down
+
   ArbiterLink(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, wire::Endpoint ep,
-              std::string member_id, wire::Millis timeout, OnAnswer on_answer);
+              std::string member_id, wire::Millis timeout, OnAnswer on_answer, OnLink on_link);
   void start();
   void consult(const std::string& node);
   void heard(const std::string& node);
@@ -36,6 +38,9 @@ class ArbiterLink {
   std::string member_id_;
   wire::Millis timeout_;
   OnAnswer on_answer_;
+  OnLink on_link_;
+  std::optional<bool> link_up_;
+  void set_link(bool up);
   std::shared_ptr<wire::Session> session_;
   wire::asio::steady_timer reconnect_timer_;
   wire::asio::steady_timer heartbeat_timer_;

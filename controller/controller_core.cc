@@ -218,6 +218,7 @@ void ControllerCore::on_agent_closed(const NodeId& node) {
 
 void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs now) {
   agents_[node].last_heard_ms = now;
+  agents_[node].last_heartbeat = hb;
   if (!engine_.state().nodes.count(node)) return;  // connected but not (yet) configured
   if (liveness_.heard(node, now)) {
     rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()},
@@ -280,6 +281,12 @@ void ControllerCore::on_arbiter_answer(const NodeId& node, bool reachable, bool 
   (void)commit(rules::ArbiterView{node, now, reachable, sees, last});
 }
 
+void ControllerCore::on_arbiter_link(bool up, TimeMs now) {
+  if (engine_.state().arbiter_reachable == up) return;
+  history_.record({.kind = "arbiter:link", .outcome = up ? "up" : "down"});
+  (void)commit(rules::ArbiterView{"", now, up, false, 0});
+}
+
 void ControllerCore::on_timer(TimeMs now, int minute_of_day) {
   now = std::max(now, last_now_);
   for (const auto& lost : liveness_.expire(now)) {
@@ -309,9 +316,20 @@ TimeMs ControllerCore::next_deadline() const {
 
 Status ControllerCore::operator_command(rules::Event e, const std::string& actor) {
   auto st = commit(e, actor);
-  if (st.ok())
-    history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "ok",
-                     .detail = rules::to_json(e).dump().substr(0, 512), .actor = actor});
+  if (!st.ok()) return st;
+  history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "ok",
+                   .detail = rules::to_json(e).dump().substr(0, 512), .actor = actor});
+  // A node whose agent is already heartbeating is up now, not at its next heartbeat:
+  // otherwise rules applied right after their nodes would be placed on whichever
+  // node happened to heartbeat first instead of their home.
+  if (const auto* up = std::get_if<rules::UpsertNode>(&e)) {
+    auto a = agents_.find(up->spec.id);
+    if (a != agents_.end() && a->second.connected && !liveness_.is_up(up->spec.id) &&
+        last_now_ - a->second.last_heard_ms < engine_.state().settings.suspect_after_ms) {
+      const wire::Heartbeat hb = a->second.last_heartbeat;
+      on_heartbeat(up->spec.id, hb, std::max(last_now_, a->second.last_heard_ms));
+    }
+  }
   return st;
 }
 

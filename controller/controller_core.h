@@ -46,6 +46,7 @@ struct AgentInfo {
   std::string version;
   std::string os;
   TimeMs last_heard_ms = 0;
+  wire::Heartbeat last_heartbeat;  // so a node configured after its agent connected is up at once
 };
 
 class ControllerCore {
@@ -64,6 +65,8 @@ class ControllerCore {
   void on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs now);
   void on_result(const NodeId& node, const wire::CommandResult& r, TimeMs now);
   void on_arbiter_answer(const NodeId& node, bool reachable, bool sees, int64_t ms_since_heard, TimeMs now);
+  // The link to the arbiter went up or down (news for operators before any failure).
+  void on_arbiter_link(bool up, TimeMs now);
   // Liveness expiry, action time-outs and the engine's Tick.
   void on_timer(TimeMs now, int minute_of_day);
   // The earliest moment something is due (a transition waiting for a deadline).

@@ -69,7 +69,8 @@ class ControllerDaemon : public Outbox {
           io_, *client_ctx, *cfg_.arbiter, cfg_.name, wire::Millis(cfg_.arbiter_timeout_ms),
           [this](const std::string& node, bool reachable, bool sees, int64_t since) {
             core_->on_arbiter_answer(node, reachable, sees, since, now());
-          });
+          },
+          [this](bool up) { core_->on_arbiter_link(up, now()); });
       arbiter_->start();
     }
 

@@ -216,15 +216,20 @@ void Engine::on(const NodeUnreachable& e) {
 }
 
 void Engine::on(const ArbiterView& e) {
-  auto it = s_.nodes.find(e.node);
-  if (it == s_.nodes.end()) return;
-  NodeState& n = it->second;
+  // Reachability is news on its own (an empty node: the controller's link to the
+  // arbiter went down or came back), so operators hear of it before any failure.
   if (s_.arbiter_reachable != e.arbiter_reachable) {
     s_.arbiter_reachable = e.arbiter_reachable;
     if (!e.arbiter_reachable)
       alert(Severity::Critical, "arbiter_unreachable", "", "",
-            "the arbiter does not answer; rules with on_arbiter_down=hold will not fail over until it is back");
+            "the arbiter does not answer; rules with on_arbiter_down=hold will not fail over until it is back. "
+            "Check the arbiter host and the network to it.");
+    else
+      alert(Severity::Info, "arbiter_reachable", "", "", "the arbiter answers again");
   }
+  auto it = s_.nodes.find(e.node);
+  if (it == s_.nodes.end()) return;
+  NodeState& n = it->second;
   if (n.liveness != Liveness::Suspect && n.liveness != Liveness::Partitioned) return;
   n.last_consult_ms = e.now;
   if (e.arbiter_reachable && e.sees_node) {
