@@ -31,7 +31,13 @@ AgentHub::AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::
              });
     spdlog::info("agent {} connected from {} ({} {})", node, s->remote(), hello.facts().hostname(),
                  hello.facts().agent_version());
-    if (h_.on_hello) h_.on_hello(node, hello.facts());
+    // After this returns the Listener sends the HelloAck; what the core sends on a
+    // hello (the node's roles) must follow it, not precede it.
+    if (h_.on_hello)
+      boost::asio::post(s->stream().get_executor(), [this, node, weak, facts = hello.facts()] {
+        if (auto live = weak.lock(); live && live->is_open() && sessions_.count(node) && sessions_[node] == live)
+          h_.on_hello(node, facts);
+      });
     return "";
   });
 }

@@ -382,7 +382,7 @@ void Engine::issue_next(Transition& t, TimeMs now) {
   if (t.waiting_action != 0) return;
   if (now < t.not_before_ms) return;  // waiting out the old primary's isolation deadline
   if (t.next >= t.steps.size()) {
-    finish(t);
+    finish(t, now);
     return;
   }
   t.waiting_action = s_.next_action_id++;
@@ -515,7 +515,7 @@ void Engine::fail_unit_without_target(Transition& t, const std::string& why) {
   check_takeover_ratio(pool);
 }
 
-void Engine::finish(Transition& t) {
+void Engine::finish(Transition& t, TimeMs now) {
   const NodeId target = t.target, from = t.from;
   const bool forced = t.forced || t.reason == TransitionReason::Operator;
   const std::vector<RuleId> unit = t.rules;
@@ -529,6 +529,17 @@ void Engine::finish(Transition& t) {
   }
   PoolId pool = s_.rules.at(unit.front()).spec.pool;
   s_.transitions.erase(t.id);
+  // Members that joined the group while it was being placed or moved (they had to
+  // wait: placing them apart would start a second transition for the same unit)
+  // follow it now.
+  std::vector<RuleId> joiners;
+  for (const auto& rid : unit_of(s_, unit.front())) {
+    const RuleState& r = s_.rules.at(rid);
+    if (std::find(unit.begin(), unit.end(), rid) == unit.end() && r.primary.empty() &&
+        r.phase == RulePhase::Unplaced && !transition_of_rule(rid))
+      joiners.push_back(rid);
+  }
+  if (!joiners.empty()) acquire_in_place(joiners, target, TransitionReason::Place, now);
   // A forced or manual switch swaps roles: the old primary stands by, if it can.
   if (forced && !from.empty()) {
     Occupancy occ = compute_occupancy(s_);
@@ -632,8 +643,12 @@ void Engine::place_unplaced(const PoolId& pool, TimeMs now) {
     if (!seen.insert(unit_key(r.spec)).second || transition_of_rule(id) || !automatic_allowed(r)) continue;
     auto unit = unit_of(s_, id);
     bool all_unplaced = true;
-    for (const auto& rid : unit) all_unplaced &= s_.rules.at(rid).primary.empty();
-    if (!all_unplaced || held_by_some_node(unit)) continue;
+    bool busy = false;  // a member already being placed: the others join it when it is done
+    for (const auto& rid : unit) {
+      all_unplaced &= s_.rules.at(rid).primary.empty();
+      busy |= transition_of_rule(rid) != nullptr;
+    }
+    if (!all_unplaced || busy || held_by_some_node(unit)) continue;
     start_transition({unit, "", TransitionReason::Place, false, false, "", 0, now});
   }
 }

@@ -58,7 +58,7 @@ class Engine {
   bool start_transition(const Start&);
   bool choose_target(Transition& t, const Occupancy& occ);
   void issue_next(Transition& t, TimeMs now);
-  void finish(Transition& t);
+  void finish(Transition& t, TimeMs now);
   void fail_unit_without_target(Transition& t, const std::string& why);
   Action step_action(const Transition& t, const Step& step, uint64_t action_id) const;
   Transition* transition_of_rule(const RuleId& rule);
