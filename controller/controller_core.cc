@@ -220,12 +220,19 @@ void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb,
   agents_[node].last_heard_ms = now;
   agents_[node].last_heartbeat = hb;
   if (!engine_.state().nodes.count(node)) return;  // connected but not (yet) configured
+  rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()},
+                         {hb.held_vips().begin(), hb.held_vips().end()}, hb.actions_done()};
   if (liveness_.heard(node, now)) {
-    rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()},
-                           {hb.held_vips().begin(), hb.held_vips().end()}, hb.actions_done()};
     out_.arbiter_heard(node);
     history_.record({.kind = "node:reachable", .node = node, .outcome = "up",
                      .detail = "holds " + std::to_string(hb.held_vips_size()) + " VIPs"});
+    (void)commit(e);
+  } else if (std::set<std::string>(e.held_vips.begin(), e.held_vips.end()) != engine_.state().nodes.at(node).held_vips) {
+    // The addresses a node holds changed without a result saying so (its isolation
+    // release, a report queued in TCP while its cable was out, an operator's hand):
+    // the engine must see what the node really holds, or it keeps releasing there
+    // and never counts the node idle. (The engine ignores reports older than its
+    // newest result from that node.)
     (void)commit(e);
   }
   report_monitors(node, hb, now);
