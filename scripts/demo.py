@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""The poolha demo: a controller, an arbiter and five namespaced hosts on this machine.
+
+Three primaries (h1..h3) run the sample gateway behind VIPs 198.18.0.101..103; h4 and
+h5 are spares. A client streams requests through every VIP and the screen shows, once a
+second, which host answers each VIP. Ctrl-C removes everything (namespaces, processes,
+files). Run through scripts/demo.sh, which builds first.
+"""
+import argparse
+import os
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+
+import cluster as cluster_mod  # noqa: E402
+import topology  # noqa: E402
+
+DEMO_BIN = "/run/poolha-demo"
+
+
+class Stop(BaseException):
+    pass
+
+
+def on_signal(signum, _frame):
+    raise Stop()
+
+
+def write_tools(c, run):
+    """Small commands for the operator, printed in the instructions."""
+    os.makedirs(DEMO_BIN, exist_ok=True)
+    ctl_ns = c.topo.ns("ctl1")
+    tools = {
+        "poolhactl": "exec ip netns exec %s %s --api %s --tls-dir %s \"$@\"\n"
+                     % (ctl_ns, run.bins["cli"], cluster_mod.API, run.pki.dir),
+        "crash": "# crash HOST: pull its cable and kill every process on it\n"
+                 "ns=%s-$1; ip -n $ns link set eth0 down; for p in $(ip netns pids $ns); do kill -9 $p; done\n"
+                 "echo \"$1 crashed (link down, processes killed)\"\n" % run.prefix,
+        "logs": "# logs NAME: follow a daemon's log (controller, arbiter, agent-h1, ...)\n"
+                "exec tail -f %s/$1.log\n" % c.log_dir,
+    }
+    for name, body in tools.items():
+        path = os.path.join(DEMO_BIN, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + body)
+        os.chmod(path, 0o755)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--build-dir", default=os.path.join(HERE, "..", "build"))
+    ap.add_argument("--duration", type=float, default=0, help="stop by itself after this many seconds (0: Ctrl-C)")
+    a = ap.parse_args()
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    bins = cluster_mod.find_binaries(os.path.abspath(a.build_dir))
+    run = cluster_mod.Run(bins, prefix="pdemo")
+    hosts = ["h1", "h2", "h3", "h4", "h5"]
+    rules = [cluster_mod.default_rule("gw%d" % i, vip_index=i, home="h%d" % i) for i in (1, 2, 3)]
+    c = None
+    try:
+        for ns in topology.existing_namespaces():  # leftovers of a killed demo
+            if ns.startswith(run.prefix + "-"):
+                topology.kill_ns_processes(ns)
+                topology.sh(["ip", "netns", "del", ns], check=False)
+        run.prepare()
+        c = cluster_mod.Cluster(run, "demo", hosts, rules, log_dir=os.path.join(run.root, "logs"))
+        print("starting controller, arbiter and hosts h1..h5 in network namespaces ...", flush=True)
+        c.build()
+        for r in rules:
+            ok, _, _ = c.wait_rule(r["id"], "running", timeout=15)
+            if not ok:
+                print("rule %s did not start; logs in %s" % (r["id"], c.log_dir))
+        c.start_observers()
+        write_tools(c, run)
+        print("""
+poolha demo is up: controller ctl1 (198.18.0.1), arbiter arb1 (198.18.0.2),
+hosts h1..h5 (198.18.0.11..15). Rules gw1..gw3 float VIPs 198.18.0.101..103 (port 9000);
+h4 and h5 are the pool's spares. A client streams requests through every VIP.
+
+In another terminal:
+  %(b)s/poolhactl status                 pools, nodes, rules (add --json for scripts)
+  %(b)s/poolhactl switchover gw1 --to h4 graceful switchover
+  %(b)s/poolhactl force gw2              forced switch to the standby
+  %(b)s/crash h3                         crash a primary: watch h4/h5 take over gw3
+  %(b)s/poolhactl events --limit 20      what happened, with durations
+  %(b)s/logs controller                  follow a daemon's log
+Ctrl-C here stops the demo and removes everything it made.
+""" % {"b": DEMO_BIN}, flush=True)
+        t_end = time.monotonic() + a.duration if a.duration else None
+        while t_end is None or time.monotonic() < t_end:
+            time.sleep(1.0)
+            recs = c.records()
+            now = time.monotonic()
+            parts = []
+            for vip in c.vips():
+                host = recs.last_host(vip)
+                ok, total = recs.count(vip, now - 1.0, now)
+                errs = total - ok
+                parts.append("%s→%s%s" % (vip, host or "-", " (%d errors/s)" % errs if errs else ""))
+            print(time.strftime("%H:%M:%S "), "  ".join(parts), flush=True)
+    except Stop:
+        print("\nstopping ...")
+    finally:
+        if c:
+            c.teardown()
+        run.remove()
+        for ns in topology.existing_namespaces():
+            if ns.startswith(run.prefix + "-"):
+                topology.kill_ns_processes(ns)
+                topology.sh(["ip", "netns", "del", ns], check=False)
+        import shutil
+        shutil.rmtree(DEMO_BIN, ignore_errors=True)
+        print("demo removed: namespaces, processes and files are gone")
+
+
+if __name__ == "__main__":
+    main()
