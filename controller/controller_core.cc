@@ -324,8 +324,13 @@ TimeMs ControllerCore::next_deadline() const {
 Status ControllerCore::operator_command(rules::Event e, const std::string& actor) {
   auto st = commit(e, actor);
   if (!st.ok()) return st;
+  // The command without its (long) spec: what and which object, readable in a table.
+  rules::Json what = rules::to_json(e);
+  if (what.contains("spec") && what["spec"].contains("id")) what["spec"] = what["spec"]["id"];
+  what.erase("type");
+  what.erase("now");
   history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "ok",
-                   .detail = rules::to_json(e).dump().substr(0, 512), .actor = actor});
+                   .detail = what.dump().substr(0, 512), .actor = actor});
   // A node whose agent is already heartbeating is up now, not at its next heartbeat:
   // otherwise rules applied right after their nodes would be placed on whichever
   // node happened to heartbeat first instead of their home.

@@ -56,7 +56,9 @@ def main():
     a = ap.parse_args()
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    bins = cluster_mod.find_binaries(os.path.abspath(a.build_dir))
+    bins, missing = cluster_mod.find_binaries(os.path.abspath(a.build_dir))
+    if missing:
+        sys.exit("demo: not built yet: %s (run scripts/demo.sh, which builds first)" % ", ".join(missing))
     run = cluster_mod.Run(bins, prefix="pdemo")
     hosts = ["h1", "h2", "h3", "h4", "h5"]
     rules = [cluster_mod.default_rule("gw%d" % i, vip_index=i, home="h%d" % i) for i in (1, 2, 3)]
@@ -83,7 +85,7 @@ h4 and h5 are the pool's spares. A client streams requests through every VIP.
 
 In another terminal:
   %(b)s/poolhactl status                 pools, nodes, rules (add --json for scripts)
-  %(b)s/poolhactl switchover gw1 --to h4 graceful switchover
+  %(b)s/poolhactl switchover gw1 --to h5 graceful switchover
   %(b)s/poolhactl force gw2              forced switch to the standby
   %(b)s/crash h3                         crash a primary: watch h4/h5 take over gw3
   %(b)s/poolhactl events --limit 20      what happened, with durations

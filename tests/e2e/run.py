@@ -114,6 +114,20 @@ def table(results):
     return "\n".join(lines)
 
 
+def medians(results):
+    """Median client-observed outage per scenario over repeated runs."""
+    import statistics
+    lines = ["%-30s %-5s %-9s %-9s %-9s" % ("scenario", "runs", "median_s", "min_s", "max_s")]
+    for name in dict.fromkeys(r["scenario"] for r in results):
+        outs = [r["outage_s"] for r in results if r["scenario"] == name and r["outage_s"] is not None]
+        runs = sum(1 for r in results if r["scenario"] == name)
+        if outs:
+            lines.append("%-30s %-5d %-9.3f %-9.3f %-9.3f" % (name, runs, statistics.median(outs), min(outs), max(outs)))
+        else:
+            lines.append("%-30s %-5d %-9s" % (name, runs, "-"))
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build-dir", help="directory with controller/, agent/, arbiter/, cli/ binaries")
@@ -123,6 +137,8 @@ def main():
     ap.add_argument("--cleanup", action="store_true", help="remove leftovers of earlier runs and exit")
     ap.add_argument("--force", action="store_true", help="with --cleanup: also remove runs that look alive")
     ap.add_argument("--results", default=os.path.join(HERE, "results.json"))
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each chosen scenario N times and print the median outage (for the SPEC 4 figures)")
     a = ap.parse_args()
 
     if a.list:
@@ -158,7 +174,7 @@ def main():
     try:
         run.prepare()
         print("run %s, binaries: %s" % (run.prefix, ", ".join(sorted(getattr(run, "sources", {}).values())) or "(none)"), flush=True)
-        for name, group, fn, needs in chosen:
+        for name, group, fn, needs in [c for c in chosen for _ in range(max(1, a.repeat))]:
             if needs and not build:
                 results.append({"scenario": name, "passed": False, "outage_s": None,
                                 "notes": "not run: poolha binaries missing", "duration_s": 0})
@@ -177,6 +193,9 @@ def main():
             json.dump(results, f, indent=1)
     print()
     print(table(results))
+    if a.repeat > 1:
+        print()
+        print(medians(results))
     return 0 if results and all(r["passed"] for r in results) else 1
 
 
