@@ -9,6 +9,7 @@
 #include "cli/tables.h"
 #include "cli/yaml_json.h"
 #include "rules/json_codec.h"
+#include "rules/rule_templates.h"
 
 namespace poolha::cli {
 
@@ -195,12 +196,15 @@ int cmd_rule_resume(Context& c) {
 int cmd_apply(Context& c) {
   const std::string file = c.args.value("file");
   if (file.empty()) return usage("apply: -f FILE is required (YAML or JSON with settings, pools, nodes, rules)");
-  auto doc = load_yaml_or_json_file(file);
-  if (!doc.ok()) return fail(doc.error() + "; fix the file and run apply again");
-  if (!doc->is_object()) return fail(file + ": expected a mapping with keys settings, pools, nodes, rules");
-  for (const auto& [k, v] : doc->items())
-    if (k != "settings" && k != "pools" && k != "nodes" && k != "rules")
-      return fail(file + ": unknown top-level key '" + k + "' (allowed: settings, pools, nodes, rules)");
+  auto loaded = load_yaml_or_json_file(file);
+  if (!loaded.ok()) return fail(loaded.error() + "; fix the file and run apply again");
+  if (!loaded->is_object()) return fail(file + ": expected a mapping with keys settings, pools, nodes, templates, rules");
+  for (const auto& [k, v] : loaded->items())
+    if (k != "settings" && k != "pools" && k != "nodes" && k != "rules" && k != "templates")
+      return fail(file + ": unknown top-level key '" + k + "' (allowed: settings, pools, nodes, templates, rules)");
+  // Templates are expanded here, so the controller receives full rules.
+  auto doc = rules::expand_rule_templates(*loaded);
+  if (!doc.ok()) return fail(file + ": " + doc.error() + "; fix the file and run apply again (nothing was sent)");
   Status st = Status::Ok();
   if (doc->contains("settings")) {
     auto s = rules::settings_from_json((*doc)["settings"]);

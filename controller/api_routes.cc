@@ -1,6 +1,7 @@
 #include "controller/api_routes.h"
 
 #include "rules/json_codec.h"
+#include "rules/rule_templates.h"
 #include "rules/validation.h"
 
 namespace poolha::controller {
@@ -163,8 +164,11 @@ ApiResponse ApiRoutes::command(rules::Event e, const std::string& actor) {
   return {200, Json{{"ok", true}, {"log_index", core_.log_index()}}};
 }
 
-ApiResponse ApiRoutes::apply(const Json& body, const std::string& actor) {
-  if (auto st = only_fields(body, {"settings", "pools", "nodes", "rules"}); !st.ok()) return error(400, st.error());
+ApiResponse ApiRoutes::apply(const Json& raw, const std::string& actor) {
+  if (auto st = only_fields(raw, {"settings", "pools", "nodes", "templates", "rules"}); !st.ok()) return error(400, st.error());
+  auto expanded = rules::expand_rule_templates(raw);
+  if (!expanded.ok()) return error(400, expanded.error());
+  const Json& body = *expanded;
   // Decode everything first: a file with a bad entry changes nothing.
   std::vector<rules::Event> events;
   if (body.contains("settings")) {
