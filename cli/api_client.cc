@@ -21,19 +21,6 @@ using boost::system::error_code;
 
 namespace {
 
-std::string peer_pem(SSL* ssl) {
-  X509* cert = SSL_get1_peer_certificate(ssl);
-  if (!cert) return "";
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<size_t>(len));
-  BIO_free(bio);
-  X509_free(cert);
-  return pem;
-}
-
 std::string describe(const error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
   // OpenSSL's reason string is more useful than asio's category text.
@@ -167,7 +154,7 @@ Status ApiClient::connect() {
                          "; check that the controller's certificate is signed by " + opts_.tls_dir +
                          "/ca.crt and that operator.crt is signed by the same CA");
   }
-  auto id = pki::identity_of(peer_pem(stream_->native_handle()));
+  auto id = wire::peer_identity_of(stream_->native_handle());
   if (!id.ok()) {
     drop_connection();
     return Status::Error("the " + where + " presented an unreadable certificate: " + id.error());
