@@ -129,6 +129,13 @@ wire::CommandResult ActionRunner::acquire(const wire::Command& cmd) {
         return finish(result(cmd, wire::CommandResult::CONFLICT,
                              "VIP " + cidr + " on " + ifname + " answered by " + probe->conflicting_mac));
       }
+      // The probe took ~200 ms: the hold may have lapsed meanwhile, and then the
+      // controller may already be giving this VIP to someone else.
+      if (!lease_.hold_current()) {
+        lease_.unlist(ifname, cidr);
+        undo(added);
+        return finish(result(cmd, wire::CommandResult::FAILED, "VIP " + cidr + ": isolation hold lapsed during the probe; not adding"));
+      }
       if (auto st = host_.add_address(ifname, cidr); !st.ok()) {
         (void)host_.remove_address(ifname, cidr);
         lease_.unlist(ifname, cidr);
@@ -215,7 +222,7 @@ wire::CommandResult ActionRunner::release(const wire::Command& cmd) {
 }
 
 std::vector<std::string> ActionRunner::release_all(const std::vector<HeldVip>& vips, bool run_scripts,
-                                                   const std::string& why) {
+                                                   const std::string& why, const ReleaseScripts& scripts) {
   std::vector<std::string> lines;
   if (run_scripts) {
     std::map<std::string, std::string> by_rule;  // rule -> its VIPs
@@ -225,10 +232,17 @@ std::vector<std::string> ActionRunner::release_all(const std::vector<HeldVip>& v
                                              {"POOLHA_VIPS", cidrs},          {"POOLHA_OLD_NODE", cfg_.node_id},
                                              {"POOLHA_NEW_NODE", ""},         {"POOLHA_EPOCH", ""},
                                              {"POOLHA_ACTION", "isolation-release"}, {"POOLHA_NODE", cfg_.node_id}};
-      // Optional: a missing script is refused by run_script and simply skipped.
-      auto run = host_.run_script(cfg_.script_dir, kIsolationReleaseScript, env, Millis(5000));
+      // The rule's own release script when the controller told us it; otherwise the
+      // optional isolation-release (a missing one is refused by run_script and skipped).
+      auto known = scripts.find(rule);
+      const bool own = known != scripts.end() && !known->second.first.empty();
+      const std::string script = own ? known->second.first : kIsolationReleaseScript;
+      const Millis timeout(own && known->second.second > 0 ? known->second.second : 5000);
+      if (known != scripts.end() && known->second.first.empty()) continue;  // the rule has no release script
+      auto run = host_.run_script(cfg_.script_dir, script, env, timeout);
       if (run.ok())
-        lines.push_back("rule " + rule + ": " + kIsolationReleaseScript + " exited " + std::to_string(run->exit_code));
+        lines.push_back("rule " + rule + ": " + script + " exited " + std::to_string(run->exit_code) +
+                        (run->timed_out ? " (timed out)" : ""));
     }
   }
   for (const auto& v : vips) {

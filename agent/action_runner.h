@@ -11,6 +11,7 @@
 // Isolation: release every held VIP (the optional `isolation-release` script per
 // rule, then removal).
 #pragma once
+#include <map>
 
 #include <functional>
 #include <string>
@@ -35,7 +36,12 @@ class ActionRunner {
   wire::CommandResult release(const wire::Command& cmd);
   // Releases everything listed in the lease (isolation with response=release, or a
   // lapsed hold). Returns a line per VIP for the log.
-  std::vector<std::string> release_all(const std::vector<HeldVip>& vips, bool run_scripts, const std::string& why);
+  // Per rule: its release script and timeout, as the controller last said (RoleAssignment).
+  using ReleaseScripts = std::map<std::string, std::pair<std::string, int64_t>>;
+  // Drops every listed VIP; with run_scripts, first each rule's release script (or,
+  // for a rule the controller never described, the optional `isolation-release`).
+  std::vector<std::string> release_all(const std::vector<HeldVip>& vips, bool run_scripts, const std::string& why,
+                                       const ReleaseScripts& scripts = {});
 
   // The script environment (docs/agent-config.md).
   std::map<std::string, std::string> script_env(const wire::Command& cmd, const std::string& role,

@@ -125,10 +125,7 @@ int AgentDaemon::run() {
     auto link = std::make_shared<MemberLink>(
         io_, *tls, m, [this] { return make_hello(); },
         [this](MemberLink& from, wire::Envelope&& e) { on_message(from, std::move(e)); },
-        [this](MemberLink&) {
-          on_contact();
-          send_heartbeat();
-        });
+        [this](MemberLink&) { send_heartbeat(); });  // its echo is the first contact
     links_.push_back(link);
     link->start();
   }
@@ -210,23 +207,25 @@ wire::Hello AgentDaemon::make_hello() {
 
 // ------------------------------------------------------------------ messages
 
-// Any frame from a member is contact: renew before acting on it, so a command that
-// arrives with the first contact after a start finds the hold current.
-void AgentDaemon::on_contact() {
-  check_keeper_release();
-  if (stopping_) return;
+// A member answered one of our heartbeats: renew the hold, counted from when we sent
+// that heartbeat (MemberLink::last_contact), never from now — the member's deadline
+// for us runs from when it last heard us, and a late or stale frame must not stretch
+// our hold past it.
+void AgentDaemon::on_contact(const MemberLink& from) {
+  if (stopping_ || !from.ever_heard()) return;
   if (isolated_) spdlog::warn("contact with the control plane regained");
   isolated_ = false;
+  const int64_t earned = std::chrono::duration_cast<milliseconds>(from.last_contact().time_since_epoch()).count();
   // A hold that lapsed (e.g. we were SIGSTOPped) is not silently extended: the
   // keeper may already have removed our VIPs, and the controller may have moved them.
-  if (!lease_.renew(cfg_.isolation_timeout_ms)) on_lapse("the lease hold lapsed while the agent was not running");
+  if (!lease_.renew(cfg_.isolation_timeout_ms, earned)) on_lapse("the lease hold lapsed while the agent was not running");
 }
 
 void AgentDaemon::on_message(MemberLink& from, wire::Envelope&& e) {
-  on_contact();
+  check_keeper_release();
   switch (e.body_case()) {
     case wire::Envelope::kHeartbeat:
-      return;  // the member's answer: contact, already noted by the link
+      return on_contact(from);  // the member's answer to one of our heartbeats
     case wire::Envelope::kCommand:
       if (from.member().role != MemberRole::Controller)
         return from.drop("command from " + to_string(from.member().role) + " " + from.member().name + " refused");
@@ -335,6 +334,7 @@ void AgentDaemon::on_role(const wire::RoleAssignment& ra) {
   }
   const std::string old = roles_.count(ra.rule()) ? roles_[ra.rule()] : "none";
   roles_[ra.rule()] = ra.role();
+  release_scripts_[ra.rule()] = {ra.release_script(), ra.script_timeout_ms()};
   if (old != ra.role()) spdlog::info("rule {}: role {} -> {} (epoch {})", ra.rule(), old, ra.role(), ra.epoch());
   if (ra.role() == "primary") {
     std::vector<rules::MonitorSpec> specs;
@@ -437,11 +437,25 @@ void AgentDaemon::check_keeper_release() {
 }
 
 void AgentDaemon::on_lapse(const std::string& why) {
-  auto held = lease_.take_lapsed(0);
+  auto held = lease_.held();
   spdlog::critical("ISOLATED ({}): releasing {} VIP(s)", why, held.size());
+  // Addresses first, here on the event loop (a netlink delete takes well under a
+  // millisecond): the controller may add them elsewhere as soon as our hold has
+  // lapsed, so they must not wait behind a script or a busy worker. Each is unlisted
+  // only once gone, so the keeper still covers any we fail to remove.
+  bool all_gone = true;
+  for (const auto& v : held) {
+    if (auto st = host_.remove_address(v.ifname, v.cidr); st.ok()) lease_.unlist(v.ifname, v.cidr);
+    else {
+      all_gone = false;
+      spdlog::critical("FAILED to remove {} from {}: {} (the lease keeper will retry)", v.cidr, v.ifname, st.error());
+    }
+  }
+  if (all_gone) (void)lease_.take_lapsed(0);
   if (held.empty()) return;
-  background_pool_.submit([this, held] {
-    for (const auto& line : runner_->release_all(held, true, "isolation")) spdlog::critical("{}", line);
+  // Then the release scripts (they also remove the addresses again: a no-op now).
+  background_pool_.submit([this, held, scripts = release_scripts_] {
+    for (const auto& line : runner_->release_all(held, true, "isolation", scripts)) spdlog::critical("{}", line);
     boost::asio::post(io_, [this] { send_heartbeat(); });
   });
 }

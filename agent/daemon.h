@@ -52,7 +52,7 @@ class AgentDaemon {
   void refresh_facts();
   void set_facts(const Expected<std::vector<Interface>>& ifaces);
   wire::Hello make_hello();
-  void on_contact();
+  void on_contact(const MemberLink& from);
   void on_message(MemberLink& from, wire::Envelope&& e);
   void on_command(MemberLink& from, const wire::Command& cmd);
   void pump(const std::string& rule);
@@ -90,6 +90,7 @@ class AgentDaemon {
   std::map<std::string, std::deque<Queued>> queues_;
   std::set<std::string> busy_rules_;
   std::map<std::string, std::string> roles_;
+  ActionRunner::ReleaseScripts release_scripts_;  // rule -> (release script, timeout), for isolation
   std::vector<std::shared_ptr<MonitorScheduler>> node_monitors_;
   std::map<std::string, std::vector<std::shared_ptr<MonitorScheduler>>> rule_monitors_;
   // Isolation.

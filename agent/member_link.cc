@@ -28,7 +28,12 @@ void MemberLink::stop() {
 }
 
 void MemberLink::send(const wire::Envelope& e) {
-  if (connected()) session_->send(e);
+  if (!connected()) return;
+  if (e.has_heartbeat()) {
+    sent_[e.heartbeat().seq()] = std::chrono::steady_clock::now();
+    while (sent_.size() > 64) sent_.erase(sent_.begin());  // a member that never answers
+  }
+  session_->send(e);
 }
 
 void MemberLink::drop(const std::string& why) {
@@ -64,15 +69,14 @@ void MemberLink::on_connected(Expected<std::shared_ptr<wire::Session>> s, const 
   session_ = *s;
   last_error_.clear();
   backoff_ = kMinBackoff;
-  last_contact_ = std::chrono::steady_clock::now();  // the HelloAck is contact
-  ever_heard_ = true;
+  sent_.clear();  // echoes of an earlier session are not ours to count
   spdlog::info("member {} ({}): connected", member_.name, member_.address);
   std::weak_ptr<MemberLink> weak = weak_from_this();
   auto session = session_;
   session_->start(
       [weak](wire::Envelope&& e) {
         if (auto self = weak.lock()) {
-          self->last_contact_ = std::chrono::steady_clock::now();
+          if (e.has_heartbeat()) self->on_echo(e.heartbeat().seq());
           self->on_message_(*self, std::move(e));
         }
       },
@@ -80,6 +84,14 @@ void MemberLink::on_connected(Expected<std::shared_ptr<wire::Session>> s, const 
         if (auto self = weak.lock(); self && self->session_ == session) self->on_closed(why);
       });
   on_up_(*this);
+}
+
+void MemberLink::on_echo(uint64_t seq) {
+  auto it = sent_.find(seq);
+  if (it == sent_.end()) return;  // not sent on this session (or already superseded)
+  if (!ever_heard_ || it->second > last_contact_) last_contact_ = it->second;
+  ever_heard_ = true;
+  sent_.erase(sent_.begin(), std::next(it));
 }
 
 void MemberLink::on_closed(const std::string& why) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -32,7 +33,9 @@ class MemberLink : public std::enable_shared_from_this<MemberLink> {
   void drop(const std::string& why);
   bool connected() const { return session_ && session_->is_open(); }
   const MemberConfig& member() const { return member_; }
-  // Steady-clock time of the last frame received (any frame counts as contact).
+  // When we SENT the newest heartbeat this member has answered: the member heard us
+  // no earlier than that, so a lease counted from it can never outlast the member's
+  // own "last heard" (stale echoes or other frames delivered late do not count).
   std::chrono::steady_clock::time_point last_contact() const { return last_contact_; }
   bool ever_heard() const { return ever_heard_; }
 
@@ -53,7 +56,9 @@ class MemberLink : public std::enable_shared_from_this<MemberLink> {
   boost::asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_{100};
   std::chrono::steady_clock::time_point last_contact_{};
+  std::map<uint64_t, std::chrono::steady_clock::time_point> sent_;  // heartbeat seq -> send time
   bool ever_heard_ = false;
+  void on_echo(uint64_t seq);
   bool stopped_ = false;
   std::string last_error_;
 };

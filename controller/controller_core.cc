@@ -67,8 +67,10 @@ Status ControllerCore::start(TimeMs now, const rules::Settings& initial) {
   liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
   // Nodes the engine believes up get a grace period instead of being declared lost
   // for the silence of the restart.
+  // Agents retry with a backoff of up to 1 s, so the grace covers one full retry.
+  constexpr TimeMs kAgentRetryMaxMs = 1000;
   for (const auto& [id, n] : engine_.state().nodes)
-    if (n.liveness == rules::Liveness::Up) liveness_.assume_up(id, now);
+    if (n.liveness == rules::Liveness::Up) liveness_.assume_up(id, now, engine_.state().settings.suspect_after_ms + kAgentRetryMaxMs);
   for (const auto& a : engine_.in_flight_actions()) send_action(a, now);
   history_.record({.kind = "controller:start", .outcome = "ok",
                    .detail = "term " + std::to_string(engine_.state().term) + ", " +
@@ -179,6 +181,8 @@ wire::RoleAssignment ControllerCore::role_message(const rules::RuleId& rule, con
   m.set_epoch(epoch);
   auto it = engine_.state().rules.find(rule);
   if (it != engine_.state().rules.end()) {
+    m.set_release_script(it->second.spec.release_script);
+    m.set_script_timeout_ms(it->second.spec.script_timeout_ms);
     for (const auto& mon : it->second.spec.monitors) {
       auto* w = m.add_monitors();
       w->set_name(mon.name);
@@ -269,7 +273,14 @@ void ControllerCore::report_monitors(const NodeId& node, const wire::Heartbeat& 
 
 void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r, TimeMs now) {
   auto it = pending_.find(r.action_id());
-  if (it != pending_.end()) {
+  // Only the node an action was sent to may answer it, and only once: a result from
+  // anyone else (or for an action already timed out) must not move a transition on.
+  if (it == pending_.end() || it->second.node != node) {
+    spdlog::warn("result of action {} from {} ignored: {}", r.action_id(), node,
+                 it == pending_.end() ? "not waiting for it (timed out or answered)" : "sent to " + it->second.node);
+    return;
+  }
+  {
     std::string detail = r.detail();
     if (!r.script_output().empty()) detail += " | output: " + r.script_output().substr(0, 1024);
     (void)history_.complete(it->second.history_id, outcome_name(r.outcome()), r.duration_ms(), detail);

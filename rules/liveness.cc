@@ -15,7 +15,7 @@ bool LivenessTracker::heard(const NodeId& node, TimeMs now) {
 std::vector<NodeUnreachable> LivenessTracker::expire(TimeMs now) {
   std::vector<NodeUnreachable> lost;
   for (auto& [id, e] : nodes_)
-    if (e.up && now - e.last >= suspect_after_) {
+    if (e.up && now - e.last >= suspect_after_ && now >= e.grace_until) {
       e.up = false;
       lost.push_back(NodeUnreachable{id, now, e.last});
     }
@@ -23,10 +23,11 @@ std::vector<NodeUnreachable> LivenessTracker::expire(TimeMs now) {
   return lost;
 }
 
-void LivenessTracker::assume_up(const NodeId& node, TimeMs now) {
+void LivenessTracker::assume_up(const NodeId& node, TimeMs now, TimeMs grace_ms) {
   Entry& e = nodes_[node];
   e.up = true;
   e.last = std::max(e.last, now);
+  e.grace_until = std::max(e.grace_until, now + grace_ms);
 }
 
 TimeMs LivenessTracker::last_heard(const NodeId& node) const {

@@ -21,7 +21,9 @@ class LivenessTracker {
   std::vector<NodeUnreachable> expire(TimeMs now);
   // After a controller restart or takeover: nodes the engine believes up get a fresh
   // grace period instead of being declared lost for the silence of the restart.
-  void assume_up(const NodeId& node, TimeMs now);
+  // `grace_ms` longer than suspect_after covers agents that reconnect with a backoff;
+  // the node's last-heard time stays what it really was.
+  void assume_up(const NodeId& node, TimeMs now, TimeMs grace_ms = 0);
   void forget(const NodeId& node) { nodes_.erase(node); }
   TimeMs last_heard(const NodeId& node) const;
   bool is_up(const NodeId& node) const;
@@ -30,6 +32,7 @@ class LivenessTracker {
  private:
   struct Entry {
     TimeMs last = 0;
+    TimeMs grace_until = 0;  // not declared lost before this moment
     bool up = false;
   };
   TimeMs suspect_after_;

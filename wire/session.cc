@@ -149,12 +149,16 @@ void Session::on_body(error_code ec, size_t) {
     return;  // the owner calls start() (or closes) next
   }
   if (!env.ok()) return fail(env.error());
-  if (on_message_) on_message_(std::move(*env));
+  // Called through a copy: the handler may close this session, which drops on_message_.
+  if (auto handler = on_message_) handler(std::move(*env));
   if (open_) read_header();
 }
 
 void Session::send(const Envelope& e) {
   if (!open_) return;
+  // A peer that stops reading must not make us buffer without bound (or delay what
+  // we owe everyone else): past the cap it is dropped like any other bad peer.
+  if (queued_bytes_ > kMaxQueuedBytes) return fail("peer is not reading (" + std::to_string(queued_bytes_) + " bytes queued)");
   out_.push_back(encode_frame(e));
   queued_bytes_ += out_.back().size();
   if (!writing_) write_next();
@@ -238,6 +242,12 @@ void Listener::accept_next() {
 
 void Listener::on_accept(error_code ec, tcp::socket sock) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    // E.g. out of file descriptors: retry shortly instead of spinning the event loop.
+    auto t = std::make_shared<asio::steady_timer>(io_, Millis(100));
+    t->async_wait([self = shared_from_this(), t](error_code) { self->accept_next(); });
+    return;
+  }
   if (!ec) {
     sock.set_option(tcp::no_delay(true), ec);
     auto s = std::make_shared<Session>(Session::Stream(std::move(sock), *ctx_), opts_.idle_timeout);

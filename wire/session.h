@@ -31,6 +31,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Millis = std::chrono::milliseconds;
 
+// Frames queued for a peer beyond this mean it is not reading: the session is closed.
+inline constexpr size_t kMaxQueuedBytes = 8u << 20;
+
 struct TlsFiles {
   std::string ca_file;    // the cluster CA certificate
   std::string cert_file;  // this member's certificate

@@ -39,7 +39,8 @@ def find_binaries(explicit=None):
     that has all four (the most recently built one); else each from the tree where it is
     newest (while the daemons are still built in separate trees).
     Returns (dict kind -> path, list of missing relative paths)."""
-    dirs = [explicit] if explicit else sorted(glob.glob("/work/main/build*"))
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    dirs = [explicit] if explicit else sorted(glob.glob(os.path.join(root, "build*")))
     complete = [d for d in dirs if all(os.path.exists(os.path.join(d, rel)) for rel in BINARIES.values())]
     if complete:  # one tree with everything: no mixing of versions
         dirs = [max(complete, key=lambda d: max(os.path.getmtime(os.path.join(d, r)) for r in BINARIES.values()))]

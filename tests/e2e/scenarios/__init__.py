@@ -56,7 +56,7 @@ class Context:
     def note(self, text):
         self.notes.append(text)
 
-    def outage(self, c, vip, t0, t1, limit, label=""):
+    def outage(self, c, vip, t0, t1, limit, label="", max_changes=1):
         """Measures the client-observed outage of vip in [t0, t1] and checks it against limit."""
         rec = c.records()
         gap, g0, g1, recovered = rec.outage(vip, t0, t1)
@@ -69,7 +69,7 @@ class Context:
         self.check(recovered, "%sno answer on %s after the fault" % (tag, vip))
         if limit is not None:
             self.check(gap <= limit, "%soutage %.3fs on %s exceeds %.2fs" % (tag, gap, vip, limit))
-        self.check(len(flaps) <= 1, "%sflapping on %s: %s" % (
+        self.check(len(flaps) <= max_changes, "%sflapping on %s: %s" % (
             tag, vip, ", ".join("%s->%s@%.2f" % (a, b, t - t0) for t, a, b in flaps[:6])))
         return gap
 

@@ -50,7 +50,8 @@ def standby_of(c, rid="r1"):
     return c.rule_state(rid).get("standby") or ""
 
 
-def crash_and_takeover(ctx, c, victim, expect, rid="r1", limit=HOST_CRASH_LIMIT, timeout=8, label="", fault=None):
+def crash_and_takeover(ctx, c, victim, expect, rid="r1", limit=HOST_CRASH_LIMIT, timeout=8, label="", fault=None,
+                       max_changes=1):
     """Crashes victim (or runs fault()), waits until rid runs on expect, measures the outage.
 
     Returns (takeover seconds as the controller reports it, t0)."""
@@ -62,7 +63,7 @@ def crash_and_takeover(ctx, c, victim, expect, rid="r1", limit=HOST_CRASH_LIMIT,
     ctx.check(ok, "%s%s not running on %s %.1fs after the fault: %s" % (label and label + ": ", rid, expect,
                                                                        waited, _brief(r)))
     time.sleep(0.8)
-    ctx.outage(c, vip, t0, time.monotonic(), limit, label)
+    ctx.outage(c, vip, t0, time.monotonic(), limit, label, max_changes=max_changes)
     holders = c.watcher.holders(vip)
     ctx.check(holders == [expect], "%s%s held by %s, expected %s" % (label and label + ": ", vip, holders, expect))
     return waited, t0
