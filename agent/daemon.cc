@@ -466,8 +466,12 @@ void AgentDaemon::isolation_tick() {
   // Contact renews the hold when a frame arrives (on_message), counted from that
   // moment; renewing here from `now` would stretch the hold past the controller's
   // deadline (found by the e2e network-down test: VIP on two hosts for 0.45 s).
-  if (member_contact()) return;
-  if (!cfg_.isolation_address.empty() && !ping_in_flight_ && now - last_ping_sent_ >= kPingEvery) {
+  // Start asking the isolation address once members have been quiet for half the
+  // timeout, so that an answer can renew the hold before it lapses (asking only once
+  // it had lapsed made the isolation address useless).
+  const bool quiet = now - Clock::time_point(milliseconds(last_member_contact_ms())) >=
+                     milliseconds(cfg_.isolation_timeout_ms / 2);
+  if (quiet && !cfg_.isolation_address.empty() && !ping_in_flight_ && now - last_ping_sent_ >= kPingEvery) {
     ping_in_flight_ = true;
     last_ping_sent_ = now;
     const int64_t sent_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
@@ -482,6 +486,7 @@ void AgentDaemon::isolation_tick() {
       });
     });
   }
+  if (member_contact()) return;
   if (!lease_.hold_current() && !isolated_) {
     isolated_ = true;
     if (lease_.held().empty()) {

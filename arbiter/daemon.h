@@ -20,8 +20,9 @@
 namespace poolha::arbiter {
 
 // Heartbeats go unanswered this long after start: longer than the agents' isolation
-// timeout plus drift margin (800 + 150 ms by default), see Witness.
-inline constexpr TimeMs kQuietAfterStartMs = 2000;
+// timeout plus drift margin (800 + 150 ms by default), see Witness. Kept short: agents
+// cannot reach the arbiter at all meanwhile.
+inline constexpr TimeMs kQuietAfterStartMs = 1200;
 
 class ArbiterDaemon {
  public:

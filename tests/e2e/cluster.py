@@ -432,6 +432,20 @@ class Cluster:
     def alert_codes(self, since_id=0):
         return [e["kind"][6:] for e in self.alerts(None, since_id)]
 
+    def _arbiter_has(self, hosts):
+        """True once the arbiter's log shows a session from every host (the arbiter
+        turns agents away for its first second, and agents retry with a backoff)."""
+        p = self.procs.by_name("arbiter") if self.procs else None
+        if not p or not p.alive():
+            return True  # scenarios that run without an arbiter
+        try:
+            with open(p.log_path) as f:
+                text = f.read()
+        except OSError:
+            return False
+        return all(("agent %s from " % h) in text and " connected" in text.split("agent %s from " % h)[-1].split("\n")[0]
+                   for h in hosts)
+
     def wait_agents_connected(self, hosts, timeout=10):
         deadline = time.monotonic() + timeout
         st = None
@@ -441,7 +455,7 @@ class Cluster:
                 nodes = st.get("state", {}).get("nodes", {})
                 agents = st.get("agents", {})
                 if all(agents.get(h, {}).get("connected") or nodes.get(h, {}).get("liveness") == "up"
-                       for h in hosts):
+                       for h in hosts) and self._arbiter_has(hosts):
                     return True
             time.sleep(0.2)
         self.notes.append("agents not all connected after %ds" % timeout)
