@@ -453,6 +453,7 @@ void AgentDaemon::on_lapse(const std::string& why) {
   }
   if (all_gone) (void)lease_.take_lapsed(0);
   if (held.empty()) return;
+  for (auto& l : links_) l->abort("isolation release: discarding queued reports");
   // Then the release scripts (they also remove the addresses again: a no-op now).
   background_pool_.submit([this, held, scripts = release_scripts_] {
     for (const auto& line : runner_->release_all(held, true, "isolation", scripts)) spdlog::critical("{}", line);

@@ -40,6 +40,10 @@ void MemberLink::drop(const std::string& why) {
   if (session_) session_->close(why);
 }
 
+void MemberLink::abort(const std::string& why) {
+  if (session_) session_->abort(why);
+}
+
 void MemberLink::attempt() {
   if (stopped_) return;
   const wire::Hello hello = hello_();

@@ -31,6 +31,10 @@ class MemberLink : public std::enable_shared_from_this<MemberLink> {
   void send(const wire::Envelope& e);
   // Closes the current connection (bad input from the peer); a reconnect follows.
   void drop(const std::string& why);
+  // Drops the connection discarding what is still queued for the member (a reset):
+  // after an isolation release, heartbeats queued earlier would report VIPs we no
+  // longer hold if TCP delivered them once the network is back.
+  void abort(const std::string& why);
   bool connected() const { return session_ && session_->is_open(); }
   const MemberConfig& member() const { return member_; }
   // When we SENT the newest heartbeat this member has answered: the member heard us

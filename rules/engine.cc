@@ -171,10 +171,14 @@ void Engine::reconcile_addresses(NodeState& n, TimeMs now, const AddressIndex& i
     const RuleState& r = s_.rules.at(rid);
     if (r.primary != node || r.phase != RulePhase::Running || !seen.insert(unit_key(r.spec)).second) continue;
     auto unit = unit_of(s_, rid);
-    bool missing = false;
-    for (const auto& u : unit)
+    bool missing = false, busy = false;
+    for (const auto& u : unit) {
+      // A member still being acquired here (a group member that just joined) has not
+      // reported its addresses yet: that is not a loss.
+      busy |= transition_of_rule(u) != nullptr;
       for (const auto& vip : s_.rules.at(u).spec.vips) missing |= !n.held_vips.count(vip.cidr);
-    if (!missing || transition_of_rule(rid)) continue;
+    }
+    if (!missing || busy) continue;
     alert(Severity::Critical, "vip_missing", rid, node,
           "node " + node + " no longer holds the addresses of " + rid + " (rebooted or removed by hand); moving it");
     if (!automatic_allowed(r)) continue;

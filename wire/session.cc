@@ -183,6 +183,18 @@ void Session::on_write(error_code ec, size_t) {
 
 void Session::close(const std::string& why) { fail(why); }
 
+void Session::abort(const std::string& why) {
+  error_code ignored;
+  stream_.lowest_layer().set_option(asio::socket_base::linger(true, 0), ignored);
+  if (open_) {
+    // No shutdown (it would flush): closing with linger 0 resets the connection.
+    open_ = false;
+    idle_timer_.cancel();
+    stream_.lowest_layer().close(ignored);
+  }
+  fail(why);
+}
+
 void Session::fail(const std::string& why) {
   if (open_) {
     open_ = false;

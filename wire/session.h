@@ -61,6 +61,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues a frame; dropped silently once the session is closed.
   void send(const Envelope& e);
   void close(const std::string& why);
+  // Like close, but frames still queued in the kernel are discarded (TCP reset), so a
+  // peer never receives them late; for reports that have become false.
+  void abort(const std::string& why);
   bool is_open() const { return open_; }
 
   // The peer's verified identity (empty name on an enrolment session).
