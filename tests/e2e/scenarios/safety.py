@@ -109,7 +109,9 @@ def acquire_script_failure(ctx):
     nxt = "h3" if sb == "h2" else "h2"
     since = c.last_event_id()
     c.marker(sb, "fail-acquire")
-    crash_and_takeover(ctx, c, "h1", nxt, limit=HOST_CRASH_LIMIT + 0.5)
+    # The first target holds the VIP while its acquire script runs (~0.2 s) and drops it
+    # when the script fails: h1 -> sb -> nxt is two host changes, not a flap.
+    crash_and_takeover(ctx, c, "h1", nxt, limit=HOST_CRASH_LIMIT + 0.5, max_changes=2)
     ctx.note("limit: 2 s host crash + 0.5 s for one failed acquire")
     ctx.check("acquire_failed" in c.alert_codes(since), "no acquire_failed alert")
     ctx.check(c.watcher.holders(c.rule_vip("r1")) == [nxt], "VIP holders %s" % c.watcher.holders(c.rule_vip("r1")))
