@@ -325,10 +325,13 @@ void ControllerCore::on_timer(TimeMs now, int minute_of_day) {
   (void)commit(rules::Tick{now, minute_of_day});
 }
 
-TimeMs ControllerCore::next_deadline() const {
-  TimeMs next = 0;
+TimeMs ControllerCore::next_deadline(TimeMs now) const {
+  // Only moments still ahead: one already past was handled (or is not the timer's to
+  // handle), and waking for it again would spin.
+  TimeMs next = liveness_.next_expiry();
+  if (next <= now) next = 0;
   for (const auto& [id, t] : engine_.state().transitions)
-    if (t.waiting_action == 0 && t.not_before_ms > 0 && (next == 0 || t.not_before_ms < next)) next = t.not_before_ms;
+    if (t.waiting_action == 0 && t.not_before_ms > now && (next == 0 || t.not_before_ms < next)) next = t.not_before_ms;
   return next;
 }
 

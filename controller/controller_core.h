@@ -69,8 +69,9 @@ class ControllerCore {
   void on_arbiter_link(bool up, TimeMs now);
   // Liveness expiry, action time-outs and the engine's Tick.
   void on_timer(TimeMs now, int minute_of_day);
-  // The earliest moment something is due (a transition waiting for a deadline).
-  TimeMs next_deadline() const;
+  // The earliest moment something is due: a node's silence reaching suspect_after, or
+  // a transition waiting for a lost primary's isolation deadline.
+  TimeMs next_deadline(TimeMs now) const;
 
   // An operator command (UpsertRule, Switchover, ...). Ok once durable and applied;
   // otherwise the engine's or the log's reason, and nothing changed.

@@ -143,7 +143,7 @@ class ControllerDaemon : public Outbox {
     // The regular period, or sooner when a transition waits for a deadline (the
     // isolation deadline of a lost primary): that wait is on the outage's path.
     auto wait = std::chrono::milliseconds(kTimerPeriod);
-    if (TimeMs due = core_->next_deadline(); due > 0)
+    if (TimeMs due = core_->next_deadline(now()); due > 0)
       wait = std::clamp(std::chrono::milliseconds(due - now()), std::chrono::milliseconds(1), wait);
     timer_.expires_after(wait);
     timer_.async_wait([this](boost::system::error_code ec) {

@@ -30,6 +30,16 @@ void LivenessTracker::assume_up(const NodeId& node, TimeMs now, TimeMs grace_ms)
   e.grace_until = std::max(e.grace_until, now + grace_ms);
 }
 
+TimeMs LivenessTracker::next_expiry() const {
+  TimeMs next = 0;
+  for (const auto& [id, e] : nodes_) {
+    if (!e.up) continue;
+    const TimeMs at = std::max(e.last + suspect_after_, e.grace_until);
+    if (next == 0 || at < next) next = at;
+  }
+  return next;
+}
+
 TimeMs LivenessTracker::last_heard(const NodeId& node) const {
   auto it = nodes_.find(node);
   return it == nodes_.end() ? 0 : it->second.last;

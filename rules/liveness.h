@@ -26,6 +26,9 @@ class LivenessTracker {
   void assume_up(const NodeId& node, TimeMs now, TimeMs grace_ms = 0);
   void forget(const NodeId& node) { nodes_.erase(node); }
   TimeMs last_heard(const NodeId& node) const;
+  // The earliest moment expire() would report a node (0: none is up). Lets the caller
+  // wake exactly then instead of up to a timer period late.
+  TimeMs next_expiry() const;
   bool is_up(const NodeId& node) const;
   void set_suspect_after(TimeMs ms) { suspect_after_ = ms; }
 
