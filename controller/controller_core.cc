@@ -41,6 +41,15 @@ const char* outcome_name(wire::CommandResult::Outcome o) {
   }
 }
 
+// The heartbeat reports exactly the addresses the engine believes the node holds.
+bool same_addresses(const wire::Heartbeat& hb, const std::set<std::string>& known) {
+  for (const auto& v : hb.held_vips())
+    if (!known.count(v)) return false;
+  for (const auto& k : known)
+    if (std::find(hb.held_vips().begin(), hb.held_vips().end(), k) == hb.held_vips().end()) return false;
+  return true;
+}
+
 }  // namespace
 
 ControllerCore::ControllerCore(CommandLog& log, EventHistory& history, Outbox& out)
@@ -221,22 +230,28 @@ void ControllerCore::on_agent_closed(const NodeId& node) {
 }
 
 void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs now) {
-  agents_[node].last_heard_ms = now;
-  agents_[node].last_heartbeat = hb;
-  if (!engine_.state().nodes.count(node)) return;  // connected but not (yet) configured
-  rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()},
-                         {hb.held_vips().begin(), hb.held_vips().end()}, hb.actions_done()};
-  if (liveness_.heard(node, now)) {
-    out_.arbiter_heard(node);
-    history_.record({.kind = "node:reachable", .node = node, .outcome = "up",
-                     .detail = "holds " + std::to_string(hb.held_vips_size()) + " VIPs"});
-    (void)commit(e);
-  } else if (std::set<std::string>(e.held_vips.begin(), e.held_vips.end()) != engine_.state().nodes.at(node).held_vips) {
-    // The addresses a node holds changed without a result saying so (its isolation
-    // release, a report queued in TCP while its cable was out, an operator's hand):
-    // the engine must see what the node really holds, or it keeps releasing there
-    // and never counts the node idle. (The engine ignores reports older than its
-    // newest result from that node.)
+  AgentInfo& agent = agents_[node];
+  agent.last_heard_ms = now;
+  if (!engine_.state().nodes.count(node)) {
+    agent.last_heartbeat = hb;  // connected but not (yet) configured: kept for operator_command
+    return;
+  }
+  // Every agent heartbeats several times a second: build the engine event only when
+  // there is news for the engine.
+  const bool became_up = liveness_.heard(node, now);
+  // The addresses a node holds can also change without a result saying so (its
+  // isolation release, a report queued in TCP while its cable was out, an operator's
+  // hand): the engine must see what the node really holds, or it keeps releasing there
+  // and never counts the node idle. (The engine ignores reports older than its newest
+  // result from that node.)
+  if (became_up || !same_addresses(hb, engine_.state().nodes.at(node).held_vips)) {
+    rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()},
+                           {hb.held_vips().begin(), hb.held_vips().end()}, hb.actions_done()};
+    if (became_up) {
+      out_.arbiter_heard(node);
+      history_.record({.kind = "node:reachable", .node = node, .outcome = "up",
+                       .detail = "holds " + std::to_string(hb.held_vips_size()) + " VIPs"});
+    }
     (void)commit(e);
   }
   report_monitors(node, hb, now);

@@ -46,7 +46,7 @@ struct AgentInfo {
   std::string version;
   std::string os;
   TimeMs last_heard_ms = 0;
-  wire::Heartbeat last_heartbeat;  // so a node configured after its agent connected is up at once
+  wire::Heartbeat last_heartbeat;  // while unconfigured: so the node is up at once when configured
 };
 
 class ControllerCore {
