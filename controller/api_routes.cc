@@ -52,6 +52,16 @@ Status only_fields(const Json& body, std::initializer_list<const char*> allowed)
   return Status::Ok();
 }
 
+// A spec PUT to /v1/<kind>s/<id>: its id may be left out, but must not differ.
+template <class Spec>
+Expected<Spec> spec_for_path(Expected<Spec> spec, const char* kind, const std::string& id) {
+  if (!spec.ok()) return spec;
+  if (spec->id.empty()) spec->id = id;
+  if (spec->id != id)
+    return Expected<Spec>::Error(std::string(kind) + ".id '" + spec->id + "' differs from the path's '" + id + "'");
+  return spec;
+}
+
 }  // namespace
 
 ApiResponse ApiRoutes::handle(const std::string& method, const std::string& target, const std::string& body_text,
@@ -101,10 +111,8 @@ ApiResponse ApiRoutes::handle(const std::string& method, const std::string& targ
 
   if (what == "pools") {
     if (method == "PUT" && p.size() == 3) {
-      auto spec = rules::pool_from_json(body);
+      auto spec = spec_for_path(rules::pool_from_json(body), "pool", id);
       if (!spec.ok()) return error(400, spec.error());
-      if (spec->id.empty()) spec->id = id;
-      if (spec->id != id) return error(400, "pool.id '" + spec->id + "' differs from the path's '" + id + "'");
       return command(rules::UpsertPool{*spec}, actor);
     }
     if (method == "DELETE" && p.size() == 3) return command(rules::DeletePool{id}, actor);
@@ -115,10 +123,8 @@ ApiResponse ApiRoutes::handle(const std::string& method, const std::string& targ
   }
   if (what == "nodes") {
     if (method == "PUT" && p.size() == 3) {
-      auto spec = rules::node_from_json(body);
+      auto spec = spec_for_path(rules::node_from_json(body), "node", id);
       if (!spec.ok()) return error(400, spec.error());
-      if (spec->id.empty()) spec->id = id;
-      if (spec->id != id) return error(400, "node.id '" + spec->id + "' differs from the path's '" + id + "'");
       return command(rules::UpsertNode{*spec}, actor);
     }
     if (method == "DELETE" && p.size() == 3) return command(rules::RemoveNode{id}, actor);
@@ -129,10 +135,8 @@ ApiResponse ApiRoutes::handle(const std::string& method, const std::string& targ
   }
   if (what == "rules") {
     if (method == "PUT" && p.size() == 3) {
-      auto spec = rules::rule_from_json(body);
+      auto spec = spec_for_path(rules::rule_from_json(body), "rule", id);
       if (!spec.ok()) return error(400, spec.error());
-      if (spec->id.empty()) spec->id = id;
-      if (spec->id != id) return error(400, "rule.id '" + spec->id + "' differs from the path's '" + id + "'");
       return command(rules::UpsertRule{*spec, now}, actor);
     }
     if (method == "DELETE" && p.size() == 3) return command(rules::DeleteRule{id, now}, actor);
