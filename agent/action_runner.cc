@@ -221,37 +221,42 @@ wire::CommandResult ActionRunner::release(const wire::Command& cmd) {
   return r;
 }
 
-std::vector<std::string> ActionRunner::release_all(const std::vector<HeldVip>& vips, bool run_scripts,
-                                                   const std::string& why, const ReleaseScripts& scripts) {
+std::vector<std::string> ActionRunner::run_isolation_scripts(const std::vector<HeldVip>& vips,
+                                                             const ReleaseScripts& scripts) {
   std::vector<std::string> lines;
-  if (run_scripts) {
-    std::map<std::string, std::string> by_rule;  // rule -> its VIPs
-    for (const auto& v : vips) by_rule[v.rule] += (by_rule[v.rule].empty() ? "" : " ") + v.cidr;
-    for (const auto& [rule, cidrs] : by_rule) {
-      std::map<std::string, std::string> env{{"POOLHA_RULE", rule},          {"POOLHA_ROLE", "idle"},
-                                             {"POOLHA_VIPS", cidrs},          {"POOLHA_OLD_NODE", cfg_.node_id},
-                                             {"POOLHA_NEW_NODE", ""},         {"POOLHA_EPOCH", ""},
-                                             {"POOLHA_ACTION", "isolation-release"}, {"POOLHA_NODE", cfg_.node_id}};
-      // The rule's own release script when the controller told us it; otherwise the
-      // optional isolation-release (a missing one is refused by run_script and skipped).
-      auto known = scripts.find(rule);
-      const bool own = known != scripts.end() && !known->second.first.empty();
-      const std::string script = own ? known->second.first : kIsolationReleaseScript;
-      const Millis timeout(own && known->second.second > 0 ? known->second.second : 5000);
-      if (known != scripts.end() && known->second.first.empty()) continue;  // the rule has no release script
-      auto run = host_.run_script(cfg_.script_dir, script, env, timeout);
-      if (run.ok())
-        lines.push_back("rule " + rule + ": " + script + " exited " + std::to_string(run->exit_code) +
-                        (run->timed_out ? " (timed out)" : ""));
-    }
+  std::map<std::string, std::string> by_rule;  // rule -> its VIPs
+  for (const auto& v : vips) by_rule[v.rule] += (by_rule[v.rule].empty() ? "" : " ") + v.cidr;
+  for (const auto& [rule, cidrs] : by_rule) {
+    std::map<std::string, std::string> env{{"POOLHA_RULE", rule},          {"POOLHA_ROLE", "idle"},
+                                           {"POOLHA_VIPS", cidrs},          {"POOLHA_OLD_NODE", cfg_.node_id},
+                                           {"POOLHA_NEW_NODE", ""},         {"POOLHA_EPOCH", ""},
+                                           {"POOLHA_ACTION", "isolation-release"}, {"POOLHA_NODE", cfg_.node_id}};
+    // The rule's own release script when the controller told us it; otherwise the
+    // optional isolation-release (a missing one is refused by run_script and skipped).
+    auto known = scripts.find(rule);
+    if (known != scripts.end() && known->second.first.empty()) continue;  // the rule has no release script
+    const bool own = known != scripts.end();
+    const std::string script = own ? known->second.first : kIsolationReleaseScript;
+    const Millis timeout(own && known->second.second > 0 ? known->second.second : 5000);
+    auto run = host_.run_script(cfg_.script_dir, script, env, timeout);
+    if (run.ok())
+      lines.push_back("rule " + rule + ": " + script + " exited " + std::to_string(run->exit_code) +
+                      (run->timed_out ? " (timed out)" : ""));
   }
+  return lines;
+}
+
+ActionRunner::Removal ActionRunner::remove_all(const std::vector<HeldVip>& vips, const std::string& why) {
+  Removal out;
   for (const auto& v : vips) {
     auto st = host_.remove_address(v.ifname, v.cidr);
     if (st.ok()) lease_.unlist(v.ifname, v.cidr);
-    lines.push_back(st.ok() ? "removed " + v.cidr + " from " + v.ifname + " (" + why + ")"
-                            : "FAILED to remove " + v.cidr + ": " + st.error());
+    out.all_removed &= st.ok();
+    out.lines.push_back(st.ok() ? "removed " + v.cidr + " from " + v.ifname + " (" + why + ")"
+                                : "FAILED to remove " + v.cidr + " from " + v.ifname + ": " + st.error() +
+                                      " (the lease keeper will retry)");
   }
-  return lines;
+  return out;
 }
 
 }  // namespace poolha::agent

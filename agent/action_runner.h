@@ -38,10 +38,16 @@ class ActionRunner {
   // lapsed hold). Returns a line per VIP for the log.
   // Per rule: its release script and timeout, as the controller last said (RoleAssignment).
   using ReleaseScripts = std::map<std::string, std::pair<std::string, int64_t>>;
-  // Drops every listed VIP; with run_scripts, first each rule's release script (or,
-  // for a rule the controller never described, the optional `isolation-release`).
-  std::vector<std::string> release_all(const std::vector<HeldVip>& vips, bool run_scripts, const std::string& why,
-                                       const ReleaseScripts& scripts = {});
+  struct Removal {
+    std::vector<std::string> lines;  // one per VIP, for the log
+    bool all_removed = true;
+  };
+  // Removes every listed VIP now, unlisting each only once it is gone (so the keeper
+  // still covers any that could not be removed). Blocking but short (netlink).
+  Removal remove_all(const std::vector<HeldVip>& vips, const std::string& why);
+  // After an isolation release: each rule's release script (or, for a rule the
+  // controller never described, the optional `isolation-release`).
+  std::vector<std::string> run_isolation_scripts(const std::vector<HeldVip>& vips, const ReleaseScripts& scripts);
 
   // The script environment (docs/agent-config.md).
   std::map<std::string, std::string> script_env(const wire::Command& cmd, const std::string& role,

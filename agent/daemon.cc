@@ -432,7 +432,7 @@ void AgentDaemon::check_keeper_release() {
   spdlog::error("the lease keeper released {} VIP(s) (our hold lapsed: paused or starved?); they are no longer held",
                 gone.size());
   background_pool_.submit([this, gone] {
-    for (const auto& line : runner_->release_all(gone, false, "released by the keeper")) spdlog::warn("{}", line);
+    for (const auto& line : runner_->remove_all(gone, "released by the keeper").lines) spdlog::warn("{}", line);
   });
 }
 
@@ -441,22 +441,15 @@ void AgentDaemon::on_lapse(const std::string& why) {
   spdlog::critical("ISOLATED ({}): releasing {} VIP(s)", why, held.size());
   // Addresses first, here on the event loop (a netlink delete takes well under a
   // millisecond): the controller may add them elsewhere as soon as our hold has
-  // lapsed, so they must not wait behind a script or a busy worker. Each is unlisted
-  // only once gone, so the keeper still covers any we fail to remove.
-  bool all_gone = true;
-  for (const auto& v : held) {
-    if (auto st = host_.remove_address(v.ifname, v.cidr); st.ok()) lease_.unlist(v.ifname, v.cidr);
-    else {
-      all_gone = false;
-      spdlog::critical("FAILED to remove {} from {}: {} (the lease keeper will retry)", v.cidr, v.ifname, st.error());
-    }
-  }
-  if (all_gone) (void)lease_.take_lapsed(0);
+  // lapsed, so they must not wait behind a script or a busy worker.
+  const auto removal = runner_->remove_all(held, "isolation");
+  for (const auto& line : removal.lines) spdlog::critical("{}", line);
+  if (removal.all_removed) (void)lease_.take_lapsed(0);
   if (held.empty()) return;
   for (auto& l : links_) l->abort("isolation release: discarding queued reports");
-  // Then the release scripts (they also remove the addresses again: a no-op now).
+  // Then the release scripts.
   background_pool_.submit([this, held, scripts = release_scripts_] {
-    for (const auto& line : runner_->release_all(held, true, "isolation", scripts)) spdlog::critical("{}", line);
+    for (const auto& line : runner_->run_isolation_scripts(held, scripts)) spdlog::critical("{}", line);
     boost::asio::post(io_, [this] { send_heartbeat(); });
   });
 }
@@ -464,9 +457,10 @@ void AgentDaemon::on_lapse(const std::string& why) {
 void AgentDaemon::isolation_tick() {
   check_keeper_release();
   const auto now = Clock::now();
-  // Contact renews the hold when a frame arrives (on_message), counted from that
-  // moment; renewing here from `now` would stretch the hold past the controller's
-  // deadline (found by the e2e network-down test: VIP on two hosts for 0.45 s).
+  // Contact renews the hold when a member answers a heartbeat (on_contact), counted
+  // from when that heartbeat was sent; renewing here from `now` would stretch the hold
+  // past the controller's deadline (found by the e2e network-down test: VIP on two
+  // hosts for 0.45 s).
   // Start asking the isolation address once members have been quiet for half the
   // timeout, so that an answer can renew the hold before it lapses (asking only once
   // it had lapsed made the isolation address useless).
