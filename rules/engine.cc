@@ -132,6 +132,12 @@ void Engine::acquire_in_place(const std::vector<RuleId>& unit, const NodeId& nod
   issue_next(pos->second, now);
 }
 
+bool Engine::unit_switching(const std::vector<RuleId>& unit) {
+  for (const auto& rid : unit)
+    if (transition_of_rule(rid)) return true;
+  return false;
+}
+
 // A reachable node still reports the unit's addresses (a stale holder being told to
 // release): placing it now could give a VIP two holders, so wait for the release.
 bool Engine::held_by_some_node(const std::vector<RuleId>& unit) const {
@@ -171,14 +177,12 @@ void Engine::reconcile_addresses(NodeState& n, TimeMs now, const AddressIndex& i
     const RuleState& r = s_.rules.at(rid);
     if (r.primary != node || r.phase != RulePhase::Running || !seen.insert(unit_key(r.spec)).second) continue;
     auto unit = unit_of(s_, rid);
-    bool missing = false, busy = false;
-    for (const auto& u : unit) {
-      // A member still being acquired here (a group member that just joined) has not
-      // reported its addresses yet: that is not a loss.
-      busy |= transition_of_rule(u) != nullptr;
+    bool missing = false;
+    for (const auto& u : unit)
       for (const auto& vip : s_.rules.at(u).spec.vips) missing |= !n.held_vips.count(vip.cidr);
-    }
-    if (!missing || busy) continue;
+    // A member still being acquired here (a group member that just joined) has not
+    // reported its addresses yet: that is not a loss.
+    if (!missing || unit_switching(unit)) continue;
     alert(Severity::Critical, "vip_missing", rid, node,
           "node " + node + " no longer holds the addresses of " + rid + " (rebooted or removed by hand); moving it");
     if (!automatic_allowed(r)) continue;
@@ -647,12 +651,9 @@ void Engine::place_unplaced(const PoolId& pool, TimeMs now) {
     if (!seen.insert(unit_key(r.spec)).second || transition_of_rule(id) || !automatic_allowed(r)) continue;
     auto unit = unit_of(s_, id);
     bool all_unplaced = true;
-    bool busy = false;  // a member already being placed: the others join it when it is done
-    for (const auto& rid : unit) {
-      all_unplaced &= s_.rules.at(rid).primary.empty();
-      busy |= transition_of_rule(rid) != nullptr;
-    }
-    if (!all_unplaced || busy || held_by_some_node(unit)) continue;
+    for (const auto& rid : unit) all_unplaced &= s_.rules.at(rid).primary.empty();
+    // A member already being placed: the others join it when it is done (finish()).
+    if (!all_unplaced || unit_switching(unit) || held_by_some_node(unit)) continue;
     start_transition({unit, "", TransitionReason::Place, false, false, "", 0, now});
   }
 }

@@ -76,6 +76,7 @@ class Engine {
   // restoring addresses a primary lost).
   void acquire_in_place(const std::vector<RuleId>& unit, const NodeId& node, TransitionReason reason, TimeMs now);
   bool held_by_some_node(const std::vector<RuleId>& unit) const;
+  bool unit_switching(const std::vector<RuleId>& unit);  // a member has a transition in flight
   void forget_addresses(const NodeId& node, const std::vector<VipSpec>& vips);
   void node_failed(NodeState& n, TimeMs deadline, bool arbiter_down, TimeMs now);
   void move_units_off(const NodeId& node, TransitionReason reason, TimeMs now);
