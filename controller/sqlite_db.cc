@@ -41,6 +41,11 @@ Status SqliteDb::run(const std::string& sql, const std::vector<SqlValue>& params
     else if (std::holds_alternative<std::string>(params[i])) {
       const auto& s = std::get<std::string>(params[i]);
       sqlite3_bind_text(st, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    } else if (std::holds_alternative<SqlBlob>(params[i])) {
+      // bind_zeroblob: an empty blob must stay a blob, not become NULL.
+      const auto& b = std::get<SqlBlob>(params[i]).bytes;
+      if (b.empty()) sqlite3_bind_zeroblob(st, idx, 0);
+      else sqlite3_bind_blob(st, idx, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
     } else sqlite3_bind_null(st, idx);
   }
   for (;;) {
@@ -54,6 +59,11 @@ Status SqliteDb::run(const std::string& sql, const std::vector<SqlValue>& params
       switch (sqlite3_column_type(st, c)) {
         case SQLITE_INTEGER: r.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, c))); break;
         case SQLITE_NULL: r.emplace_back(nullptr); break;
+        case SQLITE_BLOB: {
+          const auto* p = static_cast<const char*>(sqlite3_column_blob(st, c));
+          r.emplace_back(std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(st, c))));
+          break;
+        }
         default: {
           const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
           r.emplace_back(std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(st, c))));

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -15,7 +16,14 @@
 
 namespace poolha::controller {
 
-using SqlValue = std::variant<std::nullptr_t, int64_t, std::string>;
+// Bytes bound as a BLOB (binary data, NUL bytes included). A BLOB column reads back
+// as std::string holding the same bytes, so as_text works on it too.
+struct SqlBlob {
+  explicit SqlBlob(std::string b) : bytes(std::move(b)) {}
+  std::string bytes;
+};
+
+using SqlValue = std::variant<std::nullptr_t, int64_t, std::string, SqlBlob>;
 
 class SqliteDb {
  public:

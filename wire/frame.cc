@@ -44,6 +44,8 @@ const char* body_name(const Envelope& e) {
     case Envelope::kArbiterHeard: return "arbiter_heard";
     case Envelope::kEnrolRequest: return "enrol_request";
     case Envelope::kEnrolReply: return "enrol_reply";
+    case Envelope::kRaft: return "raft";
+    case Envelope::kVouchGrant: return "vouch_grant";
     case Envelope::BODY_NOT_SET: break;
   }
   return "none";
