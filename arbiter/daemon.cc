@@ -1,5 +1,7 @@
 #include "arbiter/daemon.h"
 
+#include "wire/vouch_grant.h"
+
 #include <spdlog/spdlog.h>
 
 namespace poolha::arbiter {
@@ -104,6 +106,9 @@ void ArbiterDaemon::on_controller_message(const std::shared_ptr<wire::Session>& 
                  a.ms_since_heard < 0 ? std::string("never") : std::to_string(a.ms_since_heard) + " ms ago");
     if (!was_fenced && witness_.fenced(q.node_id()))
       spdlog::warn("node {} fenced: its heartbeats no longer count until a controller hears it again", q.node_id());
+  } else if (e.has_vouch_grant()) {
+    if (!witness_.vouching(now_ms())) spdlog::info("controller {} (term {}) lets the arbiter vouch for agents", ctl, e.vouch_grant().term());
+    witness_.grant(now_ms(), wire::kVouchGrantMs);
   } else if (e.has_arbiter_heard()) {
     if (witness_.lift(e.arbiter_heard().node_id()))
       spdlog::info("controller {} hears {} again: fence lifted", ctl, e.arbiter_heard().node_id());

@@ -17,7 +17,7 @@ bool Witness::heard(const std::string& node, TimeMs now) {
   if (!r) return false;
   if (r->fenced) return false;
   r->last_heard = now;
-  return now >= quiet_until_ms_;
+  return now >= quiet_until_ms_ && vouching(now);
 }
 
 WitnessAnswer Witness::query(const std::string& node, TimeMs now) {

@@ -17,8 +17,15 @@
 // answers no heartbeat at all (they still count as heard), so a node it fenced before
 // the restart cannot renew its lease through it before its isolation deadline passes.
 // Agent sessions are refused under the same conditions (see admits()).
+//
+// Vouching grants. An answered heartbeat renews the agent's lease, so the arbiter may
+// answer only while the active controller knows it does: the controller sends a grant
+// every timer tick, and heartbeats are answered only until `grant_ms` after the last
+// one arrived. An arbiter cut off from the active controller therefore stops renewing
+// leases within a bounded time the controller can add to its isolation deadline.
 #pragma once
 #include <cstdint>
+#include <algorithm>
 #include <cstddef>
 #include <map>
 #include <string>
@@ -47,7 +54,7 @@ class Witness {
 
   // A heartbeat from `node` arrived at `now`. Returns true if it must be answered
   // (the answer renews the agent's lease): false while the node is fenced, during
-  // the quiet period after start, or when the table is full.
+  // the quiet period after start, without a current grant, or when the table is full.
   bool heard(const std::string& node, TimeMs now);
 
   // Whether an agent session for `node` may open now. A completed Hello is contact
@@ -62,6 +69,10 @@ class Witness {
   // Returns true if a fence was lifted.
   bool lift(const std::string& node);
 
+  // The active controller lets the witness vouch until now + duration.
+  void grant(TimeMs now, TimeMs duration) { vouch_until_ms_ = std::max(vouch_until_ms_, now + duration); }
+  bool vouching(TimeMs now) const { return now < vouch_until_ms_; }
+
   bool fenced(const std::string& node) const;
   size_t tracked() const { return nodes_.size(); }
 
@@ -74,6 +85,7 @@ class Witness {
 
   TimeMs sees_within_ms_;
   TimeMs quiet_until_ms_;
+  TimeMs vouch_until_ms_ = -1;
   std::map<std::string, NodeRecord> nodes_;
 };
 

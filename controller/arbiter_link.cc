@@ -105,6 +105,13 @@ void ArbiterLink::heard(const std::string& node) {
   session_->send(e);
 }
 
+void ArbiterLink::grant_vouching(uint64_t term) {
+  if (!connected()) return;
+  wire::Envelope e;
+  e.mutable_vouch_grant()->set_term(term);
+  session_->send(e);
+}
+
 void ArbiterLink::on_message(wire::Envelope&& e) {
   if (e.has_arbiter_answer()) {
     auto it = queries_.find(e.arbiter_answer().query_id());

@@ -23,6 +23,8 @@ class ArbiterLink {
   void start();
   void consult(const std::string& node);
   void heard(const std::string& node);
+  // Lets the arbiter vouch for agents for wire::kVouchGrantMs (see VouchGrant).
+  void grant_vouching(uint64_t term);
   bool connected() const { return session_ && session_->is_open(); }
 
  private:

@@ -52,77 +52,126 @@ bool same_addresses(const wire::Heartbeat& hb, const std::set<std::string>& know
 
 }  // namespace
 
-ControllerCore::ControllerCore(CommandLog& log, EventHistory& history, Outbox& out)
-    : log_(log), history_(history), out_(out), liveness_(rules::Settings{}.suspect_after_ms) {}
+ControllerCore::ControllerCore(ReplicatedLog& log, EventHistory& history, Outbox& out, rules::Settings initial)
+    : log_(log), history_(history), out_(out), initial_(std::move(initial)), liveness_(rules::Settings{}.suspect_after_ms) {}
 
-Status ControllerCore::start(TimeMs now, const rules::Settings& initial) {
-  auto rec = log_.recover();
-  if (!rec.ok()) return rec.status();
-  engine_ = rules::Engine(rec->snapshot ? *rec->snapshot : rules::ClusterState{});
-  last_snapshot_ = rec->snapshot_index;
-  for (const auto& entry : rec->entries) {
-    engine_.apply(entry.event);  // decisions were carried out before the restart
-    last_now_ = std::max(last_now_, event_time(entry.event));
-  }
-  spdlog::info("recovered state: snapshot at {}, {} commands replayed, {} rules, {} nodes", rec->snapshot_index,
-               rec->entries.size(), engine_.state().rules.size(), engine_.state().nodes.size());
-  now = std::max(now, last_now_);
-  if (!rec->snapshot && rec->entries.empty()) {
-    if (auto st = commit(rules::SetSettings{initial}); !st.ok()) return st;
-  }
-  // A new term: agents order commands by epoch, and this tells them (and the log)
-  // that a new controller incarnation acts from here on.
-  if (auto st = commit(rules::SetTerm{engine_.state().term + 1}); !st.ok()) return st;
+void ControllerCore::restore(const rules::ClusterState& state, uint64_t index) {
+  engine_ = rules::Engine(state);
+  applied_index_ = last_snapshot_ = index;
   liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
-  // Nodes the engine believes up get a grace period instead of being declared lost
-  // for the silence of the restart.
-  // Agents retry with a backoff of up to 1 s, so the grace covers one full retry.
-  constexpr TimeMs kAgentRetryMaxMs = 1000;
-  for (const auto& [id, n] : engine_.state().nodes)
-    if (n.liveness == rules::Liveness::Up) liveness_.assume_up(id, now, engine_.state().settings.suspect_after_ms + kAgentRetryMaxMs);
-  for (const auto& a : engine_.in_flight_actions()) send_action(a, now);
-  history_.record({.kind = "controller:start", .outcome = "ok",
-                   .detail = "term " + std::to_string(engine_.state().term) + ", " +
-                             std::to_string(engine_.in_flight_actions().size()) + " in-flight actions resent"});
-  return Status::Ok();
 }
 
-Status ControllerCore::commit(const rules::Event& e, const std::string& actor) {
-  auto idx = log_.append(e);
-  if (!idx.ok()) {
-    spdlog::error("{}: not applied", idx.error());
-    return idx.status();
+void ControllerCore::apply_committed(uint64_t index, uint64_t term, const rules::Event& e, TimeMs local_now) {
+  queue_.push_back({index, term, e, local_now});
+  drain();
+}
+
+// Entries are applied one at a time, in order, also when applying one leads to more
+// proposals (a log that commits at once hands them back from inside propose).
+void ControllerCore::drain() {
+  if (draining_) return;
+  draining_ = true;
+  while (!queue_.empty()) {
+    Committed c = std::move(queue_.front());
+    queue_.pop_front();
+    apply_one(c);
   }
-  last_now_ = std::max(last_now_, event_time(e));
-  rules::Decision d = engine_.apply(e);
-  if (!d.ok()) {
-    if (actor != "controller")
-      history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "rejected",
-                       .detail = d.rejected, .actor = actor});
-    return Status::Error(d.rejected);
+  draining_ = false;
+}
+
+void ControllerCore::apply_one(const Committed& c) {
+  if (c.index <= applied_index_) return;  // replayed twice after a restart
+  applied_index_ = c.index;
+  if (const TimeMs t = event_time(c.event); t > 0) {
+    // Follow the leader's frame: its clock was at least `t` when we apply this.
+    if (!frame_offset_ || c.term > frame_term_) frame_offset_ = t - c.local_now, frame_term_ = c.term;
+    else frame_offset_ = std::max(*frame_offset_, t - c.local_now);
+    last_now_ = std::max(last_now_, t);
   }
-  if (std::holds_alternative<rules::SetSettings>(e))
+  rules::Decision d = engine_.apply(c.event);
+  if (std::holds_alternative<rules::SetSettings>(c.event))
     liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
-  carry_out(d, event_time(e) ? event_time(e) : last_now_);
-  if (*idx - last_snapshot_ >= snapshot_every_) {
-    if (auto st = log_.snapshot(*idx, engine_.state()); st.ok()) last_snapshot_ = *idx;
-    else spdlog::error("snapshot at {}: {}", *idx, st.error());
+  auto w = waiters_.find(c.index);
+  if (w != waiters_.end()) {
+    Waiter waiter = std::move(w->second);
+    waiters_.erase(w);
+    Status st = waiter.term != c.term ? Status::Error("lost in a change of active controller; not applied, send it again")
+                : d.ok()              ? Status::Ok()
+                                      : Status::Error(d.rejected);
+    record_operator(waiter.event, waiter.actor, st);
+    waiter.done(st);
   }
-  return Status::Ok();
+  if (!acting_ && leads_) {
+    const auto* set_term = std::get_if<rules::SetTerm>(&c.event);
+    if (set_term && set_term->term == leader_term_ && engine_.state().term == leader_term_) become_acting(c.local_now);
+  } else if (acting_ && d.ok()) {
+    carry_out(d, cluster_now(c.local_now));
+  }
+  if (c.index - last_snapshot_ >= snapshot_every_) {
+    log_.compact(c.index, engine_.state());
+    last_snapshot_ = c.index;
+  }
+}
+
+void ControllerCore::set_leader(bool leads, uint64_t term, TimeMs local_now) {
+  if (leads == leads_ && term == leader_term_) return;
+  leads_ = leads;
+  leader_term_ = term;
+  if (!leads) {
+    if (acting_) {
+      history_.record({.kind = "controller:standby", .outcome = "ok", .detail = "no longer the active controller"});
+      spdlog::warn("no longer the active controller (term {})", term);
+    }
+    acting_ = false;
+    pending_.clear();
+    // Proposals not yet committed may still commit under the next leader, or be
+    // dropped: their callers cannot know which, so they are told to check.
+    for (auto& [idx, w] : waiters_) {
+      record_operator(w.event, w.actor, Status::Error("active controller changed"));
+      w.done(Status::Error("the active controller changed before this command committed; check the state and send it again if it is missing"));
+    }
+    waiters_.clear();
+    return;
+  }
+  // A fresh cluster gets its settings first.
+  if (applied_index_ == 0) (void)log_.propose(rules::SetSettings{initial_});
+  if (auto r = log_.propose(rules::SetTerm{term}); !r.ok()) spdlog::error("cannot start term {}: {}", term, r.error());
+  drain();
+  (void)local_now;
+}
+
+void ControllerCore::become_acting(TimeMs local_now) {
+  acting_ = true;
+  const TimeMs now = cluster_now(local_now);
+  // The old leader's lease ended before we were elected, so nothing vouched for an
+  // agent on its behalf after this moment.
+  acting_since_ = now;
+  // Nodes the engine believes up but that we have not heard ourselves (their session
+  // to us is new, or we just restarted) get a grace period instead of being declared
+  // lost for the silence of the switch. Agents retry with a backoff of up to 1 s.
+  constexpr TimeMs kAgentRetryMaxMs = 1000;
+  for (const auto& [id, n] : engine_.state().nodes)
+    if (n.liveness == rules::Liveness::Up && !liveness_.is_up(id))
+      liveness_.assume_up(id, now, engine_.state().settings.suspect_after_ms + kAgentRetryMaxMs);
+  const auto in_flight = engine_.in_flight_actions();
+  for (const auto& a : in_flight) send_action(a, now);
+  for (const auto& [id, a] : agents_)
+    if (a.connected) send_roles_to(id);
+  history_.record({.kind = "controller:active", .outcome = "ok",
+                   .detail = "term " + std::to_string(engine_.state().term) + ", " + std::to_string(in_flight.size()) +
+                             " in-flight actions resent"});
+  spdlog::info("active controller for term {} ({} in-flight actions resent)", engine_.state().term, in_flight.size());
+}
+
+Expected<uint64_t> ControllerCore::submit(const rules::Event& e) {
+  if (!acting_) return Expected<uint64_t>::Error("this controller is not the active one");
+  auto idx = log_.propose(e);
+  if (!idx.ok()) spdlog::error("{}: not proposed: {}", rules::event_name(e), idx.error());
+  return idx;
 }
 
 void ControllerCore::carry_out(const rules::Decision& d, TimeMs now) {
   for (const auto& a : d.actions) send_action(a, now);
-  // Results the sends produced (a node with no session) are events of their own,
-  // applied after this decision, in order.
-  if (draining_) return;
-  draining_ = true;
-  while (!queue_.empty()) {
-    rules::Event next = std::move(queue_.front());
-    queue_.pop_front();
-    (void)commit(next);
-  }
-  draining_ = false;
 }
 
 void ControllerCore::send_action(const rules::Action& a, TimeMs now) {
@@ -161,8 +210,9 @@ void ControllerCore::send_action(const rules::Action& a, TimeMs now) {
     if (!out_.send_command(cmd->node, c)) {
       pending_.erase(cmd->action_id);
       (void)history_.complete(hid, "unreachable", 0, "no session with " + cmd->node);
-      queue_.push_back(rules::ActionResult{cmd->action_id, "", rules::ActionOutcome::Unreachable, false,
-                                           "no session with " + cmd->node, now});
+      // An event of its own, applied after this decision, in order.
+      (void)submit(rules::ActionResult{cmd->action_id, "", rules::ActionOutcome::Unreachable, false,
+                                       "no session with " + cmd->node, now});
     }
     return;
   }
@@ -214,45 +264,50 @@ void ControllerCore::send_roles_to(const NodeId& node) {
   }
 }
 
-void ControllerCore::on_agent_hello(const NodeId& node, const wire::NodeFacts& facts, TimeMs now) {
+void ControllerCore::on_agent_hello(const NodeId& node, const wire::NodeFacts& facts, TimeMs local_now) {
   auto& a = agents_[node];
   a.connected = true;
   a.hostname = facts.hostname();
   a.version = facts.agent_version();
   a.os = facts.os();
-  a.last_heard_ms = now;
+  a.last_heard_ms = cluster_now(local_now);
   // A restarted agent re-learns its roles (and the monitors of the rules it runs).
-  send_roles_to(node);
+  if (acting_) send_roles_to(node);
 }
 
 void ControllerCore::on_agent_closed(const NodeId& node) {
   if (auto it = agents_.find(node); it != agents_.end()) it->second.connected = false;
 }
 
-void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs now) {
+void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs local_now) {
+  const TimeMs now = cluster_now(local_now);
   AgentInfo& agent = agents_[node];
   agent.last_heard_ms = now;
-  if (!engine_.state().nodes.count(node)) {
+  auto ns = engine_.state().nodes.find(node);
+  if (ns == engine_.state().nodes.end()) {
     agent.last_heartbeat = hb;  // connected but not (yet) configured: kept for operator_command
     return;
   }
-  // Every agent heartbeats several times a second: build the engine event only when
-  // there is news for the engine.
+  // Every member keeps its own liveness view (warm for a switch); only the acting one
+  // turns it into events. Every agent heartbeats several times a second: build the
+  // engine event only when there is news for the engine.
   const bool became_up = liveness_.heard(node, now);
-  // The addresses a node holds can also change without a result saying so (its
-  // isolation release, a report queued in TCP while its cable was out, an operator's
-  // hand): the engine must see what the node really holds, or it keeps releasing there
-  // and never counts the node idle. (The engine ignores reports older than its newest
-  // result from that node.)
-  if (became_up || !same_addresses(hb, engine_.state().nodes.at(node).held_vips)) {
+  if (!acting_) return;
+  // News: the node just became reachable (to us, or in the engine's view: a new
+  // leader may hear a node its predecessor had lost), or the addresses it holds
+  // changed without a result saying so (its isolation release, a report queued in TCP
+  // while its cable was out, an operator's hand). The engine ignores reports older
+  // than its newest result from that node.
+  const bool engine_thinks_down = ns->second.liveness != rules::Liveness::Up;
+  if (became_up || engine_thinks_down || !same_addresses(hb, ns->second.held_vips)) {
     rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()},
                            {hb.held_vips().begin(), hb.held_vips().end()}, hb.actions_done()};
-    if (became_up) {
+    if (became_up || engine_thinks_down) {
       out_.arbiter_heard(node);
       history_.record({.kind = "node:reachable", .node = node, .outcome = "up",
                        .detail = "holds " + std::to_string(hb.held_vips_size()) + " VIPs"});
     }
-    (void)commit(e);
+    (void)submit(e);
   }
   report_monitors(node, hb, now);
 }
@@ -271,28 +326,29 @@ void ControllerCore::report_monitors(const NodeId& node, const wire::Heartbeat& 
   // Monitors that disappeared (role changed) count as healthy again.
   for (auto it = monitor_state_.lower_bound({node, ""}); it != monitor_state_.end() && it->first.first == node; ++it)
     by_rule.try_emplace(it->first.second, true, "");
+  const auto& failing = engine_.state().nodes.at(node).failing_rules;
   for (const auto& [rule, hd] : by_rule) {
     auto key = std::make_pair(node, rule);
     auto it = monitor_state_.find(key);
-    const bool known_healthy = it == monitor_state_.end() ? true : it->second;
-    if (known_healthy == hd.first) {
-      monitor_state_[key] = hd.first;
-      continue;
-    }
+    // Compared with what the engine knows as well: a new leader reports what its
+    // predecessor had not yet committed.
+    const bool known_healthy = it == monitor_state_.end() ? !failing.count(rule) : it->second;
     monitor_state_[key] = hd.first;
+    if (known_healthy == hd.first && failing.count(rule) == !hd.first) continue;
     history_.record({.kind = "monitor", .rule = rule, .node = node, .outcome = hd.first ? "healthy" : "failed",
                      .detail = hd.second});
-    (void)commit(rules::MonitorReport{node, rule, hd.first, hd.second, now});
+    (void)submit(rules::MonitorReport{node, rule, hd.first, hd.second, now});
   }
 }
 
-void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r, TimeMs now) {
+void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r, TimeMs local_now) {
   auto it = pending_.find(r.action_id());
   // Only the node an action was sent to may answer it, and only once: a result from
   // anyone else (or for an action already timed out) must not move a transition on.
   if (it == pending_.end() || it->second.node != node) {
     spdlog::warn("result of action {} from {} ignored: {}", r.action_id(), node,
-                 it == pending_.end() ? "not waiting for it (timed out or answered)" : "sent to " + it->second.node);
+                 it == pending_.end() ? "not waiting for it (timed out, answered, or not the active controller)"
+                                      : "sent to " + it->second.node);
     return;
   }
   {
@@ -303,30 +359,42 @@ void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r,
   }
   spdlog::info("result of action {} from {}: {} ({} ms) {}", r.action_id(), node, outcome_name(r.outcome()),
                r.duration_ms(), r.detail());
-  (void)commit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(), now});
+  (void)submit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(),
+                                   cluster_now(local_now)});
 }
 
-void ControllerCore::on_arbiter_answer(const NodeId& node, bool reachable, bool sees, int64_t ms_since_heard, TimeMs now) {
-  const TimeMs last = ms_since_heard < 0 ? 0 : now - ms_since_heard;
+void ControllerCore::on_arbiter_answer(const NodeId& node, bool reachable, bool sees, int64_t ms_since_heard,
+                                       TimeMs local_now) {
+  if (!acting_) return;
+  const TimeMs now = cluster_now(local_now);
+  TimeMs last = reachable && ms_since_heard >= 0 ? now - ms_since_heard : 0;
+  // Who else may have renewed the node's lease, even if nobody can tell us now: the
+  // previous active controller (its lease ended before ours began), and an arbiter
+  // we cannot reach (until its last grant from us ran out).
+  last = std::max(last, acting_since_);
+  if (!reachable && last_grant_ > 0) last = std::max(last, last_grant_ + kVouchGrantMs);
   history_.record({.kind = "arbiter:answer", .node = node,
                    .outcome = !reachable ? "arbiter-unreachable" : sees ? "sees" : "not-seen",
                    .detail = reachable ? "last heard " + std::to_string(ms_since_heard) + " ms ago" : ""});
-  (void)commit(rules::ArbiterView{node, now, reachable, sees, last});
+  (void)submit(rules::ArbiterView{node, now, reachable, sees, last});
 }
 
-void ControllerCore::on_arbiter_link(bool up, TimeMs now) {
-  if (engine_.state().arbiter_reachable == up) return;
+void ControllerCore::on_arbiter_link(bool up, TimeMs local_now) {
+  if (!acting_ || engine_.state().arbiter_reachable == up) return;
   history_.record({.kind = "arbiter:link", .outcome = up ? "up" : "down"});
-  (void)commit(rules::ArbiterView{"", now, up, false, 0});
+  (void)submit(rules::ArbiterView{"", cluster_now(local_now), up, false, 0});
 }
 
-void ControllerCore::on_timer(TimeMs now, int minute_of_day) {
-  now = std::max(now, last_now_);
+void ControllerCore::on_timer(TimeMs local_now, int minute_of_day) {
+  if (!acting_) return;  // a standby's silence tracker keeps running in on_heartbeat
+  const TimeMs now = cluster_now(local_now);
+  out_.grant_vouching();
+  last_grant_ = now;
   for (const auto& lost : liveness_.expire(now)) {
     if (!engine_.state().nodes.count(lost.node)) continue;
     history_.record({.kind = "node:unreachable", .node = lost.node, .outcome = "suspect",
                      .detail = "silent for " + std::to_string(now - lost.last_heard_ms) + " ms"});
-    (void)commit(lost);
+    (void)submit(lost);
   }
   std::vector<uint64_t> expired;
   for (const auto& [id, p] : pending_)
@@ -335,24 +403,29 @@ void ControllerCore::on_timer(TimeMs now, int minute_of_day) {
     Pending p = pending_.at(id);
     pending_.erase(id);
     (void)history_.complete(p.history_id, "timed-out", now - p.sent_ms, "no result from " + p.node);
-    (void)commit(rules::ActionResult{id, "", rules::ActionOutcome::TimedOut, false, "no result from " + p.node, now});
+    (void)submit(rules::ActionResult{id, "", rules::ActionOutcome::TimedOut, false, "no result from " + p.node, now});
   }
-  (void)commit(rules::Tick{now, minute_of_day});
+  (void)submit(rules::Tick{now, minute_of_day});
 }
 
-TimeMs ControllerCore::next_deadline(TimeMs now) const {
+TimeMs ControllerCore::next_deadline(TimeMs local_now) const {
+  if (!acting_) return 0;
+  const TimeMs now = cluster_now(local_now);
   // Only moments still ahead: one already past was handled (or is not the timer's to
   // handle), and waking for it again would spin.
   TimeMs next = liveness_.next_expiry();
   if (next <= now) next = 0;
   for (const auto& [id, t] : engine_.state().transitions)
     if (t.waiting_action == 0 && t.not_before_ms > now && (next == 0 || t.not_before_ms < next)) next = t.not_before_ms;
-  return next;
+  return next == 0 ? 0 : next - now + local_now;
 }
 
-Status ControllerCore::operator_command(rules::Event e, const std::string& actor) {
-  auto st = commit(e, actor);
-  if (!st.ok()) return st;
+void ControllerCore::record_operator(const rules::Event& e, const std::string& actor, const Status& st) {
+  if (!st.ok()) {
+    history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "rejected",
+                     .detail = st.error(), .actor = actor});
+    return;
+  }
   // The command without its (long) spec: what and which object, readable in a table.
   rules::Json what = rules::to_json(e);
   if (what.contains("spec") && what["spec"].contains("id")) what["spec"] = what["spec"]["id"];
@@ -360,18 +433,51 @@ Status ControllerCore::operator_command(rules::Event e, const std::string& actor
   what.erase("now");
   history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "ok",
                    .detail = what.dump().substr(0, 512), .actor = actor});
-  // A node whose agent is already heartbeating is up now, not at its next heartbeat:
-  // otherwise rules applied right after their nodes would be placed on whichever
-  // node happened to heartbeat first instead of their home.
-  if (const auto* up = std::get_if<rules::UpsertNode>(&e)) {
-    auto a = agents_.find(up->spec.id);
-    if (a != agents_.end() && a->second.connected && !liveness_.is_up(up->spec.id) &&
-        last_now_ - a->second.last_heard_ms < engine_.state().settings.suspect_after_ms) {
-      const wire::Heartbeat hb = a->second.last_heartbeat;
-      on_heartbeat(up->spec.id, hb, std::max(last_now_, a->second.last_heard_ms));
-    }
+}
+
+void ControllerCore::operator_command(rules::Event e, const std::string& actor, Done done) {
+  if (!acting_) {
+    done(Status::Error("this controller is standby: send the command to the active controller (the controller VIP)"));
+    return;
   }
-  return st;
+  // Registered before the entry can apply (a local log applies inside propose).
+  const bool was_draining = draining_;
+  draining_ = true;
+  auto idx = log_.propose(e);
+  draining_ = was_draining;
+  if (!idx.ok()) {
+    record_operator(e, actor, idx.status());
+    done(idx.status());
+    return;
+  }
+  const rules::Event copy = e;
+  waiters_[*idx] = {leader_term_, actor, std::move(e),
+                    [this, copy, done = std::move(done)](Status st) {
+                      if (st.ok()) after_operator_command(copy);
+                      done(std::move(st));
+                    }};
+  drain();
+}
+
+// A node whose agent is already heartbeating is up now, not at its next heartbeat:
+// otherwise rules applied right after their nodes would be placed on whichever node
+// happened to heartbeat first instead of their home.
+void ControllerCore::after_operator_command(const rules::Event& e) {
+  const auto* up = std::get_if<rules::UpsertNode>(&e);
+  if (!up || !acting_) return;
+  auto a = agents_.find(up->spec.id);
+  if (a != agents_.end() && a->second.connected && !liveness_.is_up(up->spec.id) &&
+      last_now_ - a->second.last_heard_ms < engine_.state().settings.suspect_after_ms) {
+    const wire::Heartbeat hb = a->second.last_heartbeat;
+    // Replayed in cluster time: the local reading that maps to when it was heard.
+    on_heartbeat(up->spec.id, hb, std::max(last_now_, a->second.last_heard_ms) - frame_offset_.value_or(0));
+  }
+}
+
+Status ControllerCore::operator_command(rules::Event e, const std::string& actor) {
+  std::optional<Status> out;
+  operator_command(std::move(e), actor, [&out](Status st) { out = std::move(st); });
+  return out ? *out : Status::Error("accepted but not yet committed (the log is replicated): check the state");
 }
 
 }  // namespace poolha::controller

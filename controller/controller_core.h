@@ -1,25 +1,35 @@
-// The controller's logic around the engine, with no sockets and no clock: inputs
-// (heartbeats, results, arbiter answers, operator commands, timer ticks, each with
-// `now`) become engine events; every event is appended to the command log (durable)
-// before the engine applies it; the engine's actions go out through an Outbox.
-// The I/O shell (controller_main) owns the sockets and the clock; tests drive this
+// The controller's logic around the engine, with no sockets and no clock. Every
+// control-plane member runs one: inputs (heartbeats, results, arbiter answers,
+// operator commands, timer ticks) become engine events that the *acting* member
+// proposes to the replicated log; every member applies what the log commits, in
+// order, so all engines agree; only the acting member carries the decisions out
+// (commands, roles, arbiter consults) through an Outbox. The I/O shell owns the
+// sockets, the clock and the log; tests and the control-plane simulation drive this
 // class directly.
 //
-// Time: `now` is the controller's monotonic clock in ms. After a restart the shell
-// must pass times >= resume_time() (the newest time in the log), so deadlines
-// computed before the restart stay meaningful.
+// Acting: the shell says when this member leads (Raft leader holding its lease) and
+// when it stops. A new leader first commits SetTerm{its Raft term}; it acts from the
+// moment that entry applies (every earlier decision was the old leader's), resending
+// the actions of in-flight transitions under their original ids and epochs.
+//
+// Time: callers pass their own monotonic clock in ms (`local_now`). The engine runs
+// on cluster time, the acting member's frame: a member moves its frame forward to the
+// time of every entry it applies, so a new leader's clock is never ahead of the old
+// one's and deadlines the old leader computed (isolation deadlines) are never cut short.
 #pragma once
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 
-#include "controller/command_log.h"
+#include "controller/replicated_log.h"
 #include "controller/event_history.h"
 #include "rules/engine.h"
 #include "rules/liveness.h"
 #include "wire/poolha.pb.h"
+#include "wire/vouch_grant.h"
 
 namespace poolha::controller {
 
@@ -38,7 +48,14 @@ class Outbox {
   virtual void consult_arbiter(const NodeId& node) = 0;
   // Lifts the arbiter's fence for a node the controller hears again.
   virtual void arbiter_heard(const NodeId& node) = 0;
+  // Lets the arbiter vouch for agents (answer their heartbeats, which renews their
+  // isolation lease) for kVouchGrantMs from when it receives this. Sent by the acting
+  // member every timer tick: an arbiter cut off from the acting controller stops
+  // vouching, so a takeover never waits on a lease it cannot see.
+  virtual void grant_vouching() = 0;
 };
+
+using wire::kVouchGrantMs;
 
 struct AgentInfo {
   bool connected = false;
@@ -51,35 +68,47 @@ struct AgentInfo {
 
 class ControllerCore {
  public:
-  ControllerCore(CommandLog& log, EventHistory& history, Outbox& out);
+  ControllerCore(ReplicatedLog& log, EventHistory& history, Outbox& out, rules::Settings initial);
 
-  // Rebuilds the state from the log (snapshot + entries), starts a new term, and
-  // resends the actions of in-flight transitions. `initial` settings are committed
-  // only when the log is empty (first start).
-  Status start(TimeMs now, const rules::Settings& initial);
-  TimeMs resume_time() const { return last_now_; }
+  // Log side (called by the shell, on every member).
+  // The state of a snapshot the log restored (at start, or sent by the leader).
+  void restore(const rules::ClusterState& state, uint64_t index);
+  // One committed entry; `term` is the log term it was proposed in.
+  void apply_committed(uint64_t index, uint64_t term, const rules::Event& e, TimeMs local_now);
+  // This member leads (with a valid lease) from now in `term`, or no longer leads.
+  void set_leader(bool leads, uint64_t term, TimeMs local_now);
+  // Acting: leading, and the SetTerm of this term is applied.
+  bool acting() const { return acting_; }
+  // Whether this member may answer agents' heartbeats (renew their leases) now.
+  bool vouching() const { return acting_; }
 
   // Agent session events.
-  void on_agent_hello(const NodeId& node, const wire::NodeFacts& facts, TimeMs now);
+  void on_agent_hello(const NodeId& node, const wire::NodeFacts& facts, TimeMs local_now);
   void on_agent_closed(const NodeId& node);
-  void on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs now);
-  void on_result(const NodeId& node, const wire::CommandResult& r, TimeMs now);
-  void on_arbiter_answer(const NodeId& node, bool reachable, bool sees, int64_t ms_since_heard, TimeMs now);
+  void on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs local_now);
+  void on_result(const NodeId& node, const wire::CommandResult& r, TimeMs local_now);
+  void on_arbiter_answer(const NodeId& node, bool reachable, bool sees, int64_t ms_since_heard, TimeMs local_now);
   // The link to the arbiter went up or down (news for operators before any failure).
-  void on_arbiter_link(bool up, TimeMs now);
-  // Liveness expiry, action time-outs and the engine's Tick.
-  void on_timer(TimeMs now, int minute_of_day);
-  // The earliest moment something is due: a node's silence reaching suspect_after, or
-  // a transition waiting for a lost primary's isolation deadline.
-  TimeMs next_deadline(TimeMs now) const;
+  void on_arbiter_link(bool up, TimeMs local_now);
+  // Liveness expiry, action time-outs, vouching grants and the engine's Tick.
+  void on_timer(TimeMs local_now, int minute_of_day);
+  // The earliest local time something is due: a node's silence reaching suspect_after,
+  // or a transition waiting for a lost primary's isolation deadline. 0: nothing.
+  TimeMs next_deadline(TimeMs local_now) const;
 
-  // An operator command (UpsertRule, Switchover, ...). Ok once durable and applied;
-  // otherwise the engine's or the log's reason, and nothing changed.
+  // An operator command (UpsertRule, Switchover, ...). `done` gets Ok once the command
+  // is committed and applied, or the engine's or the log's reason (nothing changed),
+  // or "not acting" on a standby. It may be called before this returns.
+  using Done = std::function<void(Status)>;
+  void operator_command(rules::Event e, const std::string& actor, Done done);
+  // The same, for logs that commit synchronously (LocalLog): the outcome at once.
   Status operator_command(rules::Event e, const std::string& actor);
 
   const rules::ClusterState& state() const { return engine_.state(); }
   const std::map<NodeId, AgentInfo>& agents() const { return agents_; }
-  uint64_t log_index() const { return log_.last_index(); }
+  uint64_t log_index() const { return applied_index_; }
+  // The engine's (cluster) time for a local clock reading.
+  TimeMs cluster_now(TimeMs local_now) const { return std::max(local_now + frame_offset_.value_or(0), last_now_); }
 
   // Snapshot cadence (entries between snapshots).
   void set_snapshot_every(uint64_t n) { snapshot_every_ = n; }
@@ -93,28 +122,56 @@ class ControllerCore {
     TimeMs deadline_ms = 0;
     int64_t history_id = 0;
   };
+  struct Waiter {
+    uint64_t term = 0;
+    std::string actor;
+    rules::Event event;
+    Done done;
+  };
+  struct Committed {
+    uint64_t index = 0;
+    uint64_t term = 0;
+    rules::Event event;
+    TimeMs local_now = 0;
+  };
 
-  // Appends, applies, and carries out the decision; events the decision causes
-  // (an unreachable node's result) are handled after, in order.
-  Status commit(const rules::Event& e, const std::string& actor = "controller");
+  // Proposes (acting only); the entry is applied when committed.
+  Expected<uint64_t> submit(const rules::Event& e);
+  void drain();
+  void apply_one(const Committed& c);
+  void become_acting(TimeMs now);
   void carry_out(const rules::Decision& d, TimeMs now);
   void send_action(const rules::Action& a, TimeMs now);
   void send_roles_to(const NodeId& node);
   wire::RoleAssignment role_message(const rules::RuleId& rule, const std::string& role, uint64_t epoch) const;
   void report_monitors(const NodeId& node, const wire::Heartbeat& hb, TimeMs now);
+  void record_operator(const rules::Event& e, const std::string& actor, const Status& st);
+  void after_operator_command(const rules::Event& e);
 
-  CommandLog& log_;
+  ReplicatedLog& log_;
   EventHistory& history_;
   Outbox& out_;
+  rules::Settings initial_;
   rules::Engine engine_;
   rules::LivenessTracker liveness_;
   std::map<uint64_t, Pending> pending_;
   std::map<NodeId, AgentInfo> agents_;
   // Last confirmed monitor state reported to the engine: (node, rule) -> healthy.
   std::map<std::pair<NodeId, std::string>, bool> monitor_state_;
-  std::deque<rules::Event> queue_;
+  std::map<uint64_t, Waiter> waiters_;  // by log index
+  std::deque<Committed> queue_;
   bool draining_ = false;
+  bool leads_ = false;
+  bool acting_ = false;
+  uint64_t leader_term_ = 0;
+  uint64_t applied_index_ = 0;
   TimeMs last_now_ = 0;
+  // cluster time = local + offset: the tightest lower bound on the current leader's
+  // clock that the entries of its term give (reset when a newer term's entry applies).
+  std::optional<TimeMs> frame_offset_;
+  uint64_t frame_term_ = 0;
+  TimeMs acting_since_ = 0;  // cluster time: the old leader's lease had ended by then
+  TimeMs last_grant_ = 0;    // cluster time of the last vouching grant sent to the arbiter
   uint64_t snapshot_every_ = 5000;
   uint64_t last_snapshot_ = 0;
 };

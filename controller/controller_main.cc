@@ -15,6 +15,7 @@
 #include "controller/arbiter_link.h"
 #include "controller/config.h"
 #include "controller/controller_core.h"
+#include "controller/local_log.h"
 #include "controller/enrolment_service.h"
 #include "controller/sqlite_command_log.h"
 
@@ -50,10 +51,9 @@ class ControllerDaemon : public Outbox {
     auto client_ctx = wire::mutual_tls_context(cfg_.tls, false);
     if (!client_ctx.ok()) return fatal(client_ctx.error());
 
-    core_ = std::make_unique<ControllerCore>(*log_, *history_, *this);
-    if (auto st = core_->start(steady_ms(), cfg_.settings); !st.ok()) return fatal("recovery: " + st.error());
-    // Keep the engine's clock monotonic across restarts (deadlines in the log).
-    offset_ = std::max<TimeMs>(0, core_->resume_time() - steady_ms() + 1);
+    local_log_ = std::make_unique<LocalLog>(*log_, [] { return steady_ms(); });
+    core_ = std::make_unique<ControllerCore>(*local_log_, *history_, *this, cfg_.settings);
+    if (auto st = local_log_->start(*core_); !st.ok()) return fatal("recovery: " + st.error());
 
     hub_ = std::make_unique<AgentHub>(io_, *server_ctx, cfg_.name,
                                       AgentHub::Handlers{
@@ -75,7 +75,7 @@ class ControllerDaemon : public Outbox {
     }
 
     routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
-                                          [this] { return now(); });
+                                          [this] { return core_->cluster_now(now()); });
     api_ = std::make_shared<ApiServer>(io_, *server_ctx, *routes_);
     if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
 
@@ -125,12 +125,16 @@ class ControllerDaemon : public Outbox {
   void arbiter_heard(const NodeId& node) override {
     if (arbiter_) arbiter_->heard(node);
   }
+  void grant_vouching() override {
+    if (arbiter_) arbiter_->grant_vouching(core_->state().term);
+  }
 
  private:
   static TimeMs steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
-  TimeMs now() const { return steady_ms() + offset_; }
+  // The member's own monotonic clock; the core maps it to cluster time.
+  TimeMs now() const { return steady_ms(); }
 
   static int minute_of_day() {
     std::time_t t = std::time(nullptr);
@@ -162,9 +166,9 @@ class ControllerDaemon : public Outbox {
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::signal_set signals_;
-  TimeMs offset_ = 0;
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<SqliteCommandLog> log_;
+  std::unique_ptr<LocalLog> local_log_;
   std::unique_ptr<EventHistory> history_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<ControllerCore> core_;

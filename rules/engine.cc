@@ -249,7 +249,10 @@ void Engine::on(const ArbiterView& e) {
     }
     return;
   }
-  const TimeMs last = e.arbiter_reachable ? std::max(n.last_heard_ms, e.last_heard_ms) : n.last_heard_ms;
+  // When the arbiter cannot be asked, the controller still passes the latest moment
+  // anyone may have renewed the node's lease (a grant it gave the arbiter, its own
+  // start as active controller); otherwise 0.
+  const TimeMs last = std::max(n.last_heard_ms, e.last_heard_ms);
   const TimeMs deadline = last + s_.settings.isolation_timeout_ms + s_.settings.drift_margin_ms;
   node_failed(n, deadline, !e.arbiter_reachable, e.now);
 }

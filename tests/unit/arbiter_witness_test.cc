@@ -12,10 +12,22 @@ namespace {
 constexpr TimeMs kSees = 600;
 constexpr TimeMs kStart = 10000;
 
-// A witness past its quiet period, so heartbeats are answered.
+// A witness past its quiet period with a long grant, so heartbeats are answered.
 Witness running() {
   Witness w(kSees, kStart, 0);
+  w.grant(kStart, 1000000);
   return w;
+}
+
+TEST(Witness, VouchesOnlyWhileTheActiveControllerGrantsIt) {
+  Witness w(kSees, kStart, 0);
+  EXPECT_FALSE(w.heard("n1", kStart + 1)) << "no grant yet: not answered";
+  EXPECT_TRUE(w.query("n1", kStart + 2).sees) << "but heard: the witness still sees it";
+  w.grant(kStart + 10, 1000);
+  EXPECT_TRUE(w.heard("n1", kStart + 500));
+  EXPECT_TRUE(w.heard("n1", kStart + 1009));
+  EXPECT_FALSE(w.heard("n1", kStart + 1010)) << "the grant ran out (controller gone or cut off)";
+  EXPECT_TRUE(w.query("n1", kStart + 1100).sees);
 }
 
 TEST(Witness, NeverHeardIsNotSeenWithMinusOne) {
@@ -114,6 +126,7 @@ TEST(Witness, SeenAnswerDoesNotFence) {
 
 TEST(Witness, QuietAfterStartRecordsButDoesNotAnswer) {
   Witness w(kSees, kStart, 2000);
+  w.grant(kStart, 100000);
   EXPECT_FALSE(w.heard("n1", kStart + 100));
   EXPECT_FALSE(w.heard("n1", kStart + 1999));
   WitnessAnswer a = w.query("n1", kStart + 2100);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/local_log.h"
 #include "controller/sqlite_command_log.h"
 #include "rules/json_codec.h"
 
@@ -28,6 +29,8 @@ struct RecordingOutbox : Outbox {
   void send_role(const NodeId& n, const wire::RoleAssignment& r) override { roles.emplace_back(n, r); }
   void consult_arbiter(const NodeId& n) override { consults.push_back(n); }
   void arbiter_heard(const NodeId& n) override { heard.push_back(n); }
+  void grant_vouching() override { ++grants; }
+  int grants = 0;
 };
 
 class ControllerCoreTest : public ::testing::Test {
@@ -47,11 +50,14 @@ class ControllerCoreTest : public ::testing::Test {
     log_ = std::move(*SqliteCommandLog::open(*db_));
     history_ = std::move(*EventHistory::open(*db_));
     out_ = RecordingOutbox{};
-    core_ = std::make_unique<ControllerCore>(*log_, *history_, out_);
-    ASSERT_TRUE(core_->start(now, rules::Settings{}).ok());
+    clock_ = now;
+    local_ = std::make_unique<LocalLog>(*log_, [this] { return clock_; });
+    core_ = std::make_unique<ControllerCore>(*local_, *history_, out_, rules::Settings{});
+    ASSERT_TRUE(local_->start(*core_).ok());
   }
   void close() {
     core_.reset();
+    local_.reset();
     history_.reset();
     log_.reset();
     db_.reset();
@@ -60,6 +66,7 @@ class ControllerCoreTest : public ::testing::Test {
     wire::Heartbeat hb;
     hb.add_subnets("198.18.0.0/24");
     for (const auto& v : vips) hb.add_held_vips(v);
+    clock_ = now;
     core_->on_heartbeat(n, hb, now);
   }
   void answer(const wire::Command& c, TimeMs now, wire::CommandResult::Outcome o = wire::CommandResult::OK) {
@@ -67,6 +74,7 @@ class ControllerCoreTest : public ::testing::Test {
     r.set_action_id(c.action_id());
     r.set_outcome(o);
     r.set_vips_removed(true);
+    clock_ = now;
     core_->on_result(c.new_node().empty() ? "" : (c.kind() == wire::Command::ACQUIRE ? c.new_node() : c.old_node()), r, now);
   }
   void configure() {
@@ -97,6 +105,17 @@ class ControllerCoreTest : public ::testing::Test {
     EXPECT_EQ(core_->state().rules.at("r1").primary, "h1");
   }
 
+  void tick(TimeMs now) {
+    clock_ = now;
+    core_->on_timer(now, 600);
+  }
+  void arbiter_says(const NodeId& n, bool sees, int64_t since, TimeMs now) {
+    clock_ = now;
+    core_->on_arbiter_answer(n, true, sees, since, now);
+  }
+
+  TimeMs clock_ = 0;
+  std::unique_ptr<LocalLog> local_;
   fs::path dir_;
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<SqliteCommandLog> log_;
@@ -143,20 +162,20 @@ TEST_F(ControllerCoreTest, LostPrimaryTakenOverAfterArbiterAndDeadline) {
   for (; t < 1100 + 700; t += 100) {
     heartbeat("h2", t);
     heartbeat("h3", t);
-    core_->on_timer(t, 600);
+    tick(t);
   }
   ASSERT_EQ(out_.consults, std::vector<NodeId>{"h1"});
   const size_t sent = out_.commands.size();
-  core_->on_arbiter_answer("h1", true, false, t - 1100, t);
+  arbiter_says("h1", false, t - 1100, t);
   // No acquire before h1's isolation deadline (last heard + isolation + drift).
   const TimeMs deadline = 1100 + 800 + 150;
   for (; t < deadline; t += 50) {
     heartbeat("h2", t);
     heartbeat("h3", t);
-    core_->on_timer(t, 600);
+    tick(t);
     for (size_t i = sent; i < out_.commands.size(); ++i) EXPECT_NE(out_.commands[i].second.kind(), wire::Command::ACQUIRE) << "at " << t;
   }
-  core_->on_timer(deadline, 600);
+  tick(deadline);
   ASSERT_GT(out_.commands.size(), sent);
   const auto [node, c] = out_.commands.back();
   EXPECT_NE(node, "h1");
@@ -171,14 +190,14 @@ TEST_F(ControllerCoreTest, ArbiterStillSeesPrimaryMeansNoTakeover) {
   for (; t < 1900; t += 100) {
     heartbeat("h2", t);
     heartbeat("h3", t);
-    core_->on_timer(t, 600);
+    tick(t);
   }
   const size_t sent = out_.commands.size();
-  core_->on_arbiter_answer("h1", true, true, 100, t);
+  arbiter_says("h1", true, 100, t);
   for (; t < 5000; t += 100) {
     heartbeat("h2", t);
     heartbeat("h3", t);
-    core_->on_timer(t, 600);
+    tick(t);
   }
   EXPECT_EQ(out_.commands.size(), sent);
   EXPECT_EQ(core_->state().rules.at("r1").primary, "h1");
