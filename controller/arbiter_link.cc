@@ -105,11 +105,12 @@ void ArbiterLink::heard(const std::string& node) {
   session_->send(e);
 }
 
-void ArbiterLink::grant_vouching(uint64_t term) {
-  if (!connected()) return;
+bool ArbiterLink::grant_vouching(uint64_t term) {
+  if (!connected()) return false;
   wire::Envelope e;
   e.mutable_vouch_grant()->set_term(term);
   session_->send(e);
+  return true;
 }
 
 void ArbiterLink::on_message(wire::Envelope&& e) {

@@ -24,7 +24,7 @@ class ArbiterLink {
   void consult(const std::string& node);
   void heard(const std::string& node);
   // Lets the arbiter vouch for agents for wire::kVouchGrantMs (see VouchGrant).
-  void grant_vouching(uint64_t term);
+  bool grant_vouching(uint64_t term);  // false: no session, not sent
   bool connected() const { return session_ && session_->is_open(); }
 
  private:

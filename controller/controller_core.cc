@@ -58,6 +58,7 @@ ControllerCore::ControllerCore(ReplicatedLog& log, EventHistory& history, Outbox
 void ControllerCore::restore(const rules::ClusterState& state, uint64_t index) {
   engine_ = rules::Engine(state);
   applied_index_ = last_snapshot_ = index;
+  last_now_ = std::max(last_now_, state.clock_ms);
   liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
 }
 
@@ -142,6 +143,10 @@ void ControllerCore::set_leader(bool leads, uint64_t term, TimeMs local_now) {
 
 void ControllerCore::become_acting(TimeMs local_now) {
   acting_ = true;
+  // No entry has told us the leader's frame (everything we hold came in a snapshot):
+  // start the cluster clock where the state's clock stands, which is behind the true
+  // one, so deadlines computed before can only come late, never early.
+  if (!frame_offset_) frame_offset_ = last_now_ - local_now;
   const TimeMs now = cluster_now(local_now);
   // The old leader's lease ended before we were elected, so nothing vouched for an
   // agent on its behalf after this moment.
@@ -388,8 +393,7 @@ void ControllerCore::on_arbiter_link(bool up, TimeMs local_now) {
 void ControllerCore::on_timer(TimeMs local_now, int minute_of_day) {
   if (!acting_) return;  // a standby's silence tracker keeps running in on_heartbeat
   const TimeMs now = cluster_now(local_now);
-  out_.grant_vouching();
-  last_grant_ = now;
+  if (out_.grant_vouching()) last_grant_ = now;
   for (const auto& lost : liveness_.expire(now)) {
     if (!engine_.state().nodes.count(lost.node)) continue;
     history_.record({.kind = "node:unreachable", .node = lost.node, .outcome = "suspect",

@@ -52,7 +52,9 @@ class Outbox {
   // isolation lease) for kVouchGrantMs from when it receives this. Sent by the acting
   // member every timer tick: an arbiter cut off from the acting controller stops
   // vouching, so a takeover never waits on a lease it cannot see.
-  virtual void grant_vouching() = 0;
+  // True if it went out (an arbiter we have no session with cannot get it, so its
+  // grant is not extended and the isolation deadline need not wait for it).
+  virtual bool grant_vouching() = 0;
 };
 
 using wire::kVouchGrantMs;

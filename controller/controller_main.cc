@@ -125,9 +125,7 @@ class ControllerDaemon : public Outbox {
   void arbiter_heard(const NodeId& node) override {
     if (arbiter_) arbiter_->heard(node);
   }
-  void grant_vouching() override {
-    if (arbiter_) arbiter_->grant_vouching(core_->state().term);
-  }
+  bool grant_vouching() override { return arbiter_ && arbiter_->grant_vouching(core_->state().term); }
 
  private:
   static TimeMs steady_ms() {

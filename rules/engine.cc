@@ -32,6 +32,13 @@ Decision Engine::apply(const Event& event) {
     s_ = std::move(*before);
     out_.actions.clear();
   }
+  // A refused command changes nothing, not even the clock.
+  if (out_.ok())
+    std::visit(
+        [this](const auto& e) {
+          if constexpr (requires { e.now; }) s_.clock_ms = std::max(s_.clock_ms, e.now);
+        },
+        event);
   return std::move(out_);
 }
 

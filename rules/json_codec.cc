@@ -26,7 +26,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Transition, id, rules, from, tar
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolState, spec, ratio_alert)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ClusterState, settings, term, next_action_id, next_transition_id, pools,
                                                 nodes, rules, transitions, arbiter_reachable,
-                                                last_placement_retry_ms)
+                                                last_placement_retry_ms, clock_ms)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeReachable, node, now, subnets, held_vips, actions_done)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeUnreachable, node, now, last_heard_ms)

@@ -178,6 +178,9 @@ struct ClusterState {
   std::map<uint64_t, Transition> transitions;
   bool arbiter_reachable = true;
   TimeMs last_placement_retry_ms = 0;
+  // The newest event time applied: where the cluster clock stands in this state. A
+  // member restored from a snapshot resumes its clock from here, never before it.
+  TimeMs clock_ms = 0;
 };
 
 const char* to_string(Liveness);

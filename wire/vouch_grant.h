@@ -6,5 +6,5 @@
 #include <cstdint>
 
 namespace poolha::wire {
-constexpr int64_t kVouchGrantMs = 1000;
+constexpr int64_t kVouchGrantMs = 500;
 }

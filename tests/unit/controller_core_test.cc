@@ -29,7 +29,7 @@ struct RecordingOutbox : Outbox {
   void send_role(const NodeId& n, const wire::RoleAssignment& r) override { roles.emplace_back(n, r); }
   void consult_arbiter(const NodeId& n) override { consults.push_back(n); }
   void arbiter_heard(const NodeId& n) override { heard.push_back(n); }
-  void grant_vouching() override { ++grants; }
+  bool grant_vouching() override { return ++grants > 0; }
   int grants = 0;
 };
 
