@@ -64,8 +64,21 @@ Expected<Spec> spec_for_path(Expected<Spec> spec, const char* kind, const std::s
 
 }  // namespace
 
-ApiResponse ApiRoutes::handle(const std::string& method, const std::string& target, const std::string& body_text,
-                              const std::string& actor) {
+void ApiRoutes::handle(const std::string& method, const std::string& target, const std::string& body,
+                       const std::string& actor, Reply reply) {
+  if (redirect_) {
+    if (auto url = redirect_(target)) {
+      ApiResponse r = error(307, "this controller is standby; the active controller answers at " + *url);
+      r.location = *url;
+      return reply(std::move(r));
+    }
+  }
+  ApiResponse r = route(method, target, body, actor, reply);
+  if (!r.deferred) reply(std::move(r));
+}
+
+ApiResponse ApiRoutes::route(const std::string& method, const std::string& target, const std::string& body_text,
+                             const std::string& actor, const Reply& reply) {
   const auto qpos = target.find('?');
   const std::string path = target.substr(0, qpos);
   const std::string query = qpos == std::string::npos ? "" : target.substr(qpos + 1);
@@ -81,14 +94,16 @@ ApiResponse ApiRoutes::handle(const std::string& method, const std::string& targ
   const std::string& what = p[1];
 
   if (method == "GET" && p.size() == 2 && what == "status") return status_view();
+  if (method == "GET" && p.size() == 2 && what == "cluster")
+    return {200, cluster_view_ ? cluster_view_() : Json{{"mode", "single"}, {"members", Json::array({name_})}}};
   if (method == "GET" && p.size() == 2 && what == "events") return events(query);
   if (method == "GET" && p.size() == 2 && what == "settings") return {200, rules::to_json(core_.state().settings)};
   if (method == "PUT" && p.size() == 2 && what == "settings") {
     auto s = rules::settings_from_json(body);
     if (!s.ok()) return error(400, s.error());
-    return command(rules::SetSettings{*s}, actor);
+    return command(rules::SetSettings{*s}, actor, reply);
   }
-  if (method == "POST" && p.size() == 2 && what == "apply") return apply(body, actor);
+  if (method == "POST" && p.size() == 2 && what == "apply") return apply(body, actor, reply);
   if (method == "POST" && p.size() == 2 && what == "tokens") {
     if (!tokens_) return error(409, "enrolment is not enabled on this controller (set ca_key and listen_enrol)");
     if (auto st = only_fields(body, {"node", "ttl_s"}); !st.ok()) return error(400, st.error());
@@ -113,33 +128,33 @@ ApiResponse ApiRoutes::handle(const std::string& method, const std::string& targ
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::pool_from_json(body), "pool", id);
       if (!spec.ok()) return error(400, spec.error());
-      return command(rules::UpsertPool{*spec}, actor);
+      return command(rules::UpsertPool{*spec}, actor, reply);
     }
-    if (method == "DELETE" && p.size() == 3) return command(rules::DeletePool{id}, actor);
+    if (method == "DELETE" && p.size() == 3) return command(rules::DeletePool{id}, actor, reply);
     if (method == "POST" && p.size() == 4 && p[3] == "freeze") {
       if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
-      return command(rules::Freeze{"", id, flag(body, "on", true)}, actor);
+      return command(rules::Freeze{"", id, flag(body, "on", true)}, actor, reply);
     }
   }
   if (what == "nodes") {
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::node_from_json(body), "node", id);
       if (!spec.ok()) return error(400, spec.error());
-      return command(rules::UpsertNode{*spec}, actor);
+      return command(rules::UpsertNode{*spec}, actor, reply);
     }
-    if (method == "DELETE" && p.size() == 3) return command(rules::RemoveNode{id}, actor);
+    if (method == "DELETE" && p.size() == 3) return command(rules::RemoveNode{id}, actor, reply);
     if (method == "POST" && p.size() == 4 && p[3] == "maintenance") {
       if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
-      return command(rules::SetMaintenance{id, flag(body, "on", true), now}, actor);
+      return command(rules::SetMaintenance{id, flag(body, "on", true), now}, actor, reply);
     }
   }
   if (what == "rules") {
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::rule_from_json(body), "rule", id);
       if (!spec.ok()) return error(400, spec.error());
-      return command(rules::UpsertRule{*spec, now}, actor);
+      return command(rules::UpsertRule{*spec, now}, actor, reply);
     }
-    if (method == "DELETE" && p.size() == 3) return command(rules::DeleteRule{id, now}, actor);
+    if (method == "DELETE" && p.size() == 3) return command(rules::DeleteRule{id, now}, actor, reply);
     if (method == "POST" && p.size() == 4) {
       const std::string& verb = p[3];
       if (verb == "switchover") {
@@ -149,36 +164,38 @@ ApiResponse ApiRoutes::handle(const std::string& method, const std::string& targ
           if (!body["target"].is_string()) return error(400, "target: expected a node id string");
           to = body["target"].get<std::string>();
         }
-        return command(rules::Switchover{id, to, flag(body, "forced", false), now}, actor);
+        return command(rules::Switchover{id, to, flag(body, "forced", false), now}, actor, reply);
       }
-      if (verb == "failback") return command(rules::Failback{id, now}, actor);
-      if (verb == "resume") return command(rules::Resume{id, now}, actor);
+      if (verb == "failback") return command(rules::Failback{id, now}, actor, reply);
+      if (verb == "resume") return command(rules::Resume{id, now}, actor, reply);
       if (verb == "freeze") {
         if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
-        return command(rules::Freeze{id, "", flag(body, "on", true)}, actor);
+        return command(rules::Freeze{id, "", flag(body, "on", true)}, actor, reply);
       }
     }
   }
   return error(404, "no route for " + method + " " + path + " (see docs/api.md)");
 }
 
-ApiResponse ApiRoutes::command(rules::Event e, const std::string& actor) {
-  auto st = core_.operator_command(std::move(e), actor);
-  if (!st.ok()) return error(409, st.error());
-  return {200, Json{{"ok", true}, {"log_index", core_.log_index()}}};
+ApiResponse ApiRoutes::command(rules::Event e, const std::string& actor, const Reply& reply) {
+  core_.operator_command(std::move(e), actor, [this, reply](Status st) {
+    if (!st.ok()) return reply(error(409, st.error()));
+    reply({200, Json{{"ok", true}, {"log_index", core_.log_index()}}});
+  });
+  return {0, nullptr, "", true};
 }
 
-ApiResponse ApiRoutes::apply(const Json& raw, const std::string& actor) {
+ApiResponse ApiRoutes::apply(const Json& raw, const std::string& actor, const Reply& reply) {
   if (auto st = only_fields(raw, {"settings", "pools", "nodes", "templates", "rules"}); !st.ok()) return error(400, st.error());
   auto expanded = rules::expand_rule_templates(raw);
   if (!expanded.ok()) return error(400, expanded.error());
   const Json& body = *expanded;
   // Decode everything first: a file with a bad entry changes nothing.
-  std::vector<rules::Event> events;
+  auto events = std::make_shared<std::vector<rules::Event>>();
   if (body.contains("settings")) {
     auto s = rules::settings_from_json(body["settings"]);
     if (!s.ok()) return error(400, s.error());
-    events.push_back(rules::SetSettings{*s});
+    events->push_back(rules::SetSettings{*s});
   }
   const TimeMs now = now_();
   for (const char* section : {"pools", "nodes", "rules"}) {
@@ -190,30 +207,35 @@ ApiResponse ApiRoutes::apply(const Json& raw, const std::string& actor) {
       if (std::string(section) == "pools") {
         auto v = rules::pool_from_json(item);
         if (!v.ok()) return error(400, at + ": " + v.error());
-        events.push_back(rules::UpsertPool{*v});
+        events->push_back(rules::UpsertPool{*v});
       } else if (std::string(section) == "nodes") {
         auto v = rules::node_from_json(item);
         if (!v.ok()) return error(400, at + ": " + v.error());
-        events.push_back(rules::UpsertNode{*v});
+        events->push_back(rules::UpsertNode{*v});
       } else {
         auto v = rules::rule_from_json(item);
         if (!v.ok()) return error(400, at + ": " + v.error());
         if (auto why = rules::validate_rule(*v); !why.empty()) return error(400, at + ": " + why);
-        events.push_back(rules::UpsertRule{*v, now});
+        events->push_back(rules::UpsertRule{*v, now});
       }
     }
   }
-  // Each item is its own command (as if sent one by one); the first refusal stops
-  // the rest and says which item it was.
-  size_t applied = 0;
-  for (auto& e : events) {
-    auto st = core_.operator_command(e, actor);
+  apply_from(events, 0, actor, reply);
+  return {0, nullptr, "", true};
+}
+
+// Each item is its own command (as if sent one by one, each committed before the
+// next); the first refusal stops the rest and says which item it was.
+void ApiRoutes::apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const std::string& actor,
+                           Reply reply) {
+  if (i == events->size()) return reply({200, Json{{"applied", i}}});
+  const rules::Event e = (*events)[i];
+  core_.operator_command(e, actor, [this, events, i, actor, reply, e](Status st) {
     if (!st.ok())
-      return {409, Json{{"error", std::string(rules::event_name(e)) + " #" + std::to_string(applied + 1) + ": " + st.error()},
-                        {"applied", applied}}};
-    ++applied;
-  }
-  return {200, Json{{"applied", applied}}};
+      return reply({409, Json{{"error", std::string(rules::event_name(e)) + " #" + std::to_string(i + 1) + ": " + st.error()},
+                              {"applied", i}}});
+    apply_from(events, i + 1, actor, reply);
+  });
 }
 
 ApiResponse ApiRoutes::status_view() const {
@@ -222,8 +244,10 @@ ApiResponse ApiRoutes::status_view() const {
   for (const auto& [node, a] : core_.agents())
     agents[node] = {{"connected", a.connected}, {"hostname", a.hostname}, {"version", a.version}, {"os", a.os},
                     {"last_heard_ms_ago", now - a.last_heard_ms}};
-  return {200, Json{{"controller", name_}, {"log_index", core_.log_index()}, {"state", rules::to_json(core_.state())},
-                    {"agents", agents}}};
+  Json out{{"controller", name_}, {"log_index", core_.log_index()}, {"state", rules::to_json(core_.state())},
+            {"agents", agents}, {"active", core_.acting()}};
+  if (cluster_view_) out["cluster"] = cluster_view_();
+  return {200, out};
 }
 
 ApiResponse ApiRoutes::events(const std::string& query) const {

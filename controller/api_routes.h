@@ -3,7 +3,10 @@
 // (rules/json_codec) and a refused request changes nothing.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "controller/controller_core.h"
 #include "controller/token_store.h"
@@ -13,6 +16,8 @@ namespace poolha::controller {
 struct ApiResponse {
   int status = 200;
   nlohmann::json body;
+  std::string location;   // a redirect's target (standby -> active controller)
+  bool deferred = false;  // internal: the reply comes later, through the callback
 };
 
 class ApiRoutes {
@@ -21,20 +26,33 @@ class ApiRoutes {
             std::function<TimeMs()> now)
       : core_(core), history_(history), tokens_(tokens), name_(std::move(controller_name)), now_(std::move(now)) {}
 
-  ApiResponse handle(const std::string& method, const std::string& target, const std::string& body,
-                     const std::string& actor);
+  // Commands complete when the replicated log commits them, so the answer may come
+  // after handle() returns (or from inside it, on a single controller).
+  using Reply = std::function<void(ApiResponse)>;
+  void handle(const std::string& method, const std::string& target, const std::string& body, const std::string& actor,
+              Reply reply);
+  // A standby controller sends clients to the active one: given the request target,
+  // the URL to redirect to, or nullopt to answer here (active, single, or no leader).
+  void set_redirect(std::function<std::optional<std::string>(const std::string& target)> f) { redirect_ = std::move(f); }
+  // Extra facts for /v1/status and /v1/cluster (the control plane's view).
+  void set_cluster_view(std::function<nlohmann::json()> f) { cluster_view_ = std::move(f); }
 
  private:
+  ApiResponse route(const std::string& method, const std::string& target, const std::string& body,
+                    const std::string& actor, const Reply& reply);
   ApiResponse status_view() const;
   ApiResponse events(const std::string& query) const;
-  ApiResponse command(rules::Event e, const std::string& actor);
-  ApiResponse apply(const nlohmann::json& body, const std::string& actor);
+  ApiResponse command(rules::Event e, const std::string& actor, const Reply& reply);
+  ApiResponse apply(const nlohmann::json& body, const std::string& actor, const Reply& reply);
+  void apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const std::string& actor, Reply reply);
 
   ControllerCore& core_;
   EventHistory& history_;
   TokenStore* tokens_;
   std::string name_;
   std::function<TimeMs()> now_;
+  std::function<std::optional<std::string>(const std::string&)> redirect_;
+  std::function<nlohmann::json()> cluster_view_;
 };
 
 }  // namespace poolha::controller

@@ -52,9 +52,9 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     if (ec == http::error::body_limit) return reply_error(413, "body larger than 1 MiB");
     if (ec) return fail("read", ec);
     const auto& req = parser_->get();
-    ApiResponse r = routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_);
     keep_alive_ = req.keep_alive();
-    respond(r.status, r.body.dump());
+    routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_,
+                   [self = shared_from_this()](ApiResponse r) { self->respond(r.status, r.body.dump(), r.location); });
   }
 
   void reply_error(int status, const std::string& msg) {
@@ -62,8 +62,9 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     respond(status, nlohmann::json{{"error", msg}}.dump());
   }
 
-  void respond(int status, std::string body) {
+  void respond(int status, std::string body, const std::string& location = "") {
     res_ = {};
+    if (!location.empty()) res_.set(http::field::location, location);
     res_.result(static_cast<http::status>(status));
     res_.version(11);
     res_.set(http::field::server, "poolha-controller");
