@@ -84,7 +84,7 @@ class SimOutbox : public controller::Outbox {
   void send_role(const controller::NodeId&, const wire::RoleAssignment&) override {}
   void consult_arbiter(const controller::NodeId& node) override;
   void arbiter_heard(const controller::NodeId& node) override;
-  void grant_vouching() override;
+  bool grant_vouching() override;
 
  private:
   Sim& sim_;
@@ -265,6 +265,8 @@ class Sim {
     for (const Entry& e : r.committed) {
       check_committed(m, e);
       if (!m.up) return false;
+      if (opt_.verbose && e.kind == EntryKind::Command && m.core->acting() && !std::holds_alternative<rules::Tick>(events_.at(std::stoull(e.data))))
+        trace("  " + m.id + " applies " + rules::to_json(events_.at(std::stoull(e.data))).dump());
       if (e.kind == EntryKind::Command) m.core->apply_committed(e.index, e.term, events_.at(std::stoull(e.data)), local(m));
     }
     m.raft->advance(r);
@@ -403,6 +405,9 @@ class Sim {
 
   void agent_command(const MemberId& from, const std::string& hid, const wire::Command& c) {
     Host& h = hosts_.at(hid);
+    trace(std::string(c.kind() == wire::Command::ACQUIRE ? "acquire " : "release ") + c.rule() + " on " + hid + " from " +
+          from + " (action " + std::to_string(c.action_id()) + ", epoch " + std::to_string(c.epoch()) + ")" +
+          (agent_alive(h) ? "" : " - agent not running"));
     if (!agent_alive(h)) return;
     if (h.epoch_seen[c.rule()] > c.epoch()) return;  // stale: an older decision
     h.epoch_seen[c.rule()] = c.epoch();
@@ -418,6 +423,7 @@ class Sim {
       for (const auto& v : c.vips())
         if (answered_elsewhere(v.cidr(), hid)) return finish(from, hid, c.action_id(), rules::ActionOutcome::Conflict);
       for (const auto& v : c.vips()) x.held[v.cidr()] = c.rule();
+      trace("  " + hid + " holds " + c.rule());
       finish(from, hid, c.action_id(), rules::ActionOutcome::Ok);
     });
   }
@@ -777,10 +783,12 @@ class Sim {
     for (const auto& [id, m] : members_)
       if (m->up && !m->paused && m->core && m->core->acting()) ++acting;
     if (acting > 1) violation("6.3 two controllers act at once");
-    // SPEC 6.1: one holder per VIP.
+    // SPEC 6.1: one holder per VIP that clients can reach. A host whose network just
+    // went down keeps the address until its keeper's next poll (50 ms); nobody can
+    // reach it there, and the ARP probe of the new holder cannot see it either.
     std::map<std::string, std::string> holder;
     for (const auto& [id, h] : hosts_) {
-      if (!h.kernel_up) continue;
+      if (!h.kernel_up || !h.client_net) continue;
       for (const auto& [vip, rule] : h.held) {
         auto [it, fresh] = holder.try_emplace(vip, id);
         if (!fresh) violation("6.1 VIP " + vip + " held by " + it->second + " and " + id);
@@ -794,6 +802,11 @@ class Sim {
     const MemberId a = acting_member();
     if (a.empty()) return violation("no acting controller after the faults healed");
     const auto& state = member(a).core->state();
+    if (opt_.verbose) trace("final state on " + a + ": " + rules::to_json(state).dump());
+    if (opt_.verbose)
+      for (const auto& [id, m] : members_)
+        trace("clock " + id + ": local " + std::to_string(local(*m)) + " cluster " + std::to_string(m->core->cluster_now(local(*m))) +
+              " applied " + std::to_string(m->core->log_index()) + " acting " + std::to_string(m->core->acting()));
     // Every member applied the same state (the arbiter too: it keeps the log).
     const std::string mine = rules::to_json(state).dump();
     for (const auto& [id, m] : members_)
@@ -872,8 +885,11 @@ void SimOutbox::arbiter_heard(const controller::NodeId& node) {
   sim_.to_arbiter(m_, [node](Member& a) { a.witness->lift(node); });
 }
 
-void SimOutbox::grant_vouching() {
+bool SimOutbox::grant_vouching() {
+  // Sent if there is a session (the link is up when sent; the grant may still be lost).
+  if (!sim_.link_up(m_.id, sim_.arbiter_id_)) return false;
   sim_.to_arbiter(m_, [&sim = sim_](Member& a) { a.grant_until_local = sim.local(a) + controller::kVouchGrantMs; });
+  return true;
 }
 
 }  // namespace
