@@ -70,7 +70,7 @@ Expected<ControllerConfig> load_controller_config(const std::string& path) {
   Reader r{path, ""};
   ControllerConfig c;
   r.check_keys(root, "", {"name", "state_dir", "tls", "ca_key", "listen_agents", "listen_enrol", "listen_api", "arbiter",
-                          "settings", "arbiter_timeout_ms", "log_level"});
+                          "settings", "arbiter_timeout_ms", "log_level", "cluster"});
   r.text(root["name"], "name", &c.name, true);
   if (r.error.empty() && !rules::valid_id(c.name)) r.fail("name", "use 1-63 letters, digits, '.', '_' or '-'");
   r.text(root["state_dir"], "state_dir", &c.state_dir, true);
@@ -116,6 +116,11 @@ Expected<ControllerConfig> load_controller_config(const std::string& path) {
       else if (auto why = rules::validate_settings(*parsed); !why.empty()) r.fail("settings", why);
       else c.settings = *parsed;
     }
+  }
+  if (r.error.empty() && root["cluster"]) {
+    auto cl = member::parse_cluster_config(root["cluster"], c.name, consensus::MemberRole::Controller);
+    if (!cl.ok()) r.error = path + ": " + cl.error();
+    else c.cluster = *cl;
   }
   if (!r.error.empty()) return Expected<ControllerConfig>::Error(r.error);
   return c;

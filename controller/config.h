@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "member/cluster_config.h"
 #include "rules/model.h"
 #include "wire/session.h"
 
@@ -22,6 +23,9 @@ struct ControllerConfig {
   rules::Settings settings;  // committed on the very first start only
   int64_t arbiter_timeout_ms = 300;
   std::string log_level = "info";
+  // Absent: a single controller (its own SQLite command log). Present: one member of
+  // the replicated control plane (docs/controller-config.md, "cluster").
+  std::optional<member::ClusterConfig> cluster;
 };
 
 Expected<ControllerConfig> load_controller_config(const std::string& path);

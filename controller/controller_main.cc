@@ -16,6 +16,7 @@
 #include "controller/config.h"
 #include "controller/controller_core.h"
 #include "controller/local_log.h"
+#include "controller/raft_log.h"
 #include "controller/enrolment_service.h"
 #include "controller/sqlite_command_log.h"
 
@@ -51,9 +52,13 @@ class ControllerDaemon : public Outbox {
     auto client_ctx = wire::mutual_tls_context(cfg_.tls, false);
     if (!client_ctx.ok()) return fatal(client_ctx.error());
 
-    local_log_ = std::make_unique<LocalLog>(*log_, [] { return steady_ms(); });
-    core_ = std::make_unique<ControllerCore>(*local_log_, *history_, *this, cfg_.settings);
-    if (auto st = local_log_->start(*core_); !st.ok()) return fatal("recovery: " + st.error());
+    if (cfg_.cluster) {
+      if (auto st = start_member(*server_ctx, *client_ctx); !st.ok()) return fatal(st.error());
+    } else {
+      local_log_ = std::make_unique<LocalLog>(*log_, [] { return steady_ms(); });
+      core_ = std::make_unique<ControllerCore>(*local_log_, *history_, *this, cfg_.settings);
+      if (auto st = local_log_->start(*core_); !st.ok()) return fatal("recovery: " + st.error());
+    }
 
     hub_ = std::make_unique<AgentHub>(io_, *server_ctx, cfg_.name,
                                       AgentHub::Handlers{
@@ -76,6 +81,10 @@ class ControllerDaemon : public Outbox {
 
     routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
                                           [this] { return core_->cluster_now(now()); });
+    if (node_) {
+      routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
+      routes_->set_cluster_view([this] { return cluster_view(); });
+    }
     api_ = std::make_shared<ApiServer>(io_, *server_ctx, *routes_);
     if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
 
@@ -105,6 +114,86 @@ class ControllerDaemon : public Outbox {
                  core_->state().term);
     io_.run();
     return 0;
+  }
+
+  // One member of the replicated control plane: the core runs on the Raft log of
+  // both controllers and the arbiter; it acts while this member leads with a lease.
+  Status start_member(std::shared_ptr<boost::asio::ssl::context> server_ctx,
+                      std::shared_ptr<boost::asio::ssl::context> client_ctx) {
+    raft_log_ = std::make_unique<RaftLog>();
+    core_ = std::make_unique<ControllerCore>(*raft_log_, *history_, *this, cfg_.settings);
+    member::ConsensusNodeOptions o;
+    o.id = cfg_.name;
+    o.listen = cfg_.cluster->listen;
+    for (const auto& m : cfg_.cluster->members) o.members.push_back({m.id, m.address});
+    o.initial = cfg_.cluster->initial();
+    member::ConsensusNode::Callbacks cb;
+    cb.restore = [this](const consensus::Snapshot& snap) {
+      auto st = state_of_snapshot(snap);
+      if (!st.ok()) {
+        spdlog::critical("{} (the database or the leader's snapshot is damaged)", st.error());
+        std::exit(1);
+      }
+      core_->restore(*st, snap.meta.index);
+    };
+    cb.apply = [this](const consensus::Entry& e) {
+      if (e.kind != consensus::EntryKind::Command) return;
+      auto ev = event_of_entry(e);
+      if (!ev.ok()) {
+        // Every member must apply the same entries; one it cannot read stops it.
+        spdlog::critical("{}: cannot apply a committed entry; stopping", ev.error());
+        std::exit(1);
+      }
+      core_->apply_committed(e.index, e.term, *ev, now());
+    };
+    cb.changed = [this] { leadership_changed(); };
+    node_ = std::make_unique<member::ConsensusNode>(io_, server_ctx, client_ctx, *db_, o, cb);
+    raft_log_->set_node(node_.get());
+    if (auto st = node_->start(); !st.ok()) return Status::Error("consensus: " + st.error());
+    spdlog::info("member {} of {} (member port {}); the active controller is the Raft leader", cfg_.name,
+                 cfg_.cluster->members.size(), cfg_.cluster->listen.str());
+    return Status::Ok();
+  }
+
+  void leadership_changed() {
+    const bool leads = node_->leads_with_lease();
+    const uint64_t term = node_->raft().term();
+    core_->set_leader(leads, term, now());
+    const std::string leader = node_->raft().leader();
+    if (leader != last_leader_) {
+      spdlog::info("term {}: leader {}", term, leader.empty() ? "unknown (no quorum)" : leader);
+      last_leader_ = leader;
+    }
+  }
+
+  // A standby sends API clients to the active controller; with no leader (no quorum)
+  // it answers itself, so operators can see why.
+  std::optional<std::string> redirect_for(const std::string& target) const {
+    if (core_->acting() || target.rfind("/v1/cluster", 0) == 0) return std::nullopt;
+    const std::string leader = node_->raft().leader();
+    if (leader.empty() || leader == cfg_.name) return std::nullopt;
+    const member::ClusterMember* m = cfg_.cluster->find(leader);
+    if (!m || !m->api) return std::nullopt;
+    return "https://" + m->api->str() + target;
+  }
+
+  nlohmann::json cluster_view() const {
+    const auto& r = node_->raft();
+    nlohmann::json members = nlohmann::json::array();
+    const auto links = node_->peer_links();
+    const auto match = r.match_indices();
+    for (const auto& m : cfg_.cluster->members) {
+      nlohmann::json j{{"id", m.id}, {"role", consensus::to_string(m.role)}, {"address", m.address.str()},
+                       {"voter", r.membership().is_voter(m.id)}, {"learner", r.membership().learners.count(m.id) > 0}};
+      if (m.api) j["api"] = m.api->str();
+      if (auto it = links.find(m.id); it != links.end()) j["link_up"] = it->second;
+      if (auto it = match.find(m.id); it != match.end()) j["match_index"] = it->second;
+      members.push_back(j);
+    }
+    return {{"mode", "replicated"}, {"member", cfg_.name}, {"role", consensus::to_string(r.role())},
+            {"term", r.term()}, {"leader", r.leader()}, {"active", core_->acting()},
+            {"quorum", !r.leader().empty()}, {"commit_index", r.commit_index()},
+            {"ms_since_quorum_contact", r.ticks_since_quorum_contact() * 50}, {"members", members}};
   }
 
   // Outbox
@@ -167,6 +256,9 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<SqliteCommandLog> log_;
   std::unique_ptr<LocalLog> local_log_;
+  std::unique_ptr<RaftLog> raft_log_;
+  std::unique_ptr<member::ConsensusNode> node_;
+  std::string last_leader_;
   std::unique_ptr<EventHistory> history_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<ControllerCore> core_;

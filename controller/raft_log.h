@@ -1,0 +1,25 @@
+// The controller core's log in a controller pair: proposals go to the consensus
+// node (Raft over both controllers and the arbiter) as the engine events' JSON; the
+// node hands committed entries back through the callbacks wired in controller_main.
+#pragma once
+#include "controller/replicated_log.h"
+#include "member/consensus_node.h"
+
+namespace poolha::controller {
+
+class RaftLog : public ReplicatedLog {
+ public:
+  // REQUIRES: set_node before any proposal (the node is built after the core).
+  void set_node(member::ConsensusNode* node) { node_ = node; }
+  Expected<uint64_t> propose(const rules::Event& e) override;
+  void compact(uint64_t index, const rules::ClusterState& state) override;
+
+ private:
+  member::ConsensusNode* node_ = nullptr;
+};
+
+// Entry data <-> engine event / snapshot data <-> state, with errors naming the entry.
+Expected<rules::Event> event_of_entry(const consensus::Entry& e);
+Expected<rules::ClusterState> state_of_snapshot(const consensus::Snapshot& s);
+
+}  // namespace poolha::controller

@@ -1,0 +1,38 @@
+// The `cluster:` section shared by the controller's and the arbiter's config files
+// (docs/controller-config.md): this member's port for its peers and the list of all
+// members. Both controllers and the arbiter list the same members; the first start
+// of an empty database uses it as the initial membership (bootstrap).
+#pragma once
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "consensus/raft_types.h"
+#include "wire/session.h"
+
+namespace poolha::member {
+
+struct ClusterMember {
+  consensus::MemberId id;
+  consensus::MemberRole role = consensus::MemberRole::Controller;
+  wire::Endpoint address;            // member port
+  std::optional<wire::Endpoint> api; // controllers: where their API answers (redirects)
+  bool standby = false;              // a non-voting member (the standby arbiter)
+};
+
+struct ClusterConfig {
+  wire::Endpoint listen;
+  std::vector<ClusterMember> members;
+  consensus::Membership initial() const;
+  const ClusterMember* find(const consensus::MemberId& id) const;
+};
+
+// `self` must be among the members with the given role. Errors name the field
+// ("cluster.members[2].role: ...").
+Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::string& self,
+                                             consensus::MemberRole self_role);
+
+}  // namespace poolha::member
