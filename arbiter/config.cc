@@ -68,7 +68,7 @@ Expected<ArbiterConfig> parse_config(const std::string& text, const std::string&
                     ": not valid YAML: " + e.msg);
   }
   if (!root.IsMap()) return R::Error(src + ": expected a mapping of keys (name, tls, listen, ...)");
-  if (auto st = check_keys(src, "", root, {"name", "tls", "listen", "sees_within_ms", "log_level"},
+  if (auto st = check_keys(src, "", root, {"name", "tls", "listen", "sees_within_ms", "log_level", "state_dir", "cluster"},
                            {"name", "tls", "listen"});
       !st.ok())
     return st;
@@ -107,6 +107,16 @@ Expected<ArbiterConfig> parse_config(const std::string& text, const std::string&
       return R::Error(where(src, root["log_level"]) + ": log_level: '" + *v +
                       "' is not one of trace, debug, info, warn, error, critical, off");
     c.log_level = *v;
+  }
+  if (root["cluster"]) {
+    auto cl = member::parse_cluster_config(root["cluster"], c.name, consensus::MemberRole::Arbiter);
+    if (!cl.ok()) return R::Error(where(src, root["cluster"]) + ": " + cl.error());
+    c.cluster = *cl;
+    auto dir = string_field(src, "state_dir", root["state_dir"]);
+    if (!dir.ok()) return R::Error(src + ": state_dir: required with cluster (the arbiter keeps the log there)");
+    c.state_dir = *dir;
+  } else if (root["state_dir"]) {
+    return R::Error(where(src, root["state_dir"]) + ": state_dir: only used with cluster");
   }
   return c;
 }

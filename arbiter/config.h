@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "member/cluster_config.h"
 #include "wire/session.h"
 
 namespace poolha::arbiter {
@@ -16,6 +17,10 @@ struct ArbiterConfig {
   wire::Endpoint listen;          // "198.18.0.2:7400"
   int64_t sees_within_ms = 600;   // a node heard less than this long ago counts as seen
   std::string log_level = "info"; // trace, debug, info, warn, error, critical, off
+  // Replicated control plane: the arbiter is also a consensus member (it votes and
+  // keeps the log in state_dir; it hands leadership to a controller).
+  std::string state_dir;
+  std::optional<member::ClusterConfig> cluster;
 };
 
 // Parses YAML text; `source` names it in errors (normally the file path).

@@ -12,6 +12,7 @@
 
 #include "arbiter/config.h"
 #include "arbiter/daemon.h"
+#include "arbiter/log_keeper.h"
 
 namespace {
 
@@ -37,6 +38,14 @@ int run(const poolha::arbiter::ArbiterConfig& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   boost::asio::io_context io(1);
   poolha::arbiter::ArbiterDaemon daemon(io, config);
+  std::unique_ptr<poolha::arbiter::LogKeeper> keeper;
+  if (config.cluster) {
+    keeper = std::make_unique<poolha::arbiter::LogKeeper>(io, config);
+    if (auto st = keeper->start(); !st.ok()) {
+      spdlog::critical("cannot start the consensus member: {}", st.error());
+      return kExitRuntime;
+    }
+  }
   if (auto st = daemon.start(); !st.ok()) {
     const bool tls = st.error().rfind("tls: ", 0) == 0;
     spdlog::critical("cannot start: {}; {}", st.error(),

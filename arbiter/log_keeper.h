@@ -1,0 +1,40 @@
+// The arbiter's consensus member: it votes and keeps the control plane's log in its
+// own SQLite file, applying every committed entry to a controller core that never
+// acts (so it can snapshot the state and catch a controller up after compaction).
+// If it is elected, the consensus core hands leadership to a caught-up controller at
+// once; until then nothing acts, which is safe (no controller acts without a lease).
+#pragma once
+#include <memory>
+
+#include "arbiter/config.h"
+#include "controller/controller_core.h"
+#include "controller/raft_log.h"
+#include "member/consensus_node.h"
+
+namespace poolha::arbiter {
+
+class LogKeeper : public controller::Outbox {
+ public:
+  LogKeeper(boost::asio::io_context& io, const ArbiterConfig& config);
+  ~LogKeeper() override;
+  Status start();
+
+  // Outbox: never used (the core does not act here), but must answer.
+  bool send_command(const controller::NodeId&, const wire::Command&) override { return false; }
+  void send_role(const controller::NodeId&, const wire::RoleAssignment&) override {}
+  void consult_arbiter(const controller::NodeId&) override {}
+  void arbiter_heard(const controller::NodeId&) override {}
+  bool grant_vouching() override { return false; }
+
+ private:
+  boost::asio::io_context& io_;
+  ArbiterConfig config_;
+  std::unique_ptr<controller::SqliteDb> db_;
+  std::unique_ptr<controller::EventHistory> history_;
+  std::unique_ptr<controller::RaftLog> log_;
+  std::unique_ptr<controller::ControllerCore> core_;
+  std::unique_ptr<member::ConsensusNode> node_;
+  std::string last_leader_;
+};
+
+}  // namespace poolha::arbiter
