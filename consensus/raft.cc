@@ -437,13 +437,19 @@ void Raft::handle_append(const Message& m) {
   send(std::move(r));
 }
 
+Raft::Progress* Raft::heard_from(const MemberId& id) {
+  if (role_ != RaftRole::Leader) return nullptr;
+  auto it = progress_.find(id);
+  if (it == progress_.end()) return nullptr;
+  it->second.recent_active = true;
+  it->second.last_heard_tick = now_tick_;
+  return &it->second;
+}
+
 void Raft::handle_append_reply(const Message& m) {
-  if (role_ != RaftRole::Leader) return;
-  auto it = progress_.find(m.from);
-  if (it == progress_.end()) return;
-  Progress& p = it->second;
-  p.recent_active = true;
-  p.last_heard_tick = now_tick_;
+  Progress* pp = heard_from(m.from);
+  if (!pp) return;
+  Progress& p = *pp;
   p.acked_sent_tick = std::max(p.acked_sent_tick, m.sent_tick);
   if (m.reject) {
     p.next = std::max(p.match + 1, std::min(p.next > 1 ? p.next - 1 : 1, m.index + 1));
@@ -492,12 +498,9 @@ void Raft::handle_snapshot(const Message& m) {
 }
 
 void Raft::handle_snapshot_reply(const Message& m) {
-  if (role_ != RaftRole::Leader) return;
-  auto it = progress_.find(m.from);
-  if (it == progress_.end()) return;
-  Progress& p = it->second;
-  p.recent_active = true;
-  p.last_heard_tick = now_tick_;
+  Progress* pp = heard_from(m.from);
+  if (!pp) return;
+  Progress& p = *pp;
   p.snapshot_in_flight = false;
   p.match = std::max(p.match, std::min(m.index, last_index()));
   p.next = p.match + 1;

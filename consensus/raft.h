@@ -136,6 +136,9 @@ class Raft {
   void handle_snapshot_reply(const Message& m);
 
   // Leader helpers.
+  // The leader's record of `id`, marked as just heard from; null if not leading or
+  // not a member.
+  Progress* heard_from(const MemberId& id);
   void send_append(const MemberId& to, bool even_if_empty);
   void broadcast_append(bool even_if_empty);
   void maybe_commit();

@@ -122,31 +122,8 @@ class ControllerDaemon : public Outbox {
                       std::shared_ptr<boost::asio::ssl::context> client_ctx) {
     raft_log_ = std::make_unique<RaftLog>();
     core_ = std::make_unique<ControllerCore>(*raft_log_, *history_, *this, cfg_.settings);
-    member::ConsensusNodeOptions o;
-    o.id = cfg_.name;
-    o.listen = cfg_.cluster->listen;
-    for (const auto& m : cfg_.cluster->members) o.members.push_back({m.id, m.address});
-    o.initial = cfg_.cluster->initial();
-    member::ConsensusNode::Callbacks cb;
-    cb.restore = [this](const consensus::Snapshot& snap) {
-      auto st = state_of_snapshot(snap);
-      if (!st.ok()) {
-        spdlog::critical("{} (the database or the leader's snapshot is damaged)", st.error());
-        std::exit(1);
-      }
-      core_->restore(*st, snap.meta.index);
-    };
-    cb.apply = [this](const consensus::Entry& e) {
-      if (e.kind != consensus::EntryKind::Command) return;
-      auto ev = event_of_entry(e);
-      if (!ev.ok()) {
-        // Every member must apply the same entries; one it cannot read stops it.
-        spdlog::critical("{}: cannot apply a committed entry; stopping", ev.error());
-        std::exit(1);
-      }
-      core_->apply_committed(e.index, e.term, *ev, now());
-    };
-    cb.changed = [this] { leadership_changed(); };
+    const member::ConsensusNodeOptions o = node_options(*cfg_.cluster, cfg_.name);
+    auto cb = core_callbacks(*core_, [] { return steady_ms(); }, [this] { leadership_changed(); });
     node_ = std::make_unique<member::ConsensusNode>(io_, server_ctx, client_ctx, *db_, o, cb);
     raft_log_->set_node(node_.get());
     if (auto st = node_->start(); !st.ok()) return Status::Error("consensus: " + st.error());

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "rules/json_codec.h"
 
 namespace poolha::controller {
@@ -15,6 +17,39 @@ void RaftLog::compact(uint64_t index, const rules::ClusterState& state) {
   if (!node_) return;
   if (auto st = node_->compact(index, rules::to_json(state).dump()); !st.ok())
     spdlog::error("snapshot at {}: {}", index, st.error());
+}
+
+member::ConsensusNodeOptions node_options(const member::ClusterConfig& cluster, const std::string& self) {
+  member::ConsensusNodeOptions o;
+  o.id = self;
+  o.listen = cluster.listen;
+  for (const auto& m : cluster.members) o.members.push_back({m.id, m.address});
+  o.initial = cluster.initial();
+  return o;
+}
+
+member::ConsensusNode::Callbacks core_callbacks(ControllerCore& core, std::function<TimeMs()> clock,
+                                                std::function<void()> changed) {
+  member::ConsensusNode::Callbacks cb;
+  cb.restore = [&core](const consensus::Snapshot& snap) {
+    auto st = state_of_snapshot(snap);
+    if (!st.ok()) {
+      spdlog::critical("{} (the database or the leader's snapshot is damaged); stopping", st.error());
+      std::exit(1);
+    }
+    core.restore(*st, snap.meta.index);
+  };
+  cb.apply = [&core, clock](const consensus::Entry& e) {
+    if (e.kind != consensus::EntryKind::Command) return;
+    auto ev = event_of_entry(e);
+    if (!ev.ok()) {
+      spdlog::critical("{}: cannot apply a committed entry; stopping", ev.error());
+      std::exit(1);
+    }
+    core.apply_committed(e.index, e.term, *ev, clock());
+  };
+  cb.changed = std::move(changed);
+  return cb;
 }
 
 Expected<rules::Event> event_of_entry(const consensus::Entry& e) {

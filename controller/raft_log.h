@@ -2,7 +2,9 @@
 // node (Raft over both controllers and the arbiter) as the engine events' JSON; the
 // node hands committed entries back through the callbacks wired in controller_main.
 #pragma once
+#include "controller/controller_core.h"
 #include "controller/replicated_log.h"
+#include "member/cluster_config.h"
 #include "member/consensus_node.h"
 
 namespace poolha::controller {
@@ -17,6 +19,15 @@ class RaftLog : public ReplicatedLog {
  private:
   member::ConsensusNode* node_ = nullptr;
 };
+
+// The consensus node's options for `self` from the cluster section.
+member::ConsensusNodeOptions node_options(const member::ClusterConfig& cluster, const std::string& self);
+
+// Callbacks that feed a ControllerCore from the node: snapshots restore it, committed
+// commands apply to it (with `clock()` as the local time). An entry or snapshot that
+// cannot be read stops the process: every member must apply the same entries.
+member::ConsensusNode::Callbacks core_callbacks(ControllerCore& core, std::function<TimeMs()> clock,
+                                                std::function<void()> changed);
 
 // Entry data <-> engine event / snapshot data <-> state, with errors naming the entry.
 Expected<rules::Event> event_of_entry(const consensus::Entry& e);
