@@ -10,6 +10,7 @@
 #include <set>
 
 #include "arbiter/witness.h"
+#include "consensus/arbiter_replacement.h"
 #include "consensus/raft.h"
 #include "controller/controller_core.h"
 #include "rules/json_codec.h"
@@ -29,7 +30,8 @@ constexpr TimeMs kCoreTimerMs = 100;       // the controller core's timer
 constexpr TimeMs kConsultTimeoutMs = 500;  // ArbiterLink's answer time limit
 constexpr TimeMs kProbeMs = 150;           // ARP probe wait on acquire
 constexpr TimeMs kArbiterQuietMs = 1200;   // witness: no answers right after start
-constexpr uint64_t kSnapshotEvery = 150;   // small, so snapshots and catch-up by snapshot happen
+constexpr uint64_t kSnapshotEvery = 150;
+constexpr TimeMs kReplaceArbiterAfterMs = 1500;  // poolha-controller's default   // small, so snapshots and catch-up by snapshot happen
 
 struct Timed {
   TimeMs at;
@@ -204,6 +206,7 @@ class Sim {
       service(m);
       return;
     }
+    if (m.role == MemberRole::Arbiter && m.raft->membership().is_voter(m.id) && arbiter_lost_at_ < 0) arbiter_lost_at_ = now_;
     m.up = false;
     m.paused = false;
     m.raft.reset();
@@ -309,6 +312,7 @@ class Sim {
       m.next_core_timer_local = l + kCoreTimerMs;
       m.core->on_timer(l, 600);
       service(m);
+      steward(m);
     }
     // Consults that got no answer in time: the arbiter counts as unreachable.
     for (auto it = m.consults.begin(); it != m.consults.end();) {
@@ -324,15 +328,23 @@ class Sim {
   }
 
   // ------------------------------------------------------------ arbiter side
+  // The arbiter a controller talks to: the voting one in its own view of the
+  // membership (after a replacement, the promoted standby).
+  MemberId arbiter_of(const Member& from) const {
+    for (const auto& [id, role] : from.raft->membership().voters)
+      if (role == MemberRole::Arbiter) return id;
+    return "arb-1";
+  }
+
   void consult(Member& from, const std::string& node) {
     const uint64_t qid = next_query_++;
     from.consults[qid] = {node, local(from) + kConsultTimeoutMs};
-    const MemberId fid = from.id;
-    send(fid, arbiter_id_, [this, fid, node, qid] {
-      Member& a = member(arbiter_id_);
+    const MemberId fid = from.id, aid = arbiter_of(from);
+    send(fid, aid, [this, fid, aid, node, qid] {
+      Member& a = member(aid);
       if (!alive(a)) return;
       const arbiter::WitnessAnswer ans = a.witness->query(node, local(a));
-      send(arbiter_id_, fid, [this, fid, node, qid, ans] {
+      send(aid, fid, [this, fid, node, qid, ans] {
         Member& c = member(fid);
         if (!alive(c) || !c.consults.erase(qid)) return;
         c.core->on_arbiter_answer(node, true, ans.sees, ans.ms_since_heard, local(c));
@@ -342,10 +354,40 @@ class Sim {
   }
 
   void to_arbiter(Member& from, std::function<void(Member&)> fn) {
-    send(from.id, arbiter_id_, [this, fn] {
-      Member& a = member(arbiter_id_);
+    const MemberId aid = arbiter_of(from);
+    send(from.id, aid, [this, aid, fn] {
+      Member& a = member(aid);
       if (alive(a)) fn(a);
     });
+  }
+
+  // The acting controller replaces a lost arbiter with the standby (and re-adds the
+  // old one as standby when it is back), as poolha-controller does.
+  void steward(Member& m) {
+    if (!m.core->acting()) return;
+    consensus::ReplacementInput in;
+    in.membership = m.raft->membership();
+    in.commit = m.raft->commit_index();
+    in.replace_after_ticks = kReplaceArbiterAfterMs / kTickMs;
+    const auto acks = m.raft->ticks_since_ack();
+    const auto match = m.raft->match_indices();
+    for (const auto& [id, other] : members_) {
+      if (id == m.id) continue;
+      consensus::MemberView v{id, other->role, 1u << 30, 0, other->up && link_up(m.id, id)};
+      if (auto it = acks.find(id); it != acks.end()) v.ticks_since_ack = it->second;
+      if (auto it = match.find(id); it != match.end()) v.match = it->second;
+      in.members.push_back(v);
+    }
+    const auto change = consensus::next_arbiter_change(in);
+    if (!change) return;
+    if (auto r = m.raft->propose_membership(*change); r.ok()) {
+      trace("membership: " + consensus::describe(*change) + " by " + m.id);
+      if (change->kind == consensus::MembershipChange::Kind::Promote && arbiter_lost_at_ >= 0) {
+        report_.arbiter_replacement_ms.push_back(now_ - arbiter_lost_at_);
+        arbiter_lost_at_ = -1;
+      }
+      service(m);
+    }
   }
 
   // ------------------------------------------------------------ agents
@@ -486,7 +528,10 @@ class Sim {
   void build() {
     settings_ = rules::Settings{};
     membership_.voters = {{"ctl-a", MemberRole::Controller}, {"ctl-b", MemberRole::Controller}, {"arb-1", MemberRole::Arbiter}};
-    for (const auto& [id, role] : membership_.voters) {
+    membership_.learners = {{"arb-2", MemberRole::Arbiter}};
+    std::map<MemberId, MemberRole> all = membership_.voters;
+    all.insert(membership_.learners.begin(), membership_.learners.end());
+    for (const auto& [id, role] : all) {
       auto m = std::make_unique<Member>();
       m->id = id;
       m->role = role;
@@ -847,7 +892,7 @@ class Sim {
   double loss_ = 0, dup_ = 0;
   rules::Settings settings_;
   consensus::Membership membership_;
-  MemberId arbiter_id_ = "arb-1";
+  TimeMs arbiter_lost_at_ = -1;
   std::map<MemberId, std::unique_ptr<Member>> members_;
   std::map<std::string, Host> hosts_;
   std::vector<std::string> rules_;
@@ -887,7 +932,7 @@ void SimOutbox::arbiter_heard(const controller::NodeId& node) {
 
 bool SimOutbox::grant_vouching() {
   // Sent if there is a session (the link is up when sent; the grant may still be lost).
-  if (!sim_.link_up(m_.id, sim_.arbiter_id_)) return false;
+  if (!sim_.link_up(m_.id, sim_.arbiter_of(m_))) return false;
   sim_.to_arbiter(m_, [&sim = sim_](Member& a) { a.grant_until_local = sim.local(a) + controller::kVouchGrantMs; });
   return true;
 }

@@ -1,5 +1,5 @@
 // A seeded, deterministic simulation of the whole control plane: two controllers and
-// an arbiter, each running the real consensus core (consensus::Raft), the real
+// an arbiter (plus a standby arbiter), each running the real consensus core (consensus::Raft), the real
 // controller core (controller::ControllerCore, with its engine) and, on the arbiter,
 // the real witness (arbiter::Witness); simulated agents on simulated hosts; a network
 // that loses, duplicates, delays and reorders, with symmetric, asymmetric and one-way
@@ -33,6 +33,8 @@ struct ControlPlaneReport {
   uint64_t acked_commands = 0;   // operator commands acknowledged
   uint64_t actions = 0;          // acquire/release sent to agents
   uint64_t snapshots_installed = 0;
+  // Voting arbiter lost (crashed) -> standby promoted, for each replacement.
+  std::vector<int64_t> arbiter_replacement_ms;
   std::vector<std::string> trace;
 };
 

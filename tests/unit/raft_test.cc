@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "consensus/arbiter_replacement.h"
 #include "consensus/raft.h"
 
 namespace poolha::consensus {
@@ -321,6 +322,57 @@ TEST(Raft, RefusesMembershipChangesThatMakeNoSense) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, m);
   EXPECT_FALSE(decode_membership("voter ctl-a king\n").ok());
+}
+
+}  // namespace
+}  // namespace poolha::consensus
+
+namespace poolha::consensus {
+namespace {
+
+ReplacementInput with_standby() {
+  ReplacementInput in;
+  in.membership = three();
+  in.membership.learners = {{"arb-2", MemberRole::Arbiter}};
+  in.commit = 10;
+  in.members = {{"ctl-b", MemberRole::Controller, 1, 10, true},
+                {"arb-1", MemberRole::Arbiter, 1, 10, true},
+                {"arb-2", MemberRole::Arbiter, 1, 10, true}};
+  return in;
+}
+
+TEST(ArbiterReplacement, NothingWhileTheArbiterAnswers) { EXPECT_FALSE(next_arbiter_change(with_standby())); }
+
+TEST(ArbiterReplacement, SilentArbiterIsRemovedThenTheStandbyPromotedThenTheOldOneReadded) {
+  ReplacementInput in = with_standby();
+  in.members[1].ticks_since_ack = in.replace_after_ticks;
+  auto c = next_arbiter_change(in);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->kind, MembershipChange::Kind::Remove);
+  EXPECT_EQ(c->member, "arb-1");
+  in.membership = *apply_change(in.membership, *c);
+  in.members[1].link_up = false;
+  c = next_arbiter_change(in);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->kind, MembershipChange::Kind::Promote);
+  EXPECT_EQ(c->member, "arb-2");
+  in.membership = *apply_change(in.membership, *c);
+  EXPECT_FALSE(next_arbiter_change(in)) << "arb-1 still down";
+  in.members[1].link_up = true;
+  c = next_arbiter_change(in);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->kind, MembershipChange::Kind::AddLearner);
+  EXPECT_EQ(c->member, "arb-1");
+}
+
+TEST(ArbiterReplacement, NoReplacementWithoutAHealthyCaughtUpStandby) {
+  ReplacementInput in = with_standby();
+  in.members[1].ticks_since_ack = 1000;
+  in.members[2].match = 5;  // behind the commit index
+  EXPECT_FALSE(next_arbiter_change(in));
+  in.members[2].match = 10;
+  in.members[2].ticks_since_ack = 100;  // not answering
+  EXPECT_FALSE(next_arbiter_change(in));
 }
 
 }  // namespace
