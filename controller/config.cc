@@ -120,6 +120,7 @@ Expected<ControllerConfig> load_controller_config(const std::string& path) {
   if (r.error.empty() && root["cluster"]) {
     auto cl = member::parse_cluster_config(root["cluster"], c.name, consensus::MemberRole::Controller);
     if (!cl.ok()) r.error = path + ": " + cl.error();
+    else if (c.arbiter) r.error = path + ": arbiter: with cluster, give each arbiter's witness port as cluster.members[].witness instead";
     else c.cluster = *cl;
   }
   if (!r.error.empty()) return Expected<ControllerConfig>::Error(r.error);

@@ -16,6 +16,7 @@
 #include "controller/config.h"
 #include "controller/controller_core.h"
 #include "controller/local_log.h"
+#include "consensus/arbiter_replacement.h"
 #include "controller/raft_log.h"
 #include "controller/enrolment_service.h"
 #include "controller/sqlite_command_log.h"
@@ -69,14 +70,25 @@ class ControllerDaemon : public Outbox {
                                       });
     if (auto st = hub_->listen(cfg_.listen_agents); !st.ok()) return fatal(st.error());
 
-    if (cfg_.arbiter) {
-      arbiter_ = std::make_unique<ArbiterLink>(
-          io_, *client_ctx, *cfg_.arbiter, cfg_.name, wire::Millis(cfg_.arbiter_timeout_ms),
+    // One link per arbiter witness: the single controller's `arbiter`, or every
+    // arbiter of the cluster (consults and grants go to the voting one).
+    std::vector<std::pair<std::string, wire::Endpoint>> witnesses;
+    if (cfg_.arbiter) witnesses.emplace_back("", *cfg_.arbiter);
+    if (cfg_.cluster)
+      for (const auto& m : cfg_.cluster->members)
+        if (m.witness) witnesses.emplace_back(m.id, *m.witness);
+    for (const auto& [id, ep] : witnesses) {
+      const std::string aid = id;
+      auto link = std::make_unique<ArbiterLink>(
+          io_, *client_ctx, ep, cfg_.name, wire::Millis(cfg_.arbiter_timeout_ms),
           [this](const std::string& node, bool reachable, bool sees, int64_t since) {
             core_->on_arbiter_answer(node, reachable, sees, since, now());
           },
-          [this](bool up) { core_->on_arbiter_link(up, now()); });
-      arbiter_->start();
+          [this, aid](bool up) {
+            if (current_arbiter() == arbiters_.at(aid).get()) core_->on_arbiter_link(up, now());
+          });
+      link->start();
+      arbiters_[aid] = std::move(link);
     }
 
     routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
@@ -110,7 +122,7 @@ class ControllerDaemon : public Outbox {
     spdlog::info("poolha-controller {} '{}' up: agents on {}, API on {}{}{}, term {}", kVersion, cfg_.name,
                  cfg_.listen_agents.str(), cfg_.listen_api.str(),
                  cfg_.listen_enrol ? ", enrolment on " + cfg_.listen_enrol->str() : "",
-                 cfg_.arbiter ? ", arbiter " + cfg_.arbiter->str() : ", NO arbiter configured",
+                 cfg_.arbiter ? ", arbiter " + cfg_.arbiter->str() : arbiters_.empty() ? ", NO arbiter configured" : ", arbiters from cluster:",
                  core_->state().term);
     io_.run();
     return 0;
@@ -185,13 +197,54 @@ class ControllerDaemon : public Outbox {
     (void)hub_->send(node, e);  // a node without a session learns its roles when it connects
   }
   void consult_arbiter(const NodeId& node) override {
-    if (arbiter_) return arbiter_->consult(node);
+    if (auto* a = current_arbiter()) return a->consult(node);
     boost::asio::post(io_, [this, node] { core_->on_arbiter_answer(node, false, false, -1, now()); });
   }
   void arbiter_heard(const NodeId& node) override {
-    if (arbiter_) arbiter_->heard(node);
+    if (auto* a = current_arbiter()) a->heard(node);
   }
-  bool grant_vouching() override { return arbiter_ && arbiter_->grant_vouching(core_->state().term); }
+  bool grant_vouching() override {
+    auto* a = current_arbiter();
+    return a && a->grant_vouching(core_->state().term);
+  }
+
+  // The arbiter whose witness counts: the single controller's, or the voting arbiter
+  // of the current membership (a standby arbiter neither vouches nor is consulted).
+  ArbiterLink* current_arbiter() const {
+    if (!node_) return arbiters_.count("") ? arbiters_.at("").get() : nullptr;
+    for (const auto& [id, role] : node_->raft().membership().voters)
+      if (role == consensus::MemberRole::Arbiter)
+        if (auto it = arbiters_.find(id); it != arbiters_.end()) return it->second.get();
+    return nullptr;
+  }
+
+  // The active controller replaces a silent voting arbiter with a caught-up standby
+  // and re-adds the old one as standby when it is back (consensus/arbiter_replacement.h).
+  void replace_arbiter_if_needed() {
+    if (!node_ || !core_->acting()) return;
+    const auto& r = node_->raft();
+    consensus::ReplacementInput in;
+    in.membership = r.membership();
+    in.commit = r.commit_index();
+    in.replace_after_ticks = static_cast<uint64_t>(cfg_.cluster->replace_arbiter_after_ms / member::ConsensusNodeOptions{}.tick_ms);
+    const auto acks = r.ticks_since_ack();
+    const auto match = r.match_indices();
+    const auto links = node_->peer_links();
+    for (const auto& m : cfg_.cluster->members) {
+      if (m.id == cfg_.name) continue;
+      consensus::MemberView v{m.id, m.role, 1u << 30, 0, false};
+      if (auto it = acks.find(m.id); it != acks.end()) v.ticks_since_ack = it->second;
+      if (auto it = match.find(m.id); it != match.end()) v.match = it->second;
+      if (auto it = links.find(m.id); it != links.end()) v.link_up = it->second;
+      in.members.push_back(v);
+    }
+    const auto change = consensus::next_arbiter_change(in);
+    if (!change) return;
+    auto idx = node_->change_membership(*change);
+    if (!idx.ok()) return;  // one at a time: retried on the next tick
+    spdlog::warn("membership: {} (entry {})", consensus::describe(*change), *idx);
+    history_->record({.kind = "cluster:membership", .outcome = "proposed", .detail = consensus::describe(*change)});
+  }
 
  private:
   static TimeMs steady_ms() {
@@ -217,6 +270,7 @@ class ControllerDaemon : public Outbox {
     timer_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       core_->on_timer(now(), minute_of_day());
+      replace_arbiter_if_needed();
       schedule_timer();
     });
   }
@@ -240,7 +294,7 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<ControllerCore> core_;
   std::unique_ptr<AgentHub> hub_;
-  std::unique_ptr<ArbiterLink> arbiter_;
+  std::map<std::string, std::unique_ptr<ArbiterLink>> arbiters_;  // by member id ("" for the single controller's)
   std::unique_ptr<ApiRoutes> routes_;
   std::shared_ptr<ApiServer> api_;
   std::unique_ptr<EnrolmentService> enrol_;

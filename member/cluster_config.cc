@@ -39,11 +39,20 @@ Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::
                                              consensus::MemberRole self_role) {
   using E = Expected<ClusterConfig>;
   if (!node.IsMap()) return E::Error("cluster: expected a mapping with listen and members");
-  if (auto st = only_keys(node, "cluster", {"listen", "members"}); !st.ok()) return st;
+  if (auto st = only_keys(node, "cluster", {"listen", "members", "replace_arbiter_after_ms"}); !st.ok()) return st;
   ClusterConfig c;
   auto listen = endpoint(node["listen"], "cluster.listen");
   if (!listen.ok()) return listen.status();
   c.listen = *listen;
+  if (const auto r = node["replace_arbiter_after_ms"]) {
+    int64_t v = -1;
+    try {
+      v = r.as<int64_t>();
+    } catch (const YAML::Exception&) {
+    }
+    if (v < 300 || v > 60000) return E::Error("cluster.replace_arbiter_after_ms: an integer 300..60000");
+    c.replace_arbiter_after_ms = v;
+  }
   const auto list = node["members"];
   if (!list || !list.IsSequence() || list.size() == 0) return E::Error("cluster.members: expected a list of members");
   std::set<std::string> ids;
@@ -52,7 +61,7 @@ Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::
     const std::string at = "cluster.members[" + std::to_string(i) + "]";
     const auto m = list[i];
     if (!m.IsMap()) return E::Error(at + ": expected a mapping (id, role, address)");
-    if (auto st = only_keys(m, at, {"id", "role", "address", "api", "standby"}); !st.ok()) return st;
+    if (auto st = only_keys(m, at, {"id", "role", "address", "api", "witness", "standby"}); !st.ok()) return st;
     ClusterMember cm;
     if (!m["id"] || !m["id"].IsScalar()) return E::Error(at + ".id: required");
     cm.id = m["id"].as<std::string>();
@@ -69,6 +78,12 @@ Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::
       auto api = endpoint(m["api"], at + ".api");
       if (!api.ok()) return api.status();
       cm.api = *api;
+    }
+    if (m["witness"]) {
+      if (cm.role != consensus::MemberRole::Arbiter) return E::Error(at + ".witness: only arbiters have a witness port");
+      auto w = endpoint(m["witness"], at + ".witness");
+      if (!w.ok()) return w.status();
+      cm.witness = *w;
     }
     if (m["standby"]) {
       if (!m["standby"].IsScalar() || (m["standby"].as<std::string>() != "true" && m["standby"].as<std::string>() != "false"))

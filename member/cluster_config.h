@@ -20,12 +20,15 @@ struct ClusterMember {
   consensus::MemberRole role = consensus::MemberRole::Controller;
   wire::Endpoint address;            // member port
   std::optional<wire::Endpoint> api; // controllers: where their API answers (redirects)
+  std::optional<wire::Endpoint> witness; // arbiters: their witness port (the arbiter's `listen`)
   bool standby = false;              // a non-voting member (the standby arbiter)
 };
 
 struct ClusterConfig {
   wire::Endpoint listen;
   std::vector<ClusterMember> members;
+  // A voting arbiter silent this long is replaced by a caught-up standby arbiter.
+  int64_t replace_arbiter_after_ms = 1500;
   consensus::Membership initial() const;
   const ClusterMember* find(const consensus::MemberId& id) const;
 };

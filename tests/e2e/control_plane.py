@@ -7,7 +7,9 @@ Scenarios (each measured, each printed, all appended to tests/e2e/results.json):
   cp_active_crash      kill -9 the active controller: time until the other one acts,
                        nothing acknowledged lost, the old one rejoins as standby
   cp_standby_redirect  the standby answers API calls with a 307 to the active one
-  cp_arbiter_crash     kill -9 the arbiter: the active controller stays active
+  cp_arbiter_replaced  kill -9 the arbiter: the active controller stays active, and the
+                       standby arbiter replaces it (time from the kill to the standby
+                       voting); restarted, the old one rejoins as the standby
   cp_both_restart      both controllers restarted together: every acknowledged change
                        is still there
   cp_two_members_down  arbiter and one controller down: the survivor shows no quorum
@@ -51,7 +53,7 @@ class ControlPlane:
         self.procs = {}
         self.pki = os.path.join(root, "pki")
         self.ports = {}
-        for m in ("ctl-a", "ctl-b", "arb-1"):
+        for m in ("ctl-a", "ctl-b", "arb-1", "arb-2"):
             self.ports[m] = {"member": free_port(), "api": free_port(), "agents": free_port()}
 
     def sh(self, args):
@@ -64,14 +66,17 @@ class ControlPlane:
         os.makedirs(self.pki)
         self.sh([self.cli, "ca", "init", "--dir", self.pki])
         for name, role in (("ctl-a", "controller"), ("ctl-b", "controller"), ("arb-1", "arbiter"),
-                           ("ops", "operator")):
+                           ("arb-2", "arbiter"), ("ops", "operator")):
             self.sh([self.cli, "cert", "issue", "--dir", self.pki, "--name", name, "--role", role, "--ip", "127.0.0.1"])
         members = [{"id": m, "role": "arbiter" if m.startswith("arb") else "controller",
-                    "address": "127.0.0.1:%d" % self.ports[m]["member"]} for m in ("ctl-a", "ctl-b", "arb-1")]
+                    "address": "127.0.0.1:%d" % self.ports[m]["member"]} for m in ("ctl-a", "ctl-b", "arb-1", "arb-2")]
         for m in members:
             if m["role"] == "controller":
                 m["api"] = "127.0.0.1:%d" % self.ports[m["id"]]["api"]
-        for name in ("ctl-a", "ctl-b", "arb-1"):
+            else:
+                m["witness"] = "127.0.0.1:%d" % self.ports[m["id"]]["agents"]
+        members[-1]["standby"] = True  # arb-2: the standby arbiter
+        for name in ("ctl-a", "ctl-b", "arb-1", "arb-2"):
             d = os.path.join(self.root, name)
             os.makedirs(os.path.join(d, "state"))
             tls = {"ca": os.path.join(self.pki, "ca.crt"), "cert": os.path.join(self.pki, name + ".crt"),
@@ -84,8 +89,7 @@ class ControlPlane:
             else:
                 cfg = {"name": name, "state_dir": os.path.join(d, "state"), "tls": tls,
                        "listen_agents": "127.0.0.1:%d" % self.ports[name]["agents"],
-                       "listen_api": "127.0.0.1:%d" % self.ports[name]["api"],
-                       "arbiter": "127.0.0.1:%d" % self.ports["arb-1"]["agents"], "cluster": cluster}
+                       "listen_api": "127.0.0.1:%d" % self.ports[name]["api"], "cluster": cluster}
                 path = os.path.join(d, "controller.yaml")
             with open(path, "w") as f:
                 json.dump(cfg, f)  # JSON is YAML
@@ -185,7 +189,7 @@ def main():
     acked = []
     try:
         cp.prepare()
-        for m in ("arb-1", "ctl-a", "ctl-b"):
+        for m in ("arb-1", "arb-2", "ctl-a", "ctl-b"):
             cp.start(m)
         first = cp.wait(cp.active, 10)
         assert first, "no active controller 10 s after start: " + cp.log_tail("ctl-a")
@@ -231,19 +235,34 @@ def main():
             assert st == 307, "standby took a command: %s %s" % (st, j)
             return None, "standby %s answers 307 -> %s for reads and commands" % (standby, loc)
 
+        def voters(name):
+            j = cp.cluster(name) or {}
+            return sorted(m["id"] for m in j.get("members", []) if m.get("voter"))
+
         def arbiter_crash():
             act = cp.active()
+            assert cp.wait(lambda: voters(act) == ["arb-1", "ctl-a", "ctl-b"], 5), "voters before: %s" % voters(act)
+            t0 = time.monotonic()
             cp.kill("arb-1")
             flips = []
-            end = time.monotonic() + 3
-            while time.monotonic() < end:
+            replaced = None
+            while time.monotonic() - t0 < 4:
                 if cp.active() != act:
-                    flips.append(round(time.monotonic() - end + 3, 2))
-                time.sleep(0.05)
+                    flips.append(round(time.monotonic() - t0, 2))
+                if replaced is None and voters(act) == ["arb-2", "ctl-a", "ctl-b"]:
+                    replaced = time.monotonic() - t0
+                time.sleep(0.02)
+            assert not flips, "the active controller changed after the arbiter died (at %s s)" % flips
+            assert replaced is not None, "standby arbiter not promoted within 4 s: voters %s; %s" % (
+                voters(act), cp.log_tail(act))
             apply_through_active(20)
             cp.start("arb-1")
-            assert not flips, "the active controller changed after the arbiter died (at %s s)" % flips
-            return None, "arbiter killed: %s stayed active for 3 s and committed a change with the other controller" % act
+            learner = cp.wait(lambda: any(m["id"] == "arb-1" and m.get("learner")
+                                          for m in (cp.cluster(act) or {}).get("members", [])), 10)
+            assert learner, "arb-1 did not rejoin as the standby"
+            assert replaced <= 2.0, "replacement took %.2fs (target 2 s)" % replaced
+            return replaced, ("arbiter killed: %s stayed active; arb-2 voting %.3fs after the kill; arb-1 back as "
+                              "standby" % (act, replaced))
 
         def both_restart():
             t0 = time.monotonic()
@@ -261,7 +280,10 @@ def main():
         def two_members_down():
             act = cp.active()
             other = "ctl-b" if act == "ctl-a" else "ctl-a"
-            cp.kill("arb-1")
+            arb = [v for v in voters(act) if v.startswith("arb")][0]
+            standby_arb = "arb-1" if arb == "arb-2" else "arb-2"
+            cp.kill(standby_arb)  # else it would be promoted in place of the voter
+            cp.kill(arb)
             cp.kill(other)
             t0 = time.monotonic()
             lost = cp.wait(lambda: (lambda j: j is not None and not j.get("quorum") and not j.get("active"))(cp.cluster(act)), 5)
@@ -269,17 +291,18 @@ def main():
             assert lost, "the survivor still claims to act without a quorum"
             st, j, _ = cp.request(act, "POST", "/v1/apply", pool(30))
             assert st not in (200,), "a change was accepted without a quorum"
-            cp.start("arb-1")
+            cp.start(arb)
+            cp.start(standby_arb)
             cp.start(other)
             back = cp.wait(cp.active, 10)
             assert back, "no active controller after the members came back"
             apply_through_active(31)
-            return None, ("arbiter and %s down: %s showed no quorum after %.2fs and refused a change (%s); "
+            return None, ("arbiters and %s down: %s showed no quorum after %.2fs and refused a change (%s); "
                           "active again (%s) once they were back" % (other, act, took, st, back))
 
         scenario(results, "cp_active_crash", active_crash)
         scenario(results, "cp_standby_redirect", standby_redirect)
-        scenario(results, "cp_arbiter_crash", arbiter_crash)
+        scenario(results, "cp_arbiter_replaced", arbiter_crash)
         scenario(results, "cp_both_restart", both_restart)
         scenario(results, "cp_two_members_down", two_members_down)
     except AssertionError as e:
