@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -94,6 +95,10 @@ Expected<int> ensure_keeper(const std::string& keeper_binary, const std::string&
       ::dup2(log_fd, 1);
       ::dup2(log_fd, 2);
     }
+    // Nothing else of ours may live on in the keeper: an inherited listening socket
+    // would keep our port busy after we exit, and our restart could not bind it.
+    if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+      for (int fd = 3; fd < 4096; ++fd) ::close(fd);  // kernels before 5.9
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
