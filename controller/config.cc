@@ -1,5 +1,7 @@
 #include "controller/config.h"
 
+#include "agent/linux/net_ops.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <set>
@@ -70,7 +72,7 @@ Expected<ControllerConfig> load_controller_config(const std::string& path) {
   Reader r{path, ""};
   ControllerConfig c;
   r.check_keys(root, "", {"name", "state_dir", "tls", "ca_key", "listen_agents", "listen_enrol", "listen_api", "arbiter",
-                          "settings", "arbiter_timeout_ms", "log_level", "cluster"});
+                          "settings", "arbiter_timeout_ms", "log_level", "cluster", "controller_vip"});
   r.text(root["name"], "name", &c.name, true);
   if (r.error.empty() && !rules::valid_id(c.name)) r.fail("name", "use 1-63 letters, digits, '.', '_' or '-'");
   r.text(root["state_dir"], "state_dir", &c.state_dir, true);
@@ -115,6 +117,18 @@ Expected<ControllerConfig> load_controller_config(const std::string& path) {
       if (!parsed.ok()) r.fail("settings", parsed.error());
       else if (auto why = rules::validate_settings(*parsed); !why.empty()) r.fail("settings", why);
       else c.settings = *parsed;
+    }
+  }
+  if (r.error.empty() && root["controller_vip"]) {
+    const auto v = root["controller_vip"];
+    if (!v.IsMap()) r.fail("controller_vip", "expected a mapping with cidr (and interface)");
+    else if (r.check_keys(v, "controller_vip", {"cidr", "interface"})) {
+      r.text(v["cidr"], "controller_vip.cidr", &c.controller_vip, true);
+      r.text(v["interface"], "controller_vip.interface", &c.controller_vip_interface, false);
+      int prefix = 0;
+      bool v6 = false;
+      if (r.error.empty() && (!agent::linux_net::parse_cidr(c.controller_vip, nullptr, &prefix, &v6) || v6))
+        r.fail("controller_vip.cidr", "expected an IPv4 address with its prefix, like 198.18.0.100/24");
     }
   }
   if (r.error.empty() && root["cluster"]) {

@@ -26,6 +26,9 @@ struct ControllerConfig {
   // Absent: a single controller (its own SQLite command log). Present: one member of
   // the replicated control plane (docs/controller-config.md, "cluster").
   std::optional<member::ClusterConfig> cluster;
+  // The address the active controller holds for the UI, API and CLI (empty: none).
+  std::string controller_vip;
+  std::string controller_vip_interface;  // empty: the interface in its subnet
 };
 
 Expected<ControllerConfig> load_controller_config(const std::string& path);

@@ -15,6 +15,7 @@
 #include "controller/arbiter_link.h"
 #include "controller/config.h"
 #include "controller/controller_core.h"
+#include "controller/controller_vip.h"
 #include "controller/local_log.h"
 #include "consensus/arbiter_replacement.h"
 #include "controller/raft_log.h"
@@ -91,6 +92,12 @@ class ControllerDaemon : public Outbox {
       arbiters_[aid] = std::move(link);
     }
 
+    if (!cfg_.controller_vip.empty()) {
+      vip_ = std::make_unique<ControllerVip>(io_, ControllerVipSpec{cfg_.controller_vip, cfg_.controller_vip_interface},
+                                             cfg_.state_dir + "/controller-vip");
+      if (auto st = vip_->start(); !st.ok()) return fatal(st.error());
+    }
+
     routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
                                           [this] { return core_->cluster_now(now()); });
     if (node_) {
@@ -116,6 +123,7 @@ class ControllerDaemon : public Outbox {
 
     signals_.async_wait([this](boost::system::error_code, int sig) {
       spdlog::info("signal {}: stopping (state is in {}/controller.db)", sig, cfg_.state_dir);
+      if (vip_) vip_->stop();
       io_.stop();
     });
     schedule_timer();
@@ -271,6 +279,7 @@ class ControllerDaemon : public Outbox {
       if (ec) return;
       core_->on_timer(now(), minute_of_day());
       replace_arbiter_if_needed();
+      if (vip_) vip_->set_active(core_->acting());
       schedule_timer();
     });
   }
@@ -294,7 +303,8 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<ControllerCore> core_;
   std::unique_ptr<AgentHub> hub_;
-  std::map<std::string, std::unique_ptr<ArbiterLink>> arbiters_;  // by member id ("" for the single controller's)
+  std::map<std::string, std::unique_ptr<ArbiterLink>> arbiters_;
+  std::unique_ptr<ControllerVip> vip_;  // by member id ("" for the single controller's)
   std::unique_ptr<ApiRoutes> routes_;
   std::shared_ptr<ApiServer> api_;
   std::unique_ptr<EnrolmentService> enrol_;
