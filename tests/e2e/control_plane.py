@@ -1,46 +1,79 @@
 #!/usr/bin/env python3
-"""The replicated control plane with the real binaries: two poolha-controller members
-and a poolha-arbiter member on loopback (their member ports, APIs and the witness
-port), driven through the real HTTPS API with an operator certificate.
+"""The replicated control plane with the real binaries: two poolha-controller members,
+a poolha-arbiter member and a standby arbiter, each in its own network namespace on a
+bridge (198.18.0.0/24), and an operator's client in another. The client reaches the
+cluster through the controller VIP (198.18.0.100), held by the active controller.
 
 Scenarios (each measured, each printed, all appended to tests/e2e/results.json):
-  cp_active_crash      kill -9 the active controller: time until the other one acts,
-                       nothing acknowledged lost, the old one rejoins as standby
+  cp_active_crash      kill -9 the active controller: time until the other one acts and
+                       until the API answers again through the controller VIP; nothing
+                       acknowledged lost; the old one rejoins as standby
   cp_standby_redirect  the standby answers API calls with a 307 to the active one
   cp_arbiter_replaced  kill -9 the arbiter: the active controller stays active, and the
                        standby arbiter replaces it (time from the kill to the standby
                        voting); restarted, the old one rejoins as the standby
+  cp_power_cycle       the active controller's host loses power (every process killed,
+                       run-time addresses gone) and comes back
   cp_both_restart      both controllers restarted together: every acknowledged change
                        is still there
   cp_two_members_down  arbiter and one controller down: the survivor shows no quorum
                        and refuses changes; back up, it recovers
 
-Agents and VIPs are not involved here (tests/e2e/run.py covers them with one
-controller); every process and directory it makes is removed at the end, also on
-failure. Usage: control_plane.py --build-dir build [--keep DIR]
+Agents and service VIPs are not involved here (tests/e2e/run.py covers them with one
+controller). Every namespace, process and directory it makes is removed at the end,
+also on failure. Usage (root): control_plane.py --build-dir build [--keep DIR]
 """
 import argparse
-import http.client
 import json
 import os
 import shutil
-import signal
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import topology  # noqa: E402
 
+VIP = "198.18.0.100"
+ADDR = {"ctl-a": "198.18.0.1", "arb-1": "198.18.0.2", "ctl-b": "198.18.0.3", "arb-2": "198.18.0.4",
+        "client": "198.18.0.50"}
+API_PORT, MEMBER_PORT, WITNESS_PORT, AGENT_PORT = 7443, 7403, 7400, 7400
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+# Runs inside the client's namespace: one HTTPS request per input line (JSON), one
+# JSON answer per output line; "watch" polls the VIP and reports each change of who
+# answers, with CLOCK_MONOTONIC times (the same clock in every namespace).
+CLIENT = r"""
+import http.client, json, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[1]); ctx.check_hostname = False
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+def req(host, method, path, body=None, timeout=2.0):
+    try:
+        c = http.client.HTTPSConnection(host, 7443, context=ctx, timeout=timeout)
+        c.request(method, path, body=json.dumps(body) if body is not None else None,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse(); data = r.read(); loc = r.getheader("Location") or ""; c.close()
+        try: j = json.loads(data)
+        except ValueError: j = None
+        return [r.status, j, loc]
+    except (OSError, http.client.HTTPException):
+        return [0, None, ""]
+for line in sys.stdin:
+    q = json.loads(line)
+    if q.get("watch"):
+        last, end = {}, time.monotonic() + q["watch"]
+        while time.monotonic() < end:
+            for host in q["hosts"]:
+                st, j, _ = req(host, "GET", "/v1/cluster", timeout=0.3)
+                who = [j.get("member"), bool(j.get("active"))] if st == 200 and j else None
+                if who != last.get(host, "?"):
+                    print(json.dumps({"t": time.monotonic(), "host": host, "who": who}), flush=True); last[host] = who
+            time.sleep(0.02)
+        print(json.dumps({"done": True}), flush=True)
+        continue
+    print(json.dumps(req(q["host"], q["method"], q["path"], q.get("body"), q.get("timeout", 2.0))), flush=True)
+"""
 
 
 class ControlPlane:
@@ -52,9 +85,8 @@ class ControlPlane:
                      "arbiter": os.path.join(build, "arbiter", "poolha-arbiter")}
         self.procs = {}
         self.pki = os.path.join(root, "pki")
-        self.ports = {}
-        for m in ("ctl-a", "ctl-b", "arb-1", "arb-2"):
-            self.ports[m] = {"member": free_port(), "api": free_port(), "agents": free_port()}
+        self.topo = topology.Topology("cp%d" % (os.getpid() % 1000))
+        self.client = None
 
     def sh(self, args):
         p = subprocess.run(args, capture_output=True, text=True, timeout=60)
@@ -63,73 +95,108 @@ class ControlPlane:
         return p.stdout
 
     def prepare(self):
+        self.topo.create()
+        for name, addr in ADDR.items():
+            self.topo.add_host(name, addr)
         os.makedirs(self.pki)
         self.sh([self.cli, "ca", "init", "--dir", self.pki])
         for name, role in (("ctl-a", "controller"), ("ctl-b", "controller"), ("arb-1", "arbiter"),
                            ("arb-2", "arbiter"), ("ops", "operator")):
-            self.sh([self.cli, "cert", "issue", "--dir", self.pki, "--name", name, "--role", role, "--ip", "127.0.0.1"])
-        members = [{"id": m, "role": "arbiter" if m.startswith("arb") else "controller",
-                    "address": "127.0.0.1:%d" % self.ports[m]["member"]} for m in ("ctl-a", "ctl-b", "arb-1", "arb-2")]
-        for m in members:
-            if m["role"] == "controller":
-                m["api"] = "127.0.0.1:%d" % self.ports[m["id"]]["api"]
+            ips = [ADDR[name]] + ([VIP] if role == "controller" else []) if name in ADDR else []
+            args = [self.cli, "cert", "issue", "--dir", self.pki, "--name", name, "--role", role]
+            for ip in ips:
+                args += ["--ip", ip]
+            self.sh(args)
+        members = []
+        for m in ("ctl-a", "ctl-b", "arb-1", "arb-2"):
+            e = {"id": m, "role": "arbiter" if m.startswith("arb") else "controller",
+                 "address": "%s:%d" % (ADDR[m], MEMBER_PORT)}
+            if e["role"] == "controller":
+                e["api"] = "%s:%d" % (ADDR[m], API_PORT)
             else:
-                m["witness"] = "127.0.0.1:%d" % self.ports[m["id"]]["agents"]
+                e["witness"] = "%s:%d" % (ADDR[m], WITNESS_PORT)
+            members.append(e)
         members[-1]["standby"] = True  # arb-2: the standby arbiter
         for name in ("ctl-a", "ctl-b", "arb-1", "arb-2"):
             d = os.path.join(self.root, name)
             os.makedirs(os.path.join(d, "state"))
             tls = {"ca": os.path.join(self.pki, "ca.crt"), "cert": os.path.join(self.pki, name + ".crt"),
                    "key": os.path.join(self.pki, name + ".key")}
-            cluster = {"listen": "127.0.0.1:%d" % self.ports[name]["member"], "members": members}
+            cluster = {"listen": "%s:%d" % (ADDR[name], MEMBER_PORT), "members": members}
             if name.startswith("arb"):
-                cfg = {"name": name, "tls": tls, "listen": "127.0.0.1:%d" % self.ports[name]["agents"],
+                cfg = {"name": name, "tls": tls, "listen": "%s:%d" % (ADDR[name], WITNESS_PORT),
                        "state_dir": os.path.join(d, "state"), "cluster": cluster}
                 path = os.path.join(d, "arbiter.yaml")
             else:
                 cfg = {"name": name, "state_dir": os.path.join(d, "state"), "tls": tls,
-                       "listen_agents": "127.0.0.1:%d" % self.ports[name]["agents"],
-                       "listen_api": "127.0.0.1:%d" % self.ports[name]["api"], "cluster": cluster}
+                       "listen_agents": "%s:%d" % (ADDR[name], AGENT_PORT),
+                       "listen_api": "0.0.0.0:%d" % API_PORT, "cluster": cluster,
+                       "controller_vip": {"cidr": VIP + "/24"}}
                 path = os.path.join(d, "controller.yaml")
             with open(path, "w") as f:
                 json.dump(cfg, f)  # JSON is YAML
-        self.ctx = ssl.create_default_context(cafile=os.path.join(self.pki, "ca.crt"))
-        self.ctx.check_hostname = False
-        self.ctx.load_cert_chain(os.path.join(self.pki, "ops.crt"), os.path.join(self.pki, "ops.key"))
+        self.client = subprocess.Popen(
+            ["ip", "netns", "exec", self.topo.ns("client"), sys.executable, "-u", "-c", CLIENT,
+             os.path.join(self.pki, "ca.crt"), os.path.join(self.pki, "ops.crt"), os.path.join(self.pki, "ops.key")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def start(self, name):
         kind = "arbiter" if name.startswith("arb") else "controller"
         log = open(os.path.join(self.root, name, "log"), "a")
         cfg = os.path.join(self.root, name, kind + ".yaml")
-        self.procs[name] = subprocess.Popen([self.bins[kind], "run", "--config", cfg], stdout=log, stderr=log,
-                                            start_new_session=True)
+        self.procs[name] = subprocess.Popen(["ip", "netns", "exec", self.topo.ns(name), self.bins[kind], "run",
+                                             "--config", cfg], stdout=log, stderr=log, start_new_session=True)
 
     def kill(self, name):
         p = self.procs.pop(name, None)
         if p and p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
+            os.killpg(p.pid, 9)
             p.wait(timeout=10)
+
+    def power_off(self, name):
+        """Every process of the host gone (the VIP keeper too) and its run-time addresses."""
+        self.kill(name)
+        topology.kill_ns_processes(self.topo.ns(name))
+        topology.wait_ns_empty(self.topo.ns(name), 3.0)
+        self.topo.drop_extra_addresses(name)
 
     def stop_all(self):
         for name in list(self.procs):
             self.kill(name)
+        if self.client:
+            self.client.kill()
+            self.client.wait()
+
+    def ask(self, q):
+        self.client.stdin.write(json.dumps(q) + "\n")
+        self.client.stdin.flush()
+        return json.loads(self.client.stdout.readline())
 
     def request(self, name, method, path, body=None, timeout=2.0):
-        """(status, json or None, location) from one controller's API; (0, None, '') if unreachable."""
-        try:
-            c = http.client.HTTPSConnection("127.0.0.1", self.ports[name]["api"], context=self.ctx, timeout=timeout)
-            c.request(method, path, body=json.dumps(body) if body is not None else None,
-                      headers={"Content-Type": "application/json"})
-            r = c.getresponse()
-            data = r.read()
-            loc = r.getheader("Location") or ""
-            c.close()
-            try:
-                return r.status, json.loads(data), loc
-            except ValueError:
-                return r.status, None, loc
-        except (OSError, http.client.HTTPException):
-            return 0, None, ""
+        """(status, json or None, location) from a controller's API (name, or "vip"); (0, None, '') if unreachable."""
+        host = VIP if name == "vip" else ADDR[name]
+        st, j, loc = self.ask({"host": host, "method": method, "path": path, "body": body, "timeout": timeout})
+        return st, j, loc
+
+    def watch(self, seconds, names):
+        """For `seconds` (blocking): [(monotonic time, name, [member, active] or None)], one row per
+        change of what each API ("vip" or a controller) answers on /v1/cluster."""
+        hosts = {(VIP if n == "vip" else ADDR[n]): n for n in names}
+        self.client.stdin.write(json.dumps({"watch": seconds, "hosts": list(hosts)}) + "\n")
+        self.client.stdin.flush()
+        out = []
+        while True:
+            j = json.loads(self.client.stdout.readline())
+            if j.get("done"):
+                return out
+            out.append((j["t"], hosts[j["host"]], j["who"]))
+
+    @staticmethod
+    def first(rows, name, who, after):
+        for t, n, w in rows:
+            if n == name and w == who and t >= after:
+                return t - after
+        return None
 
     def cluster(self, name):
         st, j, _ = self.request(name, "GET", "/v1/cluster", timeout=1.0)
@@ -211,26 +278,44 @@ def main():
         def active_crash():
             act = cp.active()
             other = "ctl-b" if act == "ctl-a" else "ctl-a"
+            assert cp.wait(lambda: (cp.cluster("vip") or {}).get("member") == act, 5), "the VIP does not reach " + act
             t0 = time.monotonic()
             cp.kill(act)
-            new = cp.wait(lambda: cp.active() == other and other, 10, step=0.01)
-            took = time.monotonic() - t0
-            assert new, "%s did not take over within 10 s: %s" % (other, cp.log_tail(other))
+            rows = cp.watch(5, ["vip", other])
+            acts = cp.first(rows, other, [other, True], t0)
+            vip = cp.first(rows, "vip", [other, True], t0)
+            assert acts is not None, "%s did not take over within 5 s: %s" % (other, cp.log_tail(other))
+            assert vip is not None, "the API did not answer through the VIP within 5 s: %s" % cp.log_tail(other)
             assert has_all(other), "an acknowledged change is missing on the new active controller"
             apply_through_active(10)
             cp.start(act)
             ok = cp.wait(lambda: (cp.cluster(act) or {}).get("leader") == other, 10)
             assert ok, "%s did not rejoin as standby" % act
-            assert took <= 3.0, "switch took %.2fs (target 3 s)" % took
-            return took, "%s killed, %s active after %.3fs; all %d acknowledged changes present; %s rejoined as standby" % (
-                act, other, took, len(acked), act)
+            assert vip <= 3.0, "the API through the VIP answered again after %.2fs (target 3 s)" % vip
+            return vip, ("%s killed: %s acts after %.3fs, the API answers through the controller VIP after %.3fs; "
+                         "all %d acknowledged changes present; %s rejoined as standby" % (act, other, acts, vip,
+                                                                                          len(acked), act))
+
+        def power_cycle():
+            act = cp.active()
+            other = "ctl-b" if act == "ctl-a" else "ctl-a"
+            t0 = time.monotonic()
+            cp.power_off(act)
+            rows = cp.watch(4, ["vip", other])
+            vip = cp.first(rows, "vip", [other, True], t0)
+            assert vip is not None, "the API did not answer through the VIP within 4 s"
+            assert has_all(other), "an acknowledged change is missing"
+            cp.start(act)
+            assert cp.wait(lambda: (cp.cluster(act) or {}).get("leader") == other, 10), "%s did not rejoin" % act
+            apply_through_active(40)
+            return vip, "%s powered off: API through the VIP on %s after %.3fs; %s back as standby" % (act, other, vip, act)
 
         def standby_redirect():
             act = cp.active()
             standby = "ctl-b" if act == "ctl-a" else "ctl-a"
             st, j, loc = cp.request(standby, "GET", "/v1/status")
             assert st == 307, "standby answered %s %s" % (st, j)
-            assert str(cp.ports[act]["api"]) in loc, "Location %s does not name %s" % (loc, act)
+            assert ADDR[act] in loc, "Location %s does not name %s" % (loc, act)
             st, j, loc = cp.request(standby, "POST", "/v1/apply", pool(99))
             assert st == 307, "standby took a command: %s %s" % (st, j)
             return None, "standby %s answers 307 -> %s for reads and commands" % (standby, loc)
@@ -303,6 +388,7 @@ def main():
         scenario(results, "cp_active_crash", active_crash)
         scenario(results, "cp_standby_redirect", standby_redirect)
         scenario(results, "cp_arbiter_replaced", arbiter_crash)
+        scenario(results, "cp_power_cycle", power_cycle)
         scenario(results, "cp_both_restart", both_restart)
         scenario(results, "cp_two_members_down", two_members_down)
     except AssertionError as e:
@@ -310,6 +396,7 @@ def main():
         print("cp_setup FAIL", e)
     finally:
         cp.stop_all()
+        cp.topo.destroy()
         if a.keep:
             shutil.copytree(root, a.keep, dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)
