@@ -17,7 +17,11 @@ import watcher as watcher_mod
 import yamlout
 
 CTL_ADDR, ARB_ADDR, CLIENT_ADDR, FOREIGN_ADDR = "198.18.0.1", "198.18.0.2", "198.18.0.250", "198.18.0.240"
+# The controller pair (Cluster(pair=True)): a second controller, a standby arbiter, and
+# the controller VIP the active controller holds (poolhactl goes through it).
+CTL2_ADDR, ARB2_ADDR, CTL_VIP = "198.18.0.3", "198.18.0.4", "198.18.0.90"
 API = "127.0.0.1:7443"
+PAIR_API = CTL_VIP + ":7443"
 BINARIES = {
     "controller": "controller/poolha-controller",
     "agent": "agent/poolha-agent",
@@ -127,8 +131,10 @@ class Run:
             self._snapshot_binaries()
             self.pki = Pki(self, self.bins["cli"])
             self.pki.init()
-            self.pki.issue("ctl1", "controller", [CTL_ADDR, "127.0.0.1"])
+            self.pki.issue("ctl1", "controller", [CTL_ADDR, "127.0.0.1", CTL_VIP])
             self.pki.issue("arb1", "arbiter", [ARB_ADDR])
+            self.pki.issue("ctl2", "controller", [CTL2_ADDR, CTL_VIP])
+            self.pki.issue("arb2", "arbiter", [ARB2_ADDR])
 
     def _snapshot_binaries(self):
         """Copies the binaries into the run directory: the daemons are rebuilt while we run,
@@ -196,8 +202,9 @@ class Cluster:
     """
 
     def __init__(self, run, name, hosts, rules, nodes=None, extra=(), enrol=None, start_agents=None,
-                 client_interval=0.02, log_dir=None, initial_rules=None):
+                 client_interval=0.02, log_dir=None, initial_rules=None, pair=False):
         self.run, self.name = run, name
+        self.pair = pair  # two controllers + arbiter + standby arbiter, one Raft group
         self.host_names = list(hosts)
         self.rules = rules
         self.nodes = nodes or [default_node(h) for h in hosts]
@@ -240,6 +247,9 @@ class Cluster:
         self.topo.create()
         self.topo.add_host("ctl1", CTL_ADDR)
         self.topo.add_host("arb1", ARB_ADDR)
+        if self.pair:
+            self.topo.add_host("ctl2", CTL2_ADDR)
+            self.topo.add_host("arb2", ARB2_ADDR)
         for i, h in enumerate(self.host_names):
             self.topo.add_host(h, host_addr(int(h[1:]) if h[1:].isdigit() else 50 + i))
         for i, h in enumerate(self.extra):
@@ -248,6 +258,9 @@ class Cluster:
         self._configs()
         self.start_controller()
         self.start_arbiter()
+        if self.pair:
+            self.start_controller("ctl2")
+            self.start_arbiter("arb2")
         for h in self.host_names:
             gateway.start(self.procs, h)
         self._wait_api()
@@ -271,22 +284,49 @@ class Cluster:
             objs["rules"] = [r for r in self.rules if r["id"] in self.initial_rules]
         self.apply(objs)
 
+    def control_plane(self):
+        """(name, role, address) of every control-plane member."""
+        out = [("ctl1", "controller", CTL_ADDR), ("arb1", "arbiter", ARB_ADDR)]
+        if self.pair:
+            out += [("ctl2", "controller", CTL2_ADDR), ("arb2", "arbiter", ARB2_ADDR)]
+        return out
+
     def _configs(self):
         pki = self.run.pki
-        for name, role in (("ctl1", "controller"), ("arb1", "arbiter")):
+        for name, role, _ in self.control_plane():
             d = self.hdir(name)
             make_root_dir(d)
             make_root_dir(os.path.join(d, "state"))
-        ca, crt, key = pki.files("ctl1")
-        write_file(os.path.join(self.hdir("ctl1"), "controller.yaml"), yamlout.dumps({
-            "name": "ctl1", "state_dir": os.path.join(self.hdir("ctl1"), "state"),
-            "tls": {"ca": ca, "cert": crt, "key": key}, "ca_key": os.path.join(pki.dir, "ca.key"),
-            "listen_agents": CTL_ADDR + ":7400", "listen_enrol": CTL_ADDR + ":7401", "listen_api": API,
-            "arbiter": ARB_ADDR + ":7400", "log_level": "info"}))
-        ca, crt, key = pki.files("arb1")
-        write_file(os.path.join(self.hdir("arb1"), "arbiter.yaml"), yamlout.dumps({
-            "name": "arb1", "tls": {"ca": ca, "cert": crt, "key": key}, "listen": ARB_ADDR + ":7400",
-            "log_level": "info"}))
+        members = []
+        for name, role, addr in self.control_plane():
+            m = {"id": name, "role": role, "address": addr + ":7403"}
+            if role == "controller":
+                m["api"] = addr + ":7443"
+            else:
+                m["witness"] = addr + ":7400"
+            if name == "arb2":
+                m["standby"] = True
+            members.append(m)
+        for name, role, addr in self.control_plane():
+            ca, crt, key = pki.files(name)
+            if role == "controller":
+                cfg = {"name": name, "state_dir": os.path.join(self.hdir(name), "state"),
+                       "tls": {"ca": ca, "cert": crt, "key": key}, "log_level": "info",
+                       "listen_agents": addr + ":7400"}
+                if self.pair:
+                    cfg.update({"listen_api": "0.0.0.0:7443", "controller_vip": {"cidr": CTL_VIP + "/24"},
+                                "cluster": {"listen": addr + ":7403", "members": members}})
+                else:
+                    cfg.update({"ca_key": os.path.join(pki.dir, "ca.key"), "listen_enrol": CTL_ADDR + ":7401",
+                                "listen_api": API, "arbiter": ARB_ADDR + ":7400"})
+                write_file(os.path.join(self.hdir(name), "controller.yaml"), yamlout.dumps(cfg))
+            else:
+                cfg = {"name": name, "tls": {"ca": ca, "cert": crt, "key": key}, "listen": addr + ":7400",
+                       "log_level": "info"}
+                if self.pair:
+                    cfg.update({"state_dir": os.path.join(self.hdir(name), "state"),
+                                "cluster": {"listen": addr + ":7403", "members": members}})
+                write_file(os.path.join(self.hdir(name), "arbiter.yaml"), yamlout.dumps(cfg))
         for h in self.host_names:
             d = self.hdir(h)
             for sub in ("", "scripts", "state", "tls"):
@@ -305,8 +345,7 @@ class Cluster:
                 "node_id": h, "state_dir": os.path.join(d, "state"), "script_dir": os.path.join(d, "scripts"),
                 "tls": {"ca": os.path.join(tls, "ca.crt"), "cert": os.path.join(tls, h + ".crt"),
                         "key": os.path.join(tls, h + ".key")},
-                "members": [{"name": "ctl1", "address": CTL_ADDR + ":7400", "role": "controller"},
-                            {"name": "arb1", "address": ARB_ADDR + ":7400", "role": "arbiter"}],
+                "members": [{"name": n, "address": a + ":7400", "role": r} for n, r, a in self.control_plane()],
                 "isolation_address": topology.SWITCH_ADDR, "log_level": "info"}))
 
     def cluster_yaml(self):
@@ -321,13 +360,18 @@ class Cluster:
         return p
 
     # ---- daemons -------------------------------------------------------------------------
-    def start_controller(self):
-        return self.procs.start("controller", "ctl1", [self.run.bins["controller"], "run", "--config",
-                                                       os.path.join(self.hdir("ctl1"), "controller.yaml")])
+    @staticmethod
+    def proc_name(member):
+        """Process names: "controller"/"arbiter" for the first of each, else their member name."""
+        return {"ctl1": "controller", "arb1": "arbiter"}.get(member, member)
 
-    def start_arbiter(self):
-        return self.procs.start("arbiter", "arb1", [self.run.bins["arbiter"], "run", "--config",
-                                                    os.path.join(self.hdir("arb1"), "arbiter.yaml")])
+    def start_controller(self, name="ctl1"):
+        return self.procs.start(self.proc_name(name), name, [self.run.bins["controller"], "run", "--config",
+                                                             os.path.join(self.hdir(name), "controller.yaml")])
+
+    def start_arbiter(self, name="arb1"):
+        return self.procs.start(self.proc_name(name), name, [self.run.bins["arbiter"], "run", "--config",
+                                                             os.path.join(self.hdir(name), "arbiter.yaml")])
 
     def start_agent(self, h):
         return self.procs.start("agent-" + h, h, [self.run.bins["agent"], "run", "--config",
@@ -368,16 +412,17 @@ class Cluster:
             if p.returncode == 0:
                 return
             last = (p.stdout + p.stderr).strip()
-            if not self.procs.by_name("controller").alive():
+            if not any(p and p.alive() for p in (self.procs.by_name("controller"), self.procs.by_name("ctl2"))):
                 raise RuntimeError("controller exited: " + processes.tail(self.procs.log_path("controller"), 15))
             time.sleep(0.2)
         raise RuntimeError("controller API not ready in %ds: %s" % (timeout, last))
 
     def ctl(self, args, timeout=10):
-        """Runs poolhactl inside the controller's namespace."""
-        argv = [self.run.bins["cli"], "--api", API, "--tls-dir", self.run.pki.dir] + args
+        """Runs poolhactl inside the controller's namespace (a pair: from the client's,
+        through the controller VIP, whichever controller is active)."""
+        argv = [self.run.bins["cli"], "--api", PAIR_API if self.pair else API, "--tls-dir", self.run.pki.dir] + args
         try:
-            return self.topo.run_in("ctl1", argv, timeout=timeout)
+            return self.topo.run_in("client" if self.pair else "ctl1", argv, timeout=timeout)
         except Exception as e:  # timeout: report as a failed call
             import subprocess
             return subprocess.CompletedProcess(argv, 124, "", "poolhactl: %s" % e)
@@ -484,7 +529,11 @@ class Cluster:
     # ---- observers -----------------------------------------------------------------------
     def start_observers(self):
         ns = {h: self.topo.ns(h) for h in self.host_names}
-        self.watcher = watcher_mod.VipWatcher(ns, self.vips())
+        watched = self.vips()
+        if self.pair:  # the controller VIP, on the controllers, under the same §6.1 check
+            ns.update({"ctl1": self.topo.ns("ctl1"), "ctl2": self.topo.ns("ctl2")})
+            watched = watched + [CTL_VIP]
+        self.watcher = watcher_mod.VipWatcher(ns, watched)
         self.watcher.start()
         self.client = client_mod.start(self.procs, self.vips(), self.client_out, interval=self.client_interval)
         time.sleep(0.5)

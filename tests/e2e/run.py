@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 import cluster as cluster_mod  # noqa: E402
 import topology  # noqa: E402
 from scenarios import REGISTRY, Context, ScenarioFailed  # noqa: E402
-from scenarios import selftest, operations, faults, safety, scale  # noqa: E402,F401
+from scenarios import selftest, operations, faults, safety, scale, pair  # noqa: E402,F401
 
 SCENARIO_LIMIT_S = 150
 
@@ -88,6 +88,8 @@ def run_one(run, name, fn, keep_logs):
            "outage_s": None if ctx.outage_s is None else round(ctx.outage_s, 3),
            "notes": "; ".join(ctx.notes + (["FAILED: " + " | ".join(ctx.failures)] if ctx.failures else [])),
            "duration_s": round(time.monotonic() - t0, 1)}
+    if ctx.figures:
+        res["figures"] = {k: round(v, 3) for k, v in ctx.figures.items()}
     print("%-30s %s  outage=%s  (%.1fs)" % (name, "PASS" if passed else "FAIL",
                                             "-" if ctx.outage_s is None else "%.3fs" % ctx.outage_s,
                                             res["duration_s"]), flush=True)

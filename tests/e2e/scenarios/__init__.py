@@ -28,6 +28,7 @@ class Context:
         self.failures = []
         self.notes = []
         self.outage_s = None
+        self.figures = {}  # other measured times, by name (seconds), into results.json
         self.clusters = []
         self.log_focus = None  # process names whose logs matter on failure
 

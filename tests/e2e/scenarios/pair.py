@@ -1,0 +1,169 @@
+"""The controller pair with agents and services (issue 3): two controllers and an arbiter
+(plus a standby arbiter) as one Raft group, the controller VIP, agents heartbeating to
+every member. SPEC §4 'controller switch ≤ 3 s, no service moves', 'arbiter failure →
+standby arbiter ≤ 2 s, no service moves', 'controller power-cycled: no service moves'."""
+import signal
+import time
+
+import cluster as cluster_mod
+from scenarios import scenario
+from scenarios.common import HOST_CRASH_LIMIT, NO_OUTAGE, settled, standby_of
+
+SWITCH_LIMIT = 3.0  # SPEC §4: controller switch, UI via the controller VIP
+ARBITER_LIMIT = 2.0  # SPEC §4: arbiter failure -> standby arbiter
+
+
+def active_of(c, timeout=5):
+    """(member name, seconds waited) of the controller answering as active through the VIP."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        st = c.status()
+        if st and st.get("active"):
+            return st.get("controller"), time.monotonic() - t0
+        time.sleep(0.05)
+    return None, timeout
+
+
+def other(name):
+    return "ctl2" if name == "ctl1" else "ctl1"
+
+
+def wait_active(c, want, since, timeout):
+    """Seconds from `since` until the VIP answers with `want` active, else None."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        st = c.status()
+        if st and st.get("active") and st.get("controller") == want:
+            return time.monotonic() - since
+        time.sleep(0.02)
+    return None
+
+
+def voters(c):
+    st = c.status() or {}
+    return sorted(m["id"] for m in st.get("cluster", {}).get("members", []) if m.get("voter"))
+
+
+def no_service_moved(ctx, c, t0, label):
+    vip = c.rule_vip("r1")
+    ctx.outage(c, vip, t0, time.monotonic(), NO_OUTAGE, label=label)
+    ctx.check(c.rule_state("r1").get("primary") == "h1", "%s: r1 moved: %s" % (label, c.rule_state("r1")))
+
+
+@scenario("pair_active_crash", "pair")
+def pair_active_crash(ctx):
+    """The active controller is killed in steady state: the other acts, the API answers again
+    through the controller VIP in <= 3 s, no service moves, nothing acknowledged is lost."""
+    c = settled(ctx, pair=True, enrol="")
+    act, _ = active_of(c)
+    ctx.require(act, "no active controller")
+    ctx.log_focus = ["controller", "ctl2", "arbiter"]
+    before = c.status()["state"]["rules"]
+    t0 = time.monotonic()
+    c.procs.by_name(c.proc_name(act)).kill()
+    took = wait_active(c, other(act), t0, 8)
+    ctx.require(took is not None, "%s not active through the VIP 8 s after %s was killed" % (other(act), act))
+    ctx.note("%s killed: API through the controller VIP answered by %s after %.3fs" % (act, other(act), took))
+    ctx.figures["api_via_controller_vip_s"] = took
+    ctx.check(took <= SWITCH_LIMIT, "controller switch %.2fs exceeds %.1fs" % (took, SWITCH_LIMIT))
+    time.sleep(1.0)
+    no_service_moved(ctx, c, t0, "during the switch")
+    after = (c.status() or {}).get("state", {}).get("rules", {})
+    ctx.check(set(after) == set(before), "rules differ after the switch: %s vs %s" % (sorted(after), sorted(before)))
+    ctx.no_duplicates(c)
+
+
+@scenario("pair_crash_mid_takeover", "pair")
+def pair_crash_mid_takeover(ctx):
+    """The primary's host crashes and, as the takeover starts, the active controller is killed:
+    the new active controller finishes the takeover (each step carries the rule's epoch)."""
+    c = settled(ctx, pair=True, enrol="")
+    act, _ = active_of(c)
+    ctx.require(act, "no active controller")
+    sb = standby_of(c)
+    t0 = time.monotonic()
+    c.crash("h1")
+    ok, waited, st = c.wait(lambda st: c.rule_state("r1", st).get("phase") == "switching", 4, period=0.02)
+    ctx.require(ok, "r1 never started switching after h1 crashed: %s" % (c.rule_state("r1", st) if st else None))
+    c.procs.by_name(c.proc_name(act)).kill()
+    ctx.note("h1 crashed; r1 switching after %.2fs; then %s killed" % (waited, act))
+    ok, w2, st = c.wait(lambda st: c.rule_state("r1", st).get("phase") == "running" and
+                        c.rule_state("r1", st).get("primary") not in ("h1", "", None), 10, period=0.05)
+    ctx.require(ok, "r1 not running elsewhere 10 s after the controller switch: %s" % (c.rule_state("r1", st) if st else None))
+    primary = c.rule_state("r1", st).get("primary")
+    ctx.note("r1 running on %s (standby was %s) %.2fs after the crash" % (primary, sb, time.monotonic() - t0))
+    ctx.outage(c, c.rule_vip("r1"), t0, time.monotonic(), HOST_CRASH_LIMIT + SWITCH_LIMIT, label="host crash + switch")
+    ctx.no_duplicates(c)
+
+
+@scenario("pair_partition_active", "pair")
+def pair_partition_active(ctx):
+    """The active controller is cut from the other controller and both arbiters (agents still
+    reach it): it stops acting within an election timeout, the side with the arbiter elects
+    the other, the controller VIP follows, no service moves; healed, it rejoins as standby."""
+    c = settled(ctx, pair=True, enrol="")
+    act, _ = active_of(c)
+    ctx.require(act, "no active controller")
+    peers = [cluster_mod.CTL2_ADDR if act == "ctl1" else cluster_mod.CTL_ADDR, cluster_mod.ARB_ADDR,
+             cluster_mod.ARB2_ADDR]
+    t0 = time.monotonic()
+    for a in peers:
+        c.topo.exec_ok(c.topo.ns(act), ["ip", "route", "add", "blackhole", a + "/32"])
+    took = wait_active(c, other(act), t0, 8)
+    ctx.require(took is not None, "%s not active through the VIP 8 s after the cut" % other(act))
+    ctx.note("%s cut from its peers: %s active through the VIP after %.3fs" % (act, other(act), took))
+    ctx.figures["api_via_controller_vip_s"] = took
+    time.sleep(1.0)
+    no_service_moved(ctx, c, t0, "during the partition")
+    for a in peers:
+        c.topo.exec_ok(c.topo.ns(act), ["ip", "route", "del", "blackhole", a + "/32"])
+    time.sleep(2.0)
+    st = c.status() or {}
+    ctx.check(st.get("controller") == other(act), "after healing, %s answers as active (expected %s)" % (
+        st.get("controller"), other(act)))
+    ctx.no_duplicates(c)
+
+
+@scenario("pair_arbiter_crash", "pair")
+def pair_arbiter_crash(ctx):
+    """The arbiter is killed: the standby arbiter votes in <= 2 s, nothing moves."""
+    c = settled(ctx, pair=True, enrol="")
+    ctx.require(voters(c) == ["arb1", "ctl1", "ctl2"], "voters before: %s" % voters(c))
+    t0 = time.monotonic()
+    c.procs.by_name("arbiter").kill()
+    took = None
+    while time.monotonic() - t0 < 5:
+        if voters(c) == ["arb2", "ctl1", "ctl2"]:
+            took = time.monotonic() - t0
+            break
+        time.sleep(0.05)
+    ctx.require(took is not None, "arb2 not voting 5 s after arb1 was killed: voters %s" % voters(c))
+    ctx.note("arb1 killed: arb2 voting after %.3fs" % took)
+    ctx.figures["arbiter_replacement_s"] = took
+    ctx.check(took <= ARBITER_LIMIT, "arbiter replacement %.2fs exceeds %.1fs" % (took, ARBITER_LIMIT))
+    time.sleep(1.0)
+    no_service_moved(ctx, c, t0, "arbiter replaced")
+    ctx.no_duplicates(c)
+
+
+@scenario("pair_both_restart", "pair")
+def pair_both_restart(ctx):
+    """Both controllers restarted together: every acknowledged change is there and nothing
+    moves (agents keep their VIPs through their isolation address meanwhile)."""
+    c = settled(ctx, pair=True, enrol="")
+    before = c.status()["state"]
+    t0 = time.monotonic()
+    for n in ("controller", "ctl2"):
+        c.procs.by_name(n).kill()
+    c.start_controller("ctl1")
+    c.start_controller("ctl2")
+    act, waited = active_of(c, 10)
+    ctx.require(act, "no active controller 10 s after both restarted")
+    ctx.note("both controllers restarted: %s active through the VIP after %.2fs" % (act, time.monotonic() - t0))
+    ctx.figures["active_again_s"] = time.monotonic() - t0
+    time.sleep(1.0)
+    after = c.status()["state"]
+    for key in ("pools", "nodes", "rules"):
+        ctx.check(set(after[key]) == set(before[key]), "%s differ after the restart" % key)
+    no_service_moved(ctx, c, t0, "both restarted")
+    ctx.no_duplicates(c)
