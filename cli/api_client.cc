@@ -199,6 +199,31 @@ ApiResult ApiClient::call(const std::string& method, const std::string& target, 
     }
     r = exchange(verb, target, body);
   }
+  // A standby controller answers 307 with the active one's API: follow it once (the
+  // request did nothing on the standby, so sending it again is safe).
+  const std::string prefix = "https://";
+  if (r.ok() && r.status == 307 && r.location.rfind(prefix, 0) == 0) {
+    const std::string rest = r.location.substr(prefix.size());
+    const auto slash = rest.find('/');
+    if (slash != std::string::npos && slash > 0) {
+      drop_connection();
+      auto hp = split_host_port(rest.substr(0, slash));
+      if (!hp.ok()) {
+        r.failure = ApiFailure::BadResponse;
+        r.error = "the standby redirected to " + r.location + ", which is not host:port";
+        return r;
+      }
+      opts_.api = rest.substr(0, slash);
+      host_ = hp->first;
+      port_ = hp->second;
+      if (auto st = connect(); !st.ok()) {
+        r.failure = ApiFailure::Transport;
+        r.error = "following the standby's redirect: " + st.error();
+        return r;
+      }
+      r = exchange(verb, rest.substr(slash), body);
+    }
+  }
   return r;
 }
 
@@ -250,6 +275,7 @@ ApiResult ApiClient::exchange(http::verb verb, const std::string& target, const 
   auto res = parser.release();
   if (!res.keep_alive()) drop_connection();
   r.status = res.result_int();
+  r.location = std::string(res[http::field::location]);
   const std::string& text = res.body();
   if (!text.empty()) {
     r.body = Json::parse(text, nullptr, /*allow_exceptions=*/false);

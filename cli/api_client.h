@@ -40,6 +40,7 @@ struct ApiResult {
   unsigned status = 0;  // HTTP status when one was received
   Json body;            // parsed response body (null if empty)
   std::string error;    // message when failure != None; for Http, the server's "error"
+  std::string location; // a redirect's target (a standby controller names the active one)
   bool ok() const { return failure == ApiFailure::None; }
 };
 

@@ -54,5 +54,9 @@ int cmd_token_create(Context& c);
 int cmd_settings_show(Context& c);
 int cmd_settings_set(Context& c);
 int cmd_wait(Context& c);
+int cmd_cluster_status(Context& c);
+int cmd_cluster_transfer(Context& c);
+int cmd_cluster_member(Context& c);
+int cmd_cluster_recover(Context& c);
 
 }  // namespace poolha::cli

@@ -88,6 +88,22 @@ const std::vector<CommandSpec>& commands() {
        "Polls the status every 50 ms until rule R is in the phase (and on the primary) asked for.\n"
        "Exit 0 when it is, 1 on timeout (the message says what was seen last).",
        cmd_wait},
+      {{"cluster", "status"}, {}, {}, "",
+       "Shows the control plane as the controller at --api sees it: term, leader, quorum, and every\n"
+       "member (voter or standby, link, replication). Answered by a standby too, and without quorum.",
+       cmd_cluster_status},
+      {{"cluster", "transfer"}, {}, {"to"}, "--to MEMBER",
+       "Hands leadership (the active role) to another controller, e.g. before maintenance.",
+       cmd_cluster_transfer},
+      {{"cluster", "member"}, {"add|promote|demote|remove", "ID"}, {"role"}, "[--role controller|arbiter]",
+       "One single-server membership change: add ID as a standby (non-voting) member, promote it to\n"
+       "voter, demote a voter to standby, or remove it. ID must be in every member's cluster.members.",
+       cmd_cluster_member},
+      {{"cluster", "recover"}, {}, {"file", "name", "force"}, "-f DATABASE --name MEMBER [--force]",
+       "Disaster recovery, offline: makes a stopped controller the only member of a new cluster from\n"
+       "its own database (state kept whole). The other members' databases must never run again.\n"
+       "Then add new members with `cluster member add` and `promote`.",
+       cmd_cluster_recover},
   };
   return list;
 }

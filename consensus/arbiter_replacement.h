@@ -6,8 +6,9 @@
 //  1. A voting arbiter silent for `replace_after_ticks` while a standby (learner)
 //     arbiter is caught up and answering: remove the silent one.
 //  2. No voting arbiter, a caught-up standby arbiter: promote it.
-//  3. A configured arbiter that is no member (the one replaced earlier) and whose
-//     member link is up again: add it back as the standby.
+//  3. A configured arbiter that is no member (the one replaced earlier, or one an
+//     operator removed while it is still configured) and whose member link is up:
+//     add it back as the standby. The configured arbiters are the desired set.
 // Controllers are never changed automatically: that is an operator's decision.
 #pragma once
 #include <map>

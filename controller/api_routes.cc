@@ -96,6 +96,10 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
   if (method == "GET" && p.size() == 2 && what == "status") return status_view();
   if (method == "GET" && p.size() == 2 && what == "cluster")
     return {200, cluster_view_ ? cluster_view_() : Json{{"mode", "single"}, {"members", Json::array({name_})}}};
+  if (method == "POST" && p.size() == 3 && what == "cluster") {
+    if (!cluster_ops_) return error(409, "this controller runs alone (no cluster: section); there is no membership to change");
+    return cluster_ops_(p[2], body, actor);
+  }
   if (method == "GET" && p.size() == 2 && what == "events") return events(query);
   if (method == "GET" && p.size() == 2 && what == "settings") return {200, rules::to_json(core_.state().settings)};
   if (method == "PUT" && p.size() == 2 && what == "settings") {

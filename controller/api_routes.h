@@ -36,6 +36,9 @@ class ApiRoutes {
   void set_redirect(std::function<std::optional<std::string>(const std::string& target)> f) { redirect_ = std::move(f); }
   // Extra facts for /v1/status and /v1/cluster (the control plane's view).
   void set_cluster_view(std::function<nlohmann::json()> f) { cluster_view_ = std::move(f); }
+  // POST /v1/cluster/<verb> (transfer, members): membership and leadership operations.
+  using ClusterOp = std::function<ApiResponse(const std::string& verb, const nlohmann::json& body, const std::string& actor)>;
+  void set_cluster_ops(ClusterOp f) { cluster_ops_ = std::move(f); }
 
  private:
   ApiResponse route(const std::string& method, const std::string& target, const std::string& body,
@@ -53,6 +56,7 @@ class ApiRoutes {
   std::function<TimeMs()> now_;
   std::function<std::optional<std::string>(const std::string&)> redirect_;
   std::function<nlohmann::json()> cluster_view_;
+  ClusterOp cluster_ops_;
 };
 
 }  // namespace poolha::controller

@@ -103,6 +103,9 @@ class ControllerDaemon : public Outbox {
     if (node_) {
       routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
       routes_->set_cluster_view([this] { return cluster_view(); });
+      routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const std::string& actor) {
+        return cluster_op(verb, body, actor);
+      });
     }
     api_ = std::make_shared<ApiServer>(io_, *server_ctx, *routes_);
     if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
@@ -166,12 +169,51 @@ class ControllerDaemon : public Outbox {
   // A standby sends API clients to the active controller; with no leader (no quorum)
   // it answers itself, so operators can see why.
   std::optional<std::string> redirect_for(const std::string& target) const {
-    if (core_->acting() || target.rfind("/v1/cluster", 0) == 0) return std::nullopt;
+    if (core_->acting() || target == "/v1/cluster") return std::nullopt;
     const std::string leader = node_->raft().leader();
     if (leader.empty() || leader == cfg_.name) return std::nullopt;
     const member::ClusterMember* m = cfg_.cluster->find(leader);
     if (!m || !m->api) return std::nullopt;
     return "https://" + m->api->str() + target;
+  }
+
+  // POST /v1/cluster/transfer {"to"} and /v1/cluster/members {"op", "id", "role"}:
+  // operator-driven leadership transfer and single-server membership changes.
+  ApiResponse cluster_op(const std::string& verb, const nlohmann::json& body, const std::string& actor) {
+    auto err = [](int status, const std::string& m) { return ApiResponse{status, {{"error", m}}}; };
+    auto str = [&](const char* k) { return body.is_object() && body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : ""; };
+    if (!core_->acting()) return err(409, "no active controller here (no quorum?): see GET /v1/cluster");
+    if (verb == "transfer") {
+      const std::string to = str("to");
+      if (to.empty()) return err(400, "to: the member id to hand leadership to is required");
+      const auto* m = cfg_.cluster->find(to);
+      if (!m || m->role != consensus::MemberRole::Controller) return err(400, "to: " + to + " is not a controller of this cluster");
+      if (auto st = node_->transfer_leadership(to); !st.ok()) return err(409, st.error());
+      history_->record({.kind = "cluster:transfer", .outcome = "ok", .detail = "leadership to " + to, .actor = actor});
+      return {200, {{"ok", true}, {"to", to}, {"note", "this controller stops acting now; " + to + " acts once elected"}}};
+    }
+    if (verb == "members") {
+      const std::string op = str("op"), id = str("id"), role = str("role");
+      consensus::MembershipChange c;
+      c.member = id;
+      if (op == "add") c.kind = consensus::MembershipChange::Kind::AddLearner;
+      else if (op == "promote") c.kind = consensus::MembershipChange::Kind::Promote;
+      else if (op == "demote") c.kind = consensus::MembershipChange::Kind::Demote;
+      else if (op == "remove") c.kind = consensus::MembershipChange::Kind::Remove;
+      else return err(400, "op: one of add, promote, demote, remove");
+      if (id.empty()) return err(400, "id: the member id is required");
+      if (op == "add") {
+        if (role != "controller" && role != "arbiter") return err(400, "role: controller or arbiter (for add)");
+        c.role = role == "controller" ? consensus::MemberRole::Controller : consensus::MemberRole::Arbiter;
+        if (!cfg_.cluster->find(id))
+          return err(400, id + " is not in this controller's cluster.members list: add it there (address) on every member first");
+      }
+      auto idx = node_->change_membership(c);
+      if (!idx.ok()) return err(409, idx.error());
+      history_->record({.kind = "cluster:membership", .outcome = "proposed", .detail = consensus::describe(c), .actor = actor});
+      return {200, {{"ok", true}, {"log_index", *idx}, {"change", consensus::describe(c)}}};
+    }
+    return err(404, "unknown cluster operation " + verb + " (transfer, members)");
   }
 
   nlohmann::json cluster_view() const {

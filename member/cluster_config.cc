@@ -6,6 +6,7 @@ namespace poolha::member {
 
 consensus::Membership ClusterConfig::initial() const {
   consensus::Membership m;
+  if (join) return m;
   for (const auto& c : members) (c.standby ? m.learners : m.voters)[c.id] = c.role;
   return m;
 }
@@ -39,7 +40,7 @@ Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::
                                              consensus::MemberRole self_role) {
   using E = Expected<ClusterConfig>;
   if (!node.IsMap()) return E::Error("cluster: expected a mapping with listen and members");
-  if (auto st = only_keys(node, "cluster", {"listen", "members", "replace_arbiter_after_ms"}); !st.ok()) return st;
+  if (auto st = only_keys(node, "cluster", {"listen", "members", "replace_arbiter_after_ms", "join"}); !st.ok()) return st;
   ClusterConfig c;
   auto listen = endpoint(node["listen"], "cluster.listen");
   if (!listen.ok()) return listen.status();
@@ -52,6 +53,11 @@ Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::
     }
     if (v < 300 || v > 60000) return E::Error("cluster.replace_arbiter_after_ms: an integer 300..60000");
     c.replace_arbiter_after_ms = v;
+  }
+  if (const auto j = node["join"]) {
+    if (!j.IsScalar() || (j.as<std::string>() != "true" && j.as<std::string>() != "false"))
+      return E::Error("cluster.join: true or false");
+    c.join = j.as<std::string>() == "true";
   }
   const auto list = node["members"];
   if (!list || !list.IsSequence() || list.size() == 0) return E::Error("cluster.members: expected a list of members");

@@ -29,6 +29,11 @@ struct ClusterConfig {
   std::vector<ClusterMember> members;
   // A voting arbiter silent this long is replaced by a caught-up standby arbiter.
   int64_t replace_arbiter_after_ms = 1500;
+  // This member joins an existing cluster: an empty database starts with no
+  // membership (it never campaigns) until the active controller adds it. Without it,
+  // an empty database bootstraps from `members`, which is right only for a new cluster.
+  bool join = false;
+  // The membership an empty database starts from (none when joining).
   consensus::Membership initial() const;
   const ClusterMember* find(const consensus::MemberId& id) const;
 };

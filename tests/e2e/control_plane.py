@@ -18,6 +18,10 @@ Scenarios (each measured, each printed, all appended to tests/e2e/results.json):
                        is still there
   cp_two_members_down  arbiter and one controller down: the survivor shows no quorum
                        and refuses changes; back up, it recovers
+  cp_disaster_recovery every member stopped, all but one controller's database lost:
+                       `poolhactl cluster recover` makes it the only member, it acts with
+                       every acknowledged change, and a wiped controller joins again
+                       (`cluster member add` + `promote`)
 
 Agents and service VIPs are not involved here (tests/e2e/run.py covers them with one
 controller). Every namespace, process and directory it makes is removed at the end,
@@ -139,6 +143,16 @@ class ControlPlane:
             ["ip", "netns", "exec", self.topo.ns("client"), sys.executable, "-u", "-c", CLIENT,
              os.path.join(self.pki, "ca.crt"), os.path.join(self.pki, "ops.crt"), os.path.join(self.pki, "ops.key")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def poolhactl(self, args, timeout=20):
+        """poolhactl inside the client's namespace, through the controller VIP."""
+        argv = ["ip", "netns", "exec", self.topo.ns("client"), self.cli, "--api", VIP + ":7443", "--tls-dir",
+                self.pki] + args
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+    def config_path(self, name):
+        kind = "arbiter" if name.startswith("arb") else "controller"
+        return os.path.join(self.root, name, kind + ".yaml")
 
     def start(self, name):
         kind = "arbiter" if name.startswith("arb") else "controller"
@@ -390,7 +404,54 @@ def main():
         scenario(results, "cp_arbiter_replaced", arbiter_crash)
         scenario(results, "cp_power_cycle", power_cycle)
         scenario(results, "cp_both_restart", both_restart)
+        def disaster_recovery():
+            act = cp.active()
+            assert act, "no active controller before the disaster"
+            other = "ctl-b" if act == "ctl-a" else "ctl-a"
+            for m in ("arb-1", "arb-2", "ctl-a", "ctl-b"):
+                cp.kill(m)
+            # Only `act`'s database survives.
+            for m in ("arb-1", "arb-2", other):
+                shutil.rmtree(os.path.join(cp.root, m, "state"))
+                os.makedirs(os.path.join(cp.root, m, "state"))
+            db = os.path.join(cp.root, act, "state", "controller.db")
+            p = subprocess.run([cp.cli, "cluster", "recover", "-f", db, "--name", act], capture_output=True, text=True)
+            assert p.returncode != 0 and "--force" in p.stderr, "recover without --force: %s %s" % (p.returncode, p.stderr)
+            p = subprocess.run([cp.cli, "cluster", "recover", "-f", db, "--name", act, "--force"], capture_output=True,
+                               text=True)
+            assert p.returncode == 0, "cluster recover failed: %s %s" % (p.stdout, p.stderr)
+            t0 = time.monotonic()
+            cp.start(act)
+            assert cp.wait(lambda: cp.active() == act, 10), "%s not active alone after recovery: %s" % (act, cp.log_tail(act))
+            took = time.monotonic() - t0
+            assert has_all(act), "an acknowledged change is missing after recovery"
+            # The wiped controller joins: empty database + cluster.join, added then promoted.
+            with open(cp.config_path(other)) as f:
+                cfg = json.load(f)
+            cfg["cluster"]["join"] = True
+            with open(cp.config_path(other), "w") as f:
+                json.dump(cfg, f)
+            cp.start(other)
+            p = cp.poolhactl(["cluster", "member", "add", other, "--role", "controller"])
+            assert p.returncode == 0, "cluster member add: %s %s" % (p.stdout, p.stderr)
+            def caught_up_as_standby():
+                view = cp.cluster(act) or {}
+                return any(m["id"] == other and m.get("learner") and m.get("match_index", 0) >= view.get("commit_index", 1)
+                           for m in view.get("members", []))
+            caught_up = cp.wait(caught_up_as_standby, 10)
+            assert caught_up, "%s did not catch up as a standby member" % other
+            p = cp.poolhactl(["cluster", "member", "promote", other])
+            assert p.returncode == 0, "cluster member promote: %s %s" % (p.stdout, p.stderr)
+            ok = cp.wait(lambda: voters(act) == ["ctl-a", "ctl-b"], 5)
+            assert ok, "voters after the rejoin: %s" % voters(act)
+            apply_through_active(50)
+            p = cp.poolhactl(["cluster", "status"])
+            assert p.returncode == 0 and "quorum" in p.stdout, "cluster status: %s %s" % (p.stdout, p.stderr)
+            return took, ("only %s's database kept: recovered and active after %.2fs with all %d acknowledged changes; "
+                          "%s wiped, joined and promoted (voters %s)" % (act, took, len(acked) - 1, other, voters(act)))
+
         scenario(results, "cp_two_members_down", two_members_down)
+        scenario(results, "cp_disaster_recovery", disaster_recovery)
     except AssertionError as e:
         results.append({"scenario": "cp_setup", "passed": False, "outage_s": None, "notes": str(e), "duration_s": 0})
         print("cp_setup FAIL", e)

@@ -2,7 +2,7 @@
 (plus a standby arbiter) as one Raft group, the controller VIP, agents heartbeating to
 every member. SPEC §4 'controller switch ≤ 3 s, no service moves', 'arbiter failure →
 standby arbiter ≤ 2 s, no service moves', 'controller power-cycled: no service moves'."""
-import signal
+import json
 import time
 
 import cluster as cluster_mod
@@ -166,4 +166,57 @@ def pair_both_restart(ctx):
     for key in ("pools", "nodes", "rules"):
         ctx.check(set(after[key]) == set(before[key]), "%s differ after the restart" % key)
     no_service_moved(ctx, c, t0, "both restarted")
+    ctx.no_duplicates(c)
+
+
+@scenario("pair_cluster_commands", "pair")
+def pair_cluster_commands(ctx):
+    """poolhactl's cluster commands: status through the VIP and through the standby (whose
+    307 it follows), a planned leadership transfer (no service moves), promoting and
+    demoting the standby arbiter, and removing it (the active controller adds a configured
+    arbiter back as the standby)."""
+    c = settled(ctx, pair=True, enrol="")
+    act, _ = active_of(c)
+    ctx.require(act, "no active controller")
+    p = c.ctl(["cluster", "status", "--json"])
+    ctx.require(p.returncode == 0, "cluster status: %s %s" % (p.stdout, p.stderr))
+    view = json.loads(p.stdout)
+    ctx.check(view.get("leader") == act and view.get("quorum"), "cluster status: %s" % view)
+    standby_addr = cluster_mod.CTL2_ADDR if act == "ctl1" else cluster_mod.CTL_ADDR
+    argv = [c.run.bins["cli"], "--api", standby_addr + ":7443", "--tls-dir", c.run.pki.dir, "status", "--json"]
+    p = c.topo.run_in("client", argv, timeout=10)
+    ctx.check(p.returncode == 0 and json.loads(p.stdout or "{}").get("controller") == act,
+              "status through the standby did not reach %s: %s %s" % (act, p.stdout[:200], p.stderr))
+    t0 = time.monotonic()
+    p = c.ctl(["cluster", "transfer", "--to", other(act)])
+    ctx.require(p.returncode == 0, "cluster transfer: %s %s" % (p.stdout, p.stderr))
+    took = wait_active(c, other(act), t0, 5)
+    ctx.require(took is not None, "%s not active 5 s after the transfer" % other(act))
+    ctx.note("planned transfer %s -> %s: active through the VIP after %.3fs" % (act, other(act), took))
+    ctx.figures["planned_transfer_s"] = took
+    def member_cmd(*args):
+        for _ in range(20):  # one membership change at a time: retried while the last commits
+            p = c.ctl(["cluster", "member"] + list(args))
+            if p.returncode == 0:
+                return True
+            time.sleep(0.2)
+        ctx.check(False, "cluster member %s: %s %s" % (" ".join(args), p.stdout, p.stderr))
+        return False
+
+    def arb2_is(kind):
+        ok, _, _ = c.wait(lambda st: any(m["id"] == "arb2" and m.get(kind)
+                                         for m in st.get("cluster", {}).get("members", [])), 5)
+        return ok
+
+    if member_cmd("promote", "arb2"):
+        ctx.check(arb2_is("voter") and len(voters(c)) == 4, "arb2 not a voter after promote: %s" % voters(c))
+    if member_cmd("demote", "arb2"):
+        ctx.check(arb2_is("learner") and len(voters(c)) == 3, "arb2 not a standby after demote: %s" % voters(c))
+    # A configured arbiter is part of the desired membership: removed, the active
+    # controller adds it back as the standby (to drop one for good, take it out of the
+    # cluster.members lists first).
+    if member_cmd("remove", "arb2"):
+        ctx.check(arb2_is("learner"), "arb2 not added back as the standby after remove")
+    time.sleep(0.5)
+    no_service_moved(ctx, c, t0, "transfer and membership changes")
     ctx.no_duplicates(c)

@@ -1,0 +1,133 @@
+// poolhactl cluster ...: the replicated control plane's membership (docs/cli.md).
+// Online commands go through the active controller's API; `cluster recover` works on a
+// stopped member's database (disaster recovery from the one surviving member).
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "cli/tables.h"
+#include "consensus/membership.h"
+#include "controller/sqlite_db.h"
+#include "member/raft_storage.h"
+
+namespace poolha::cli {
+
+namespace {
+
+std::optional<Json> cluster_call(Context& c, const std::string& what, const std::string& method,
+                                 const std::string& target, const Json& body, int* rc) {
+  ApiClient client(c.api);
+  ApiResult r = client.call(method, target, body);
+  if (!r.ok()) {
+    *rc = api_fail(what, r);
+    return std::nullopt;
+  }
+  return r.body.is_null() ? Json::object() : r.body;
+}
+
+std::string text_of(const Json& j, const char* k) {
+  if (!j.contains(k)) return "-";
+  const Json& v = j[k];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+}  // namespace
+
+int cmd_cluster_status(Context& c) {
+  int rc = kExitFailed;
+  auto res = cluster_call(c, "reading the control plane's state", "GET", "/v1/cluster", Json(), &rc);
+  if (!res) return rc;
+  if (c.json) {
+    print_json(*res);
+    return kExitOk;
+  }
+  if (text_of(*res, "mode") != "replicated") {
+    std::printf("a single controller (no cluster: section)\n");
+    return kExitOk;
+  }
+  std::printf("member %s: %s, term %s, leader %s, %s, commit index %s\n", text_of(*res, "member").c_str(),
+              text_of(*res, "role").c_str(), text_of(*res, "term").c_str(),
+              (*res)["leader"].get<std::string>().empty() ? "none" : text_of(*res, "leader").c_str(),
+              (*res)["quorum"].get<bool>() ? "quorum" : "NO QUORUM (automatic takeover stopped)",
+              text_of(*res, "commit_index").c_str());
+  Table t({"ID", "ROLE", "VOTER", "LINK", "MATCH", "ADDRESS"});
+  for (const auto& m : (*res)["members"])
+    t.add({text_of(m, "id"), text_of(m, "role"),
+           m.value("voter", false) ? "voter" : m.value("learner", false) ? "standby" : "not a member",
+           m.contains("link_up") ? (m["link_up"].get<bool>() ? "up" : "down") : "self", text_of(m, "match_index"),
+           text_of(m, "address")});
+  std::fputs(t.render().c_str(), stdout);
+  return kExitOk;
+}
+
+int cmd_cluster_transfer(Context& c) {
+  if (!c.args.has("to")) return usage("cluster transfer: --to MEMBER is required");
+  int rc = kExitFailed;
+  const std::string to = c.args.value("to");
+  auto res = cluster_call(c, "handing leadership to " + to, "POST", "/v1/cluster/transfer", Json{{"to", to}}, &rc);
+  if (!res) return rc;
+  if (c.json) print_json(*res);
+  else std::printf("leadership handed to %s (check: poolhactl cluster status)\n", to.c_str());
+  return kExitOk;
+}
+
+int cmd_cluster_member(Context& c) {
+  const std::string op = c.positionals[0], id = c.positionals[1];
+  if (op != "add" && op != "promote" && op != "demote" && op != "remove")
+    return usage("cluster member: OP is add, promote, demote or remove");
+  Json body{{"op", op}, {"id", id}};
+  if (op == "add") {
+    if (!c.args.has("role")) return usage("cluster member add: --role controller|arbiter is required");
+    body["role"] = c.args.value("role");
+  }
+  int rc = kExitFailed;
+  auto res = cluster_call(c, op + " member " + id, "POST", "/v1/cluster/members", body, &rc);
+  if (!res) return rc;
+  if (c.json) print_json(*res);
+  else std::printf("%s: proposed at log index %s (check: poolhactl cluster status)\n", text_of(*res, "change").c_str(),
+                   text_of(*res, "log_index").c_str());
+  return kExitOk;
+}
+
+// Disaster recovery: the member's log, with one more committed entry that makes this
+// member the only voter. Its state is kept whole; the others are added back afterwards.
+int cmd_cluster_recover(Context& c) {
+  if (!c.args.has("file") || !c.args.has("name"))
+    return usage("cluster recover: -f DATABASE (controller.db or arbiter.db) and --name MEMBER are required");
+  const std::string path = c.args.value("file"), self = c.args.value("name");
+  if (!std::filesystem::exists(path)) return fail(path + ": no such file (the stopped member's state_dir/controller.db)");
+  auto db = controller::SqliteDb::open(path);
+  if (!db.ok()) return fail(db.error());
+  auto store = member::RaftStorage::open(**db);
+  if (!store.ok()) return fail(store.error());
+  auto rec = (*store)->recover(consensus::Membership{});
+  if (!rec.ok()) return fail(rec.error());
+  // The membership in force: the last one in the log, else the snapshot's.
+  consensus::Membership current = rec->snapshot ? rec->snapshot->meta.membership : consensus::Membership{};
+  for (const auto& e : rec->entries)
+    if (e.kind == consensus::EntryKind::Membership)
+      if (auto m = consensus::decode_membership(e.data); m.ok()) current = *m;
+  auto role = current.role_of(self);
+  if (!role) return fail(self + " is not a member in " + path + "'s log; give the name this database belongs to");
+  if (*role != consensus::MemberRole::Controller) return fail(self + " is an arbiter; recover from a controller's database");
+  if (!c.args.flag("force"))
+    return fail("this makes " + self + " the only member of a new cluster, from what its log holds. The other members' "
+                "databases must never be started again (wipe them). Stop " + self + ", then run again with --force.");
+  consensus::Membership alone;
+  alone.voters[self] = *role;
+  const consensus::Index last = rec->entries.empty() ? (rec->snapshot ? rec->snapshot->meta.index : 0) : rec->entries.back().index;
+  const consensus::Term last_term = rec->entries.empty() ? (rec->snapshot ? rec->snapshot->meta.term : 0) : rec->entries.back().term;
+  const consensus::Term term = std::max(rec->hard_state.term, last_term) + 1;
+  consensus::Ready r;
+  r.entries.push_back({term, last + 1, consensus::EntryKind::Membership, consensus::encode_membership(alone)});
+  r.hard_state = consensus::HardState{term, self, last + 1};
+  if (auto st = (*store)->save(r); !st.ok()) return fail(st.error());
+  std::printf("%s is now the only member (entry %llu, term %llu); every entry up to %llu is kept.\n"
+              "Next: start it (it leads alone), then for each new member: add its address to every\n"
+              "cluster.members list, `poolhactl cluster member add ID --role ...`, then `... promote ID`.\n",
+              self.c_str(), static_cast<unsigned long long>(last + 1), static_cast<unsigned long long>(term),
+              static_cast<unsigned long long>(last));
+  return kExitOk;
+}
+
+}  // namespace poolha::cli
