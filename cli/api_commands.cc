@@ -237,8 +237,13 @@ int switch_rule(Context& c, bool forced) {
   const std::string id = c.positionals[0];
   const std::string to = c.args.value("to");
   const std::string onto = to.empty() ? "the best eligible node" : to;
+  Json body{{"target", to}, {"forced", forced}};
+  if (c.args.flag("override")) {
+    if (!forced || to.empty()) return usage("--override: only with `force RULE --to NODE`");
+    body["override"] = true;
+  }
   return act(c, std::string(forced ? "forced switch" : "switchover") + " of rule " + id, "POST",
-             "/v1/rules/" + seg(id) + "/switchover", {{"target", to}, {"forced", forced}},
+             "/v1/rules/" + seg(id) + "/switchover", body,
              std::string(forced ? "forced switch" : "switchover") + " of rule " + id + " to " + onto +
                  " requested (watch: poolhactl wait --rule " + id + " --phase running" +
                  (to.empty() ? "" : " --primary " + to) + ")");

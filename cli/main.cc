@@ -24,7 +24,7 @@ struct CommandSpec {
 const std::set<std::string> kValueOptions = {"api", "tls-dir", "dir", "cluster", "days", "name", "role",
                                              "ip", "dns", "to", "rule", "node", "limit", "ttl-s",
                                              "file", "phase", "primary", "timeout-ms"};
-const std::set<std::string> kFlagOptions = {"json", "help", "version", "force"};
+const std::set<std::string> kFlagOptions = {"json", "help", "version", "force", "override"};
 const std::vector<std::string> kGlobalOptions = {"api", "tls-dir", "json", "help"};
 
 const std::vector<CommandSpec>& commands() {
@@ -71,8 +71,11 @@ const std::vector<CommandSpec>& commands() {
       {{"switchover"}, {"RULE"}, {"to"}, "[--to NODE]",
        "Graceful switchover: release on the primary, then acquire on NODE (default: the best eligible).",
        cmd_switchover},
-      {{"force"}, {"RULE"}, {"to"}, "[--to NODE]",
-       "Forced switch: the target becomes primary now, the old primary standby (no release script).", cmd_force},
+      {{"force"}, {"RULE"}, {"to", "override"}, "[--to NODE] [--override]",
+       "Forced switch: the target becomes primary now, the old primary standby (no release script).\n"
+       "--override (with --to): when the control plane has no quorum, the controller at --api does it\n"
+       "alone, outside the log; recorded in the event history, and committed when it acts again.",
+       cmd_force},
       {{"failback"}, {"RULE"}, {}, "", "Moves a rule back to its home node.", cmd_failback},
       {{"events"}, {}, {"rule", "node", "limit"}, "[--rule R] [--node N] [--limit N]",
        "Shows the event timeline, newest last (default the last 50).", cmd_events},

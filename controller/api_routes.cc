@@ -162,11 +162,17 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     if (method == "POST" && p.size() == 4) {
       const std::string& verb = p[3];
       if (verb == "switchover") {
-        if (auto st = only_fields(body, {"target", "forced"}); !st.ok()) return error(400, st.error());
+        if (auto st = only_fields(body, {"target", "forced", "override"}); !st.ok()) return error(400, st.error());
         std::string to;
         if (body.contains("target")) {
           if (!body["target"].is_string()) return error(400, "target: expected a node id string");
           to = body["target"].get<std::string>();
+        }
+        if (flag(body, "override", false)) {
+          if (!flag(body, "forced", false) || to.empty())
+            return error(400, "override: only for a forced switch to a named target (poolhactl force RULE --to NODE --override)");
+          if (!override_) return error(409, "override: only in a controller pair without quorum");
+          return override_(id, to, actor);
         }
         return command(rules::Switchover{id, to, flag(body, "forced", false), now}, actor, reply);
       }

@@ -39,6 +39,9 @@ class ApiRoutes {
   // POST /v1/cluster/<verb> (transfer, members): membership and leadership operations.
   using ClusterOp = std::function<ApiResponse(const std::string& verb, const nlohmann::json& body, const std::string& actor)>;
   void set_cluster_ops(ClusterOp f) { cluster_ops_ = std::move(f); }
+  // POST /v1/rules/<id>/switchover {"forced": true, "target", "override": true}.
+  using Override = std::function<ApiResponse(const std::string& rule, const std::string& target, const std::string& actor)>;
+  void set_override(Override f) { override_ = std::move(f); }
 
  private:
   ApiResponse route(const std::string& method, const std::string& target, const std::string& body,
@@ -57,6 +60,7 @@ class ApiRoutes {
   std::function<std::optional<std::string>(const std::string&)> redirect_;
   std::function<nlohmann::json()> cluster_view_;
   ClusterOp cluster_ops_;
+  Override override_;
 };
 
 }  // namespace poolha::controller

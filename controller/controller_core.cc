@@ -160,6 +160,18 @@ void ControllerCore::become_acting(TimeMs local_now) {
       liveness_.assume_up(id, now, engine_.state().settings.suspect_after_ms + kAgentRetryMaxMs);
   const auto in_flight = engine_.in_flight_actions();
   for (const auto& a : in_flight) send_action(a, now);
+  // What an operator forced while there was no quorum becomes part of the log now, so
+  // the engine agrees with where the services are instead of moving them back.
+  for (const auto& [rule, target] : overridden_) {
+    auto it = engine_.state().rules.find(rule);
+    if (it == engine_.state().rules.end() || it->second.primary == target) continue;
+    (void)submit(rules::Switchover{rule, target, true, now});
+    history_.record({.kind = "override:committed", .rule = rule, .node = target, .outcome = "proposed",
+                     .detail = "the no-quorum override goes into the log"});
+  }
+  overridden_.clear();
+  override_engine_.reset();
+  override_pending_.clear();
   for (const auto& [id, a] : agents_)
     if (a.connected) send_roles_to(id);
   history_.record({.kind = "controller:active", .outcome = "ok",
@@ -347,6 +359,15 @@ void ControllerCore::report_monitors(const NodeId& node, const wire::Heartbeat& 
 }
 
 void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r, TimeMs local_now) {
+  if (auto o = override_pending_.find(r.action_id()); o != override_pending_.end() && o->second == node) {
+    override_pending_.erase(o);
+    history_.record({.kind = "override:result", .node = node, .outcome = outcome_name(r.outcome()),
+                     .detail = "action " + std::to_string(r.action_id()) + " " + r.detail()});
+    carry_out_override(override_engine_->apply(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()),
+                                                                   r.vips_removed(), r.detail(), cluster_now(local_now)}),
+                       cluster_now(local_now));
+    return;
+  }
   auto it = pending_.find(r.action_id());
   // Only the node an action was sent to may answer it, and only once: a result from
   // anyone else (or for an action already timed out) must not move a transition on.
@@ -475,6 +496,59 @@ void ControllerCore::after_operator_command(const rules::Event& e) {
     const wire::Heartbeat hb = a->second.last_heartbeat;
     // Replayed in cluster time: the local reading that maps to when it was heard.
     on_heartbeat(up->spec.id, hb, std::max(last_now_, a->second.last_heard_ms) - frame_offset_.value_or(0));
+  }
+}
+
+Status ControllerCore::override_switch(const rules::RuleId& rule, const NodeId& target, const std::string& actor,
+                                       TimeMs local_now) {
+  if (acting_) return Status::Error("this controller is active: use a normal forced switch (poolhactl force)");
+  if (!override_pending_.empty()) return Status::Error("an override is still in progress; wait for its results");
+  const TimeMs now = cluster_now(local_now);
+  // A private copy of the engine whose action ids cannot meet the log's.
+  rules::ClusterState copy = engine_.state();
+  copy.next_action_id = (uint64_t{1} << 62) + (++overrides_started_ << 20);
+  override_engine_ = std::make_unique<rules::Engine>(copy);
+  rules::Decision d = override_engine_->apply(rules::Switchover{rule, target, true, now});
+  if (!d.ok()) {
+    record_operator(rules::Switchover{rule, target, true, now}, actor, Status::Error(d.rejected));
+    return Status::Error(d.rejected);
+  }
+  history_.record({.kind = "override:switchover", .rule = rule, .node = target, .outcome = "started",
+                   .detail = "no quorum: forced switch carried out by this controller alone; the log does not hold it yet",
+                   .actor = actor});
+  spdlog::critical("OVERRIDE by {}: forced switch of {} to {} without quorum", actor, rule, target);
+  overridden_[rule] = target;
+  carry_out_override(d, now);
+  if (override_pending_.empty())
+    return Status::Error("the switch cannot start now (the primary may be unreachable: its isolation deadline must "
+                         "pass first); nothing was sent");
+  return Status::Ok();
+}
+
+void ControllerCore::carry_out_override(const rules::Decision& d, TimeMs now) {
+  for (const auto& a : d.actions) {
+    auto cmd = rules::agent_command(a);
+    if (!cmd) continue;  // roles, consults and alerts wait for the log
+    wire::Command c;
+    c.set_action_id(cmd->action_id);
+    c.set_term(engine_.state().term);
+    c.set_epoch(cmd->epoch);
+    c.set_rule(cmd->rule);
+    c.set_kind(cmd->acquire ? wire::Command::ACQUIRE : wire::Command::RELEASE);
+    for (const auto& v : cmd->vips) {
+      auto* w = c.add_vips();
+      w->set_cidr(v.cidr);
+      w->set_interface(v.interface);
+    }
+    if (const auto* acq = std::get_if<rules::Acquire>(&a)) c.set_script(acq->script), c.set_new_node(acq->node);
+    if (const auto* rel = std::get_if<rules::Release>(&a)) c.set_script(rel->script), c.set_old_node(rel->node);
+    history_.record({.kind = cmd->acquire ? "override:acquire" : "override:release", .rule = cmd->rule,
+                     .node = cmd->node, .outcome = "sent", .detail = "action " + std::to_string(cmd->action_id)});
+    if (out_.send_command(cmd->node, c)) override_pending_[cmd->action_id] = cmd->node;
+    else
+      carry_out_override(override_engine_->apply(rules::ActionResult{cmd->action_id, "", rules::ActionOutcome::Unreachable,
+                                                                     false, "no session", now}),
+                         now);
   }
 }
 

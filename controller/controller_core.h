@@ -106,6 +106,15 @@ class ControllerCore {
   // The same, for logs that commit synchronously (LocalLog): the outcome at once.
   Status operator_command(rules::Event e, const std::string& actor);
 
+  // No quorum (SPEC §3.3: "manual actions remain possible"): an operator's forced switch
+  // of `rule` to `target`, carried out by this member without the log, on a private copy
+  // of the engine (action ids from a range the log never uses), and recorded in the event
+  // history as an override. REQUIRES: the shell has checked there is no quorum. When this
+  // member acts again it commits the same switch, so the log agrees with what was done.
+  Status override_switch(const rules::RuleId& rule, const NodeId& target, const std::string& actor, TimeMs local_now);
+  // Overrides done without quorum that the log does not hold yet (rule -> target).
+  const std::map<rules::RuleId, NodeId>& overrides() const { return overridden_; }
+
   const rules::ClusterState& state() const { return engine_.state(); }
   const std::map<NodeId, AgentInfo>& agents() const { return agents_; }
   uint64_t log_index() const { return applied_index_; }
@@ -161,6 +170,12 @@ class ControllerCore {
   // Last confirmed monitor state reported to the engine: (node, rule) -> healthy.
   std::map<std::pair<NodeId, std::string>, bool> monitor_state_;
   std::map<uint64_t, Waiter> waiters_;  // by log index
+  // The no-quorum override: its private engine, its actions in flight, what it did.
+  std::unique_ptr<rules::Engine> override_engine_;
+  std::map<uint64_t, NodeId> override_pending_;  // action id -> node asked
+  std::map<rules::RuleId, NodeId> overridden_;
+  uint64_t overrides_started_ = 0;
+  void carry_out_override(const rules::Decision& d, TimeMs now);
   std::deque<Committed> queue_;
   bool draining_ = false;
   bool leads_ = false;

@@ -103,6 +103,9 @@ class ControllerDaemon : public Outbox {
     if (node_) {
       routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
       routes_->set_cluster_view([this] { return cluster_view(); });
+      routes_->set_override([this](const std::string& rule, const std::string& target, const std::string& actor) {
+        return override_switch(rule, target, actor);
+      });
       routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const std::string& actor) {
         return cluster_op(verb, body, actor);
       });
@@ -163,6 +166,15 @@ class ControllerDaemon : public Outbox {
     if (leader != last_leader_) {
       spdlog::info("term {}: leader {}", term, leader.empty() ? "unknown (no quorum)" : leader);
       last_leader_ = leader;
+      // Another controller leads and our no-quorum override is not in the log: it may
+      // undo it. Say what to do.
+      if (!leader.empty() && leader != cfg_.name)
+        for (const auto& [rule, node] : core_->overrides()) {
+          spdlog::critical("override of {} to {} is not in the log and {} leads: run `poolhactl force {} --to {}`",
+                           rule, node, leader, rule, node);
+          history_->record({.kind = "alert:override_not_logged", .rule = rule, .node = node, .outcome = "critical",
+                            .detail = leader + " leads; run poolhactl force " + rule + " --to " + node});
+        }
     }
   }
 
@@ -214,6 +226,20 @@ class ControllerDaemon : public Outbox {
       return {200, {{"ok", true}, {"log_index", *idx}, {"change", consensus::describe(c)}}};
     }
     return err(404, "unknown cluster operation " + verb + " (transfer, members)");
+  }
+
+  // The operator's explicit override while this controller has no quorum (SPEC §3.3).
+  ApiResponse override_switch(const std::string& rule, const std::string& target, const std::string& actor) {
+    const auto& r = node_->raft();
+    // "No quorum": no leader known for longer than an election timeout (a leader that
+    // is just being elected is not a reason to bypass the log).
+    const uint64_t election_ticks = static_cast<uint64_t>(member::ConsensusNodeOptions{}.election_ticks);
+    if (core_->acting() || !r.leader().empty() || r.ticks_since_quorum_contact() < election_ticks)
+      return {409, {{"error", "override refused: the control plane has a quorum (or is electing one); use a normal forced switch"}}};
+    if (auto st = core_->override_switch(rule, target, actor, now()); !st.ok()) return {409, {{"error", st.error()}}};
+    return {200, {{"ok", true}, {"override", true},
+                  {"note", "carried out without quorum and recorded in the event history; it enters the log when this "
+                           "controller is active again"}}};
   }
 
   nlohmann::json cluster_view() const {
