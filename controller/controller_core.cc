@@ -50,6 +50,33 @@ bool same_addresses(const wire::Heartbeat& hb, const std::set<std::string>& know
   return true;
 }
 
+// The wire form of an acquire or release (the agent's view of one step).
+wire::Command command_message(const rules::Action& a, const rules::AgentCommand& cmd, uint64_t term) {
+  wire::Command c;
+  c.set_action_id(cmd.action_id);
+  c.set_term(term);
+  c.set_epoch(cmd.epoch);
+  c.set_rule(cmd.rule);
+  c.set_kind(cmd.acquire ? wire::Command::ACQUIRE : wire::Command::RELEASE);
+  for (const auto& v : cmd.vips) {
+    auto* w = c.add_vips();
+    w->set_cidr(v.cidr);
+    w->set_interface(v.interface);
+  }
+  if (const auto* acq = std::get_if<rules::Acquire>(&a)) {
+    c.set_script(acq->script);
+    c.set_old_node(acq->old_node);
+    c.set_new_node(acq->node);
+    c.set_script_timeout_ms(acq->script_timeout_ms);
+  } else if (const auto* rel = std::get_if<rules::Release>(&a)) {
+    c.set_script(rel->script);
+    c.set_old_node(rel->node);
+    c.set_new_node(rel->new_node);
+    c.set_script_timeout_ms(rel->script_timeout_ms);
+  }
+  return c;
+}
+
 }  // namespace
 
 ControllerCore::ControllerCore(ReplicatedLog& log, EventHistory& history, Outbox& out, rules::Settings initial)
@@ -193,30 +220,8 @@ void ControllerCore::carry_out(const rules::Decision& d, TimeMs now) {
 
 void ControllerCore::send_action(const rules::Action& a, TimeMs now) {
   if (auto cmd = rules::agent_command(a)) {
-    wire::Command c;
-    c.set_action_id(cmd->action_id);
-    c.set_term(engine_.state().term);
-    c.set_epoch(cmd->epoch);
-    c.set_rule(cmd->rule);
-    c.set_kind(cmd->acquire ? wire::Command::ACQUIRE : wire::Command::RELEASE);
-    for (const auto& v : cmd->vips) {
-      auto* w = c.add_vips();
-      w->set_cidr(v.cidr);
-      w->set_interface(v.interface);
-    }
-    TimeMs script_timeout = 0;
-    if (const auto* acq = std::get_if<rules::Acquire>(&a)) {
-      c.set_script(acq->script);
-      c.set_old_node(acq->old_node);
-      c.set_new_node(acq->node);
-      script_timeout = acq->script_timeout_ms;
-    } else if (const auto* rel = std::get_if<rules::Release>(&a)) {
-      c.set_script(rel->script);
-      c.set_old_node(rel->node);
-      c.set_new_node(rel->new_node);
-      script_timeout = rel->script_timeout_ms;
-    }
-    c.set_script_timeout_ms(script_timeout);
+    const wire::Command c = command_message(a, *cmd, engine_.state().term);
+    const TimeMs script_timeout = c.script_timeout_ms();
     const int64_t hid = history_.record({.kind = cmd->acquire ? "acquire" : "release", .rule = cmd->rule,
                                          .node = cmd->node, .outcome = "sent",
                                          .detail = "action " + std::to_string(cmd->action_id) + ", epoch " +
@@ -529,19 +534,7 @@ void ControllerCore::carry_out_override(const rules::Decision& d, TimeMs now) {
   for (const auto& a : d.actions) {
     auto cmd = rules::agent_command(a);
     if (!cmd) continue;  // roles, consults and alerts wait for the log
-    wire::Command c;
-    c.set_action_id(cmd->action_id);
-    c.set_term(engine_.state().term);
-    c.set_epoch(cmd->epoch);
-    c.set_rule(cmd->rule);
-    c.set_kind(cmd->acquire ? wire::Command::ACQUIRE : wire::Command::RELEASE);
-    for (const auto& v : cmd->vips) {
-      auto* w = c.add_vips();
-      w->set_cidr(v.cidr);
-      w->set_interface(v.interface);
-    }
-    if (const auto* acq = std::get_if<rules::Acquire>(&a)) c.set_script(acq->script), c.set_new_node(acq->node);
-    if (const auto* rel = std::get_if<rules::Release>(&a)) c.set_script(rel->script), c.set_old_node(rel->node);
+    const wire::Command c = command_message(a, *cmd, engine_.state().term);
     history_.record({.kind = cmd->acquire ? "override:acquire" : "override:release", .rule = cmd->rule,
                      .node = cmd->node, .outcome = "sent", .detail = "action " + std::to_string(cmd->action_id)});
     if (out_.send_command(cmd->node, c)) override_pending_[cmd->action_id] = cmd->node;
