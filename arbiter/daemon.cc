@@ -108,7 +108,8 @@ void ArbiterDaemon::on_controller_message(const std::shared_ptr<wire::Session>& 
       spdlog::warn("node {} fenced: its heartbeats no longer count until a controller hears it again", q.node_id());
   } else if (e.has_vouch_grant()) {
     if (!witness_.vouching(now_ms())) spdlog::info("controller {} (term {}) lets the arbiter vouch for agents", ctl, e.vouch_grant().term());
-    witness_.grant(now_ms(), wire::kVouchGrantMs);
+    if (!witness_.grant(now_ms(), wire::kVouchGrantMs, e.vouch_grant().term()))
+      spdlog::warn("controller {} sent a grant of term {}, older than one already taken: ignored", ctl, e.vouch_grant().term());
   } else if (e.has_arbiter_heard()) {
     if (witness_.lift(e.arbiter_heard().node_id()))
       spdlog::info("controller {} hears {} again: fence lifted", ctl, e.arbiter_heard().node_id());

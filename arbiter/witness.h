@@ -69,8 +69,15 @@ class Witness {
   // Returns true if a fence was lifted.
   bool lift(const std::string& node);
 
-  // The active controller lets the witness vouch until now + duration.
-  void grant(TimeMs now, TimeMs duration) { vouch_until_ms_ = std::max(vouch_until_ms_, now + duration); }
+  // The active controller of `term` lets the witness vouch until now + duration. A grant
+  // from an older term than one already seen (a deposed controller, a late frame) is
+  // ignored; returns whether it was taken.
+  bool grant(TimeMs now, TimeMs duration, uint64_t term = 0) {
+    if (term < grant_term_) return false;
+    grant_term_ = term;
+    vouch_until_ms_ = std::max(vouch_until_ms_, now + duration);
+    return true;
+  }
   bool vouching(TimeMs now) const { return now < vouch_until_ms_; }
 
   bool fenced(const std::string& node) const;
@@ -86,6 +93,7 @@ class Witness {
   TimeMs sees_within_ms_;
   TimeMs quiet_until_ms_;
   TimeMs vouch_until_ms_ = -1;
+  uint64_t grant_term_ = 0;
   std::map<std::string, NodeRecord> nodes_;
 };
 

@@ -56,10 +56,10 @@ bool AgentHub::connected(const std::string& node) const { return sessions_.count
 void AgentHub::on_message(const std::string& node, const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
   switch (e.body_case()) {
     case wire::Envelope::kHeartbeat: {
+      const bool vouch = h_.on_heartbeat && h_.on_heartbeat(node, e.heartbeat());
       wire::Envelope echo;
-      echo.mutable_heartbeat()->set_seq(e.heartbeat().seq());
+      echo.mutable_heartbeat()->set_seq(vouch ? e.heartbeat().seq() : 0);
       s->send(echo);
-      if (h_.on_heartbeat) h_.on_heartbeat(node, e.heartbeat());
       break;
     }
     case wire::Envelope::kResult:

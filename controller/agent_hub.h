@@ -14,7 +14,10 @@ class AgentHub {
   struct Handlers {
     std::function<void(const std::string& node, const wire::NodeFacts&)> on_hello;
     std::function<void(const std::string& node)> on_closed;
-    std::function<void(const std::string& node, const wire::Heartbeat&)> on_heartbeat;
+    // Returns whether this member vouches for the agent now (the active controller):
+    // only then is the heartbeat's seq echoed, which renews the agent's isolation lease.
+    // Otherwise the echo carries seq 0: it keeps the session alive and renews nothing.
+    std::function<bool(const std::string& node, const wire::Heartbeat&)> on_heartbeat;
     std::function<void(const std::string& node, const wire::CommandResult&)> on_result;
   };
 

@@ -145,6 +145,7 @@ void ControllerCore::set_leader(bool leads, uint64_t term, TimeMs local_now) {
   if (leads == leads_ && term == leader_term_) return;
   leads_ = leads;
   leader_term_ = term;
+  set_term_proposed_ = false;
   if (!leads) {
     if (acting_) {
       history_.record({.kind = "controller:standby", .outcome = "ok", .detail = "no longer the active controller"});
@@ -161,11 +162,19 @@ void ControllerCore::set_leader(bool leads, uint64_t term, TimeMs local_now) {
     waiters_.clear();
     return;
   }
+  last_local_now_ = std::max(last_local_now_, local_now);
   // A fresh cluster gets its settings first.
   if (applied_index_ == 0) (void)log_.propose(rules::SetSettings{initial_});
-  if (auto r = log_.propose(rules::SetTerm{term}); !r.ok()) spdlog::error("cannot start term {}: {}", term, r.error());
+  propose_set_term();
   drain();
-  (void)local_now;
+}
+
+// Acting starts when this term's SetTerm applies; a refused proposal (a leadership
+// transfer in progress) is tried again on the timer, or this leader would never act.
+void ControllerCore::propose_set_term() {
+  auto r = log_.propose(rules::SetTerm{leader_term_});
+  set_term_proposed_ = r.ok();
+  if (!r.ok()) spdlog::warn("cannot start term {} yet: {}", leader_term_, r.error());
 }
 
 void ControllerCore::become_acting(TimeMs local_now) {
@@ -184,7 +193,7 @@ void ControllerCore::become_acting(TimeMs local_now) {
   constexpr TimeMs kAgentRetryMaxMs = 1000;
   for (const auto& [id, n] : engine_.state().nodes)
     if (n.liveness == rules::Liveness::Up && !liveness_.is_up(id))
-      liveness_.assume_up(id, now, engine_.state().settings.suspect_after_ms + kAgentRetryMaxMs);
+      liveness_.assume_up(id, local_now, engine_.state().settings.suspect_after_ms + kAgentRetryMaxMs);
   const auto in_flight = engine_.in_flight_actions();
   for (const auto& a : in_flight) send_action(a, now);
   // What an operator forced while there was no quorum becomes part of the log now, so
@@ -313,7 +322,8 @@ void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb,
   // Every member keeps its own liveness view (warm for a switch); only the acting one
   // turns it into events. Every agent heartbeats several times a second: build the
   // engine event only when there is news for the engine.
-  const bool became_up = liveness_.heard(node, now);
+  last_local_now_ = std::max(last_local_now_, local_now);
+  const bool became_up = liveness_.heard(node, local_now);
   if (!acting_) return;
   // News: the node just became reachable (to us, or in the engine's view: a new
   // leader may hear a node its predecessor had lost), or the addresses it holds
@@ -382,6 +392,7 @@ void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r,
                                       : "sent to " + it->second.node);
     return;
   }
+  const Pending asked = it->second;
   {
     std::string detail = r.detail();
     if (!r.script_output().empty()) detail += " | output: " + r.script_output().substr(0, 1024);
@@ -390,8 +401,11 @@ void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r,
   }
   spdlog::info("result of action {} from {}: {} ({} ms) {}", r.action_id(), node, outcome_name(r.outcome()),
                r.duration_ms(), r.detail());
-  (void)submit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(),
-                                   cluster_now(local_now)});
+  // Not proposed (a leadership transfer under way): keep waiting for it, so its
+  // time-out moves the transition on instead of it being stuck.
+  if (!submit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(),
+                                  cluster_now(local_now)}).ok())
+    pending_[r.action_id()] = asked;
 }
 
 void ControllerCore::on_arbiter_answer(const NodeId& node, bool reachable, bool sees, int64_t ms_since_heard,
@@ -403,7 +417,9 @@ void ControllerCore::on_arbiter_answer(const NodeId& node, bool reachable, bool 
   // previous active controller (its lease ended before ours began), and an arbiter
   // we cannot reach (until its last grant from us ran out).
   last = std::max(last, acting_since_);
-  if (!reachable && last_grant_ > 0) last = std::max(last, last_grant_ + kVouchGrantMs);
+  // An arbiter we cannot ask may vouch for kVouchGrantMs after the last grant it got,
+  // ours or (until our term began) our predecessor's.
+  if (!reachable) last = std::max(last, std::max(last_grant_, acting_since_) + kVouchGrantMs);
   history_.record({.kind = "arbiter:answer", .node = node,
                    .outcome = !reachable ? "arbiter-unreachable" : sees ? "sees" : "not-seen",
                    .detail = reachable ? "last heard " + std::to_string(ms_since_heard) + " ms ago" : ""});
@@ -417,23 +433,32 @@ void ControllerCore::on_arbiter_link(bool up, TimeMs local_now) {
 }
 
 void ControllerCore::on_timer(TimeMs local_now, int minute_of_day) {
+  last_local_now_ = std::max(last_local_now_, local_now);
+  if (leads_ && !acting_ && !set_term_proposed_) propose_set_term();
   if (!acting_) return;  // a standby's silence tracker keeps running in on_heartbeat
   const TimeMs now = cluster_now(local_now);
   if (out_.grant_vouching()) last_grant_ = now;
-  for (const auto& lost : liveness_.expire(now)) {
+  for (auto lost : liveness_.expire(local_now)) {
     if (!engine_.state().nodes.count(lost.node)) continue;
+    const TimeMs local_last = lost.last_heard_ms;
+    lost.now = now;
+    lost.last_heard_ms = local_last + (now - local_now);  // into cluster time
+    if (!submit(lost).ok()) {
+      liveness_.assume_up(lost.node, local_last);  // not proposed: reported again next time
+      continue;
+    }
     history_.record({.kind = "node:unreachable", .node = lost.node, .outcome = "suspect",
-                     .detail = "silent for " + std::to_string(now - lost.last_heard_ms) + " ms"});
-    (void)submit(lost);
+                     .detail = "silent for " + std::to_string(local_now - local_last) + " ms"});
   }
   std::vector<uint64_t> expired;
   for (const auto& [id, p] : pending_)
     if (now >= p.deadline_ms) expired.push_back(id);
   for (uint64_t id : expired) {
-    Pending p = pending_.at(id);
+    const Pending p = pending_.at(id);
+    if (!submit(rules::ActionResult{id, "", rules::ActionOutcome::TimedOut, false, "no result from " + p.node, now}).ok())
+      continue;  // stays pending: timed out again next tick
     pending_.erase(id);
     (void)history_.complete(p.history_id, "timed-out", now - p.sent_ms, "no result from " + p.node);
-    (void)submit(rules::ActionResult{id, "", rules::ActionOutcome::TimedOut, false, "no result from " + p.node, now});
   }
   (void)submit(rules::Tick{now, minute_of_day});
 }
@@ -442,12 +467,15 @@ TimeMs ControllerCore::next_deadline(TimeMs local_now) const {
   if (!acting_) return 0;
   const TimeMs now = cluster_now(local_now);
   // Only moments still ahead: one already past was handled (or is not the timer's to
-  // handle), and waking for it again would spin.
+  // handle), and waking for it again would spin. Silences are in local time,
+  // transitions' deadlines in cluster time.
   TimeMs next = liveness_.next_expiry();
-  if (next <= now) next = 0;
-  for (const auto& [id, t] : engine_.state().transitions)
-    if (t.waiting_action == 0 && t.not_before_ms > now && (next == 0 || t.not_before_ms < next)) next = t.not_before_ms;
-  return next == 0 ? 0 : next - now + local_now;
+  if (next <= local_now) next = 0;
+  for (const auto& [id, t] : engine_.state().transitions) {
+    const TimeMs at = t.not_before_ms - now + local_now;
+    if (t.waiting_action == 0 && t.not_before_ms > now && (next == 0 || at < next)) next = at;
+  }
+  return next;
 }
 
 void ControllerCore::record_operator(const rules::Event& e, const std::string& actor, const Status& st) {
@@ -499,8 +527,7 @@ void ControllerCore::after_operator_command(const rules::Event& e) {
   if (a != agents_.end() && a->second.connected && !liveness_.is_up(up->spec.id) &&
       last_now_ - a->second.last_heard_ms < engine_.state().settings.suspect_after_ms) {
     const wire::Heartbeat hb = a->second.last_heartbeat;
-    // Replayed in cluster time: the local reading that maps to when it was heard.
-    on_heartbeat(up->spec.id, hb, std::max(last_now_, a->second.last_heard_ms) - frame_offset_.value_or(0));
+    on_heartbeat(up->spec.id, hb, last_local_now_);
   }
 }
 

@@ -12,8 +12,9 @@
 // moment that entry applies (every earlier decision was the old leader's), resending
 // the actions of in-flight transitions under their original ids and epochs.
 //
-// Time: callers pass their own monotonic clock in ms (`local_now`). The engine runs
-// on cluster time, the acting member's frame: a member moves its frame forward to the
+// Time: callers pass their own monotonic clock in ms (`local_now`); the liveness
+// tracker runs on it (silences are measured locally). The engine runs on cluster time,
+// the acting member's frame: a member moves its frame forward to the
 // time of every entry it applies, so a new leader's clock is never ahead of the old
 // one's and deadlines the old leader computed (isolation deadlines) are never cut short.
 #pragma once
@@ -119,7 +120,11 @@ class ControllerCore {
   const std::map<NodeId, AgentInfo>& agents() const { return agents_; }
   uint64_t log_index() const { return applied_index_; }
   // The engine's (cluster) time for a local clock reading.
-  TimeMs cluster_now(TimeMs local_now) const { return std::max(local_now + frame_offset_.value_or(0), last_now_); }
+  // Without a frame yet (nothing applied that carries a time), it stands still at the
+  // newest time known: a member's own clock may be far ahead of the cluster's.
+  TimeMs cluster_now(TimeMs local_now) const {
+    return frame_offset_ ? std::max(local_now + *frame_offset_, last_now_) : last_now_;
+  }
 
   // Snapshot cadence (entries between snapshots).
   void set_snapshot_every(uint64_t n) { snapshot_every_ = n; }
@@ -151,6 +156,7 @@ class ControllerCore {
   void drain();
   void apply_one(const Committed& c);
   void become_acting(TimeMs now);
+  void propose_set_term();
   void carry_out(const rules::Decision& d, TimeMs now);
   void send_action(const rules::Action& a, TimeMs now);
   void send_roles_to(const NodeId& node);
@@ -181,6 +187,8 @@ class ControllerCore {
   bool leads_ = false;
   bool acting_ = false;
   uint64_t leader_term_ = 0;
+  bool set_term_proposed_ = false;  // this term's SetTerm is in the log (else retried on the timer)
+  TimeMs last_local_now_ = 0;       // the newest local time an input carried
   uint64_t applied_index_ = 0;
   TimeMs last_now_ = 0;
   // cluster time = local + offset: the tightest lower bound on the current leader's

@@ -66,7 +66,10 @@ class ControllerDaemon : public Outbox {
                                       AgentHub::Handlers{
                                           [this](const std::string& n, const wire::NodeFacts& f) { core_->on_agent_hello(n, f, now()); },
                                           [this](const std::string& n) { core_->on_agent_closed(n); },
-                                          [this](const std::string& n, const wire::Heartbeat& hb) { core_->on_heartbeat(n, hb, now()); },
+                                          [this](const std::string& n, const wire::Heartbeat& hb) {
+                                            core_->on_heartbeat(n, hb, now());
+                                            return core_->vouching() && (!node_ || node_->leads_with_lease());
+                                          },
                                           [this](const std::string& n, const wire::CommandResult& r) { core_->on_result(n, r, now()); },
                                       });
     if (auto st = hub_->listen(cfg_.listen_agents); !st.ok()) return fatal(st.error());
@@ -162,6 +165,7 @@ class ControllerDaemon : public Outbox {
     const bool leads = node_->leads_with_lease();
     const uint64_t term = node_->raft().term();
     core_->set_leader(leads, term, now());
+    if (vip_ && !core_->acting()) vip_->set_active(false);  // drop it now, not at the next tick
     const std::string leader = node_->raft().leader();
     if (leader != last_leader_) {
       spdlog::info("term {}: leader {}", term, leader.empty() ? "unknown (no quorum)" : leader);
@@ -345,6 +349,9 @@ class ControllerDaemon : public Outbox {
     timer_.expires_after(wait);
     timer_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
+      // A process frozen until now must learn it no longer leads before it grants,
+      // renews the VIP or sends anything (the node counts ticks from elapsed time).
+      if (node_) leadership_changed();
       core_->on_timer(now(), minute_of_day());
       replace_arbiter_if_needed();
       if (vip_) vip_->set_active(core_->acting());

@@ -410,6 +410,9 @@ void ConsensusNode::on_envelope(const std::shared_ptr<wire::Session>& s, bool in
     return;
   }
   catch_up();  // the core must judge this message at the current time, not at the last timer wake-up
+  // And the application must hear of a lost lease before this message's entries apply:
+  // a leader woken from a freeze must not carry them out as if it still acted.
+  notice_changes();
   raft_->step(*m);
   process_ready();
 }

@@ -112,7 +112,6 @@ struct Member {
   std::unique_ptr<SimOutbox> out;
   std::unique_ptr<controller::ControllerCore> core;
   std::unique_ptr<arbiter::Witness> witness;
-  TimeMs grant_until_local = -1;
   std::map<uint64_t, std::pair<std::string, TimeMs>> consults;  // id -> (node, deadline local)
 };
 
@@ -187,7 +186,6 @@ class Sim {
     m.consults.clear();
     if (m.role == MemberRole::Arbiter) {
       m.witness = std::make_unique<arbiter::Witness>(settings_.suspect_after_ms, local(m), kArbiterQuietMs);
-      m.grant_until_local = -1;
     }
     trace("boot " + m.id);
     service(m);
@@ -422,7 +420,7 @@ class Sim {
           answer = m.core->vouching();
           service(m);
         } else {
-          answer = m.witness->heard(hid, local(m)) && local(m) < m.grant_until_local;
+          answer = m.witness->heard(hid, local(m));  // only under a current grant
         }
         if (!answer) return;
         send(to, hid, [this, hid, sent] {
@@ -933,7 +931,8 @@ void SimOutbox::arbiter_heard(const controller::NodeId& node) {
 bool SimOutbox::grant_vouching() {
   // Sent if there is a session (the link is up when sent; the grant may still be lost).
   if (!sim_.link_up(m_.id, sim_.arbiter_of(m_))) return false;
-  sim_.to_arbiter(m_, [&sim = sim_](Member& a) { a.grant_until_local = sim.local(a) + controller::kVouchGrantMs; });
+  const uint64_t term = m_.raft->term();
+  sim_.to_arbiter(m_, [&sim = sim_, term](Member& a) { a.witness->grant(sim.local(a), controller::kVouchGrantMs, term); });
   return true;
 }
 
