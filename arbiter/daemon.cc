@@ -84,6 +84,10 @@ void ArbiterDaemon::on_agent_message(const std::shared_ptr<wire::Session>& s, wi
     s->send(heartbeat_answer(e.heartbeat().seq()));
   } else if (witness_.fenced(node)) {
     spdlog::debug("heartbeat {} from fenced node {} not counted", e.heartbeat().seq(), node);
+  } else {
+    // Not vouching now (no grant from the active controller, or just started): seq 0
+    // keeps the session alive without renewing the agent's lease.
+    s->send(heartbeat_answer(0));
   }
 }
 
