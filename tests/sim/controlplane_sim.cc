@@ -837,6 +837,16 @@ class Sim {
         if (!fresh) violation("6.1 VIP " + vip + " held by " + it->second + " and " + id);
       }
     }
+    // SPEC 6.6: the acting engine never plans more units on a node than its capacity.
+    // (Not checked on the hosts: a node that comes back still holding a stale VIP can
+    // be given a new rule before the engine's release of the stale one lands; seed 3099.)
+    if (const MemberId a = acting_member(); !a.empty()) {
+      const auto& st = member(a).core->state();
+      const auto occ = rules::compute_occupancy(st);
+      for (const auto& [id, n] : st.nodes)
+        if (auto it = occ.hosted.find(id); it != occ.hosted.end() && it->second > n.spec.capacity)
+          violation("6.6 the engine on " + a + " plans " + std::to_string(it->second) + " units on " + id);
+    }
     if (++steps_ % 64 == 0) check_log_matching();
   }
 

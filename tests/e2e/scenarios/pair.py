@@ -283,3 +283,27 @@ def pair_two_members_down_override(ctx):
     c.start_controller(other(act))
     c.start_arbiter("arb2")
     ctx.no_duplicates(c)
+
+
+@scenario("pair_power_cycle", "pair")
+def pair_power_cycle(ctx):
+    """The active controller's host loses power (cable out, every process killed, its
+    run-time addresses gone, the controller VIP with them) and comes back: the other
+    controller acts, no service moves, the old one rejoins as standby."""
+    c = settled(ctx, pair=True, enrol="")
+    act, _ = active_of(c)
+    ctx.require(act, "no active controller")
+    t0 = time.monotonic()
+    c.crash(act)
+    took = wait_active(c, other(act), t0, 8)
+    ctx.require(took is not None, "%s not active through the VIP 8 s after %s lost power" % (other(act), act))
+    ctx.note("%s powered off: %s active through the VIP after %.3fs" % (act, other(act), took))
+    ctx.figures["api_via_controller_vip_s"] = took
+    c.topo.link(act, True)
+    c.start_controller(act)
+    ok, waited, st = c.wait(lambda st: st.get("controller") == other(act) and any(
+        m["id"] == act and m.get("link_up") for m in st.get("cluster", {}).get("members", [])), 10)
+    ctx.check(ok, "%s did not rejoin after power came back" % act)
+    time.sleep(1.0)
+    no_service_moved(ctx, c, t0, "power cycle")
+    ctx.no_duplicates(c)
