@@ -64,6 +64,7 @@ Status ConsensusNode::start() {
   lo.roles = {pki::Role::Controller, pki::Role::Arbiter};  // agents and operators never speak Raft
   lo.member_id = opts_.id;
   lo.idle_timeout = kIdleTimeout;
+  lo.max_frame = kMemberMaxFrameBytes;
   listener_ = std::make_shared<wire::Listener>(io_, server_ctx_, lo);
   listener_->on_hello([w = token(), this](const std::shared_ptr<wire::Session>& s, const wire::Hello&) {
     return w.lock() ? on_hello(s) : std::string("member is stopped");
@@ -215,7 +216,7 @@ void ConsensusNode::send(const consensus::Message& m) {
   if (it == peers_.end()) return;  // not in opts.members: no address, so lost (list every member)
   auto s = it->second.session;     // a copy: a failed send closes the session and clears the peer's
   if (!s || !s->is_open()) return;  // lost, as Raft allows
-  auto pieces = split_to_fit(m);
+  auto pieces = split_to_fit(m, kMemberMaxFrameBytes);
   if (!pieces.ok()) {
     spdlog::warn("member {}: cannot send {} to {}: {}", opts_.id, consensus::to_string(m.type), m.to, pieces.error());
     return;
@@ -337,6 +338,7 @@ void ConsensusNode::on_dialled(const consensus::MemberId& id, Expected<std::shar
   // The session owns its handlers, so they hold it weakly (a strong capture is a cycle).
   std::weak_ptr<wire::Session> weak = session;
   wire::Session* raw = session.get();
+  session->set_max_frame(kMemberMaxFrameBytes);
   session->start(
       [w = token(), this, weak](wire::Envelope&& e) {
         if (!w.lock()) return;

@@ -131,7 +131,7 @@ void Session::read_header() {
 
 void Session::on_header(error_code ec, size_t) {
   if (ec) return fail(ec == asio::error::eof ? "closed by peer" : "read: " + ec.message());
-  auto n = decode_length(header_);
+  auto n = decode_length(header_, max_frame_);
   if (!n.ok()) return fail(n.error());
   body_.resize(*n);
   asio::async_read(stream_, asio::buffer(body_),
@@ -263,6 +263,7 @@ void Listener::on_accept(error_code ec, tcp::socket sock) {
   if (!ec) {
     sock.set_option(tcp::no_delay(true), ec);
     auto s = std::make_shared<Session>(Session::Stream(std::move(sock), *ctx_), opts_.idle_timeout);
+    s->set_max_frame(opts_.max_frame);
     auto timer = std::make_shared<asio::steady_timer>(io_, opts_.handshake_timeout);
     timer->async_wait([s](error_code e) {
       if (!e) s->close("TLS handshake timed out");

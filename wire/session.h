@@ -75,6 +75,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Used by Listener/connect only.
   Stream& stream() { return stream_; }
   void set_peer(pki::Identity id) { peer_ = std::move(id); }
+  // The largest frame this session accepts (default kMaxFrameBytes). Member links
+  // raise it so a consensus snapshot fits; call before start().
+  void set_max_frame(uint32_t bytes) { max_frame_ = bytes; }
   void read_one(Millis timeout, std::function<void(Expected<Envelope>)> done);
 
  private:
@@ -103,6 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::function<void(Expected<Envelope>)> one_shot_;
   pki::Identity peer_{"", pki::Role::Agent, ""};
   std::string remote_;
+  uint32_t max_frame_ = kMaxFrameBytes;
 };
 
 // Accepts connections, completes TLS and (unless `raw`) the Hello exchange, and
@@ -119,6 +123,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     std::string member_id;  // sent in HelloAck
     Millis handshake_timeout{3000};
     Millis idle_timeout{3000};
+    uint32_t max_frame = kMaxFrameBytes;  // after the Hello (see Session::set_max_frame)
   };
 
   Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, Options opts);

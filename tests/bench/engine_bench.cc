@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rules/engine.h"
+#include "rules/json_codec.h"
 
 using namespace poolha::rules;
 using Clock = std::chrono::steady_clock;
@@ -66,6 +67,9 @@ int main() {
     }
   }
   std::printf("set-up: %zu nodes, %zu rules placed in %.0f ms\n", e.state().nodes.size(), e.state().rules.size(), ms_since(t0));
+  // The consensus snapshot is this JSON; a member behind a compaction receives it in
+  // one InstallSnapshot message, which must fit the member links' frame limit.
+  std::printf("state snapshot (JSON): %.2f MiB\n", static_cast<double>(to_json(e.state()).dump().size()) / (1 << 20));
 
   std::vector<double> verdict, deadline, tick;
   TimeMs now = 10000;

@@ -289,8 +289,13 @@ TEST(ConsensusNode, AMemberBehindACompactionCatchesUpBySnapshot) {
 
   c.stop(lagger);
   for (int i = 0; i < 30; ++i) ASSERT_TRUE(c.node(leader).propose("late" + std::to_string(i)).ok());
+  // Large entries, so the snapshot is larger than the 1 MiB an agent frame may be (the
+  // engine state is 2.1 MiB at SPEC scale): member links must carry it whole.
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(c.node(leader).propose("bulk" + std::to_string(i) + std::string(400'000, 'y')).ok());
   ASSERT_TRUE(c.run_until([&] { return c.apps[leader].has("late29") && c.apps["arb1"].has("late29"); }, 3000));
+  ASSERT_TRUE(c.run_until([&] { return c.apps["arb1"].state == c.apps[leader].state; }, 3000));
   const App& l = c.apps[leader];
+  ASSERT_GT(l.state.size(), size_t{2} << 20);
   ASSERT_TRUE(c.node(leader).compact(l.last_index, l.state).ok());
   const uint64_t compacted = c.node(leader).raft().snapshot().meta.index;
   EXPECT_EQ(compacted, l.last_index);
