@@ -262,7 +262,7 @@ class ControllerDaemon : public Outbox {
     return {{"mode", "replicated"}, {"member", cfg_.name}, {"role", consensus::to_string(r.role())},
             {"term", r.term()}, {"leader", r.leader()}, {"active", core_->acting()},
             {"quorum", !r.leader().empty()}, {"commit_index", r.commit_index()},
-            {"ms_since_quorum_contact", r.ticks_since_quorum_contact() * 50}, {"members", members}};
+            {"ms_since_quorum_contact", r.ticks_since_quorum_contact() * member::ConsensusNodeOptions{}.tick_ms}, {"members", members}};
   }
 
   // Outbox
