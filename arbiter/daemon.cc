@@ -42,6 +42,12 @@ Status ArbiterDaemon::start() {
   return Status::Ok();
 }
 
+std::vector<std::string> ArbiterDaemon::unheard(const std::vector<std::string>& nodes) const {
+  // Nodes never heard count once agents had time to connect after our quiet period.
+  constexpr TimeMs kNeverHeardGraceMs = 3000;
+  return witness_.unheard(nodes, now_ms(), kQuietAfterStartMs + kNeverHeardGraceMs);
+}
+
 void ArbiterDaemon::stop() {
   if (listener_) listener_->stop();
 }

@@ -30,6 +30,9 @@ class ArbiterDaemon {
   // Loads the TLS files and starts listening; error names the file or address.
   Status start();
   void stop();
+  // Of the configured `nodes`, those this arbiter does not hear now (for its report
+  // to the leader; see Witness::unheard).
+  std::vector<std::string> unheard(const std::vector<std::string>& nodes) const;
 
  private:
   TimeMs now_ms() const;

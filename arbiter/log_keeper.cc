@@ -37,9 +37,29 @@ Status LogKeeper::start() {
   node_ = std::make_unique<member::ConsensusNode>(io_, *server_ctx, *client_ctx, *db_, o, cb);
   log_->set_node(node_.get());
   if (auto st = node_->start(); !st.ok()) return Status::Error("consensus: " + st.error());
+  reporter_ = std::make_unique<controller::SightingReporter>(*node_, config_.name);
+  report_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+  arm_report_timer();
   spdlog::info("consensus member {} on {} (log in {}/arbiter.db)", config_.name, config_.cluster->listen.str(),
                config_.state_dir);
   return Status::Ok();
+}
+
+void LogKeeper::arm_report_timer() {
+  report_timer_->expires_after(std::chrono::milliseconds(controller::SightingReporter::kCheckMs));
+  report_timer_->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    if (unheard_) {
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch()).count();
+      reporter_->tick(now, [this] {
+        std::vector<std::string> nodes;
+        for (const auto& [id, n] : core_->state().nodes) nodes.push_back(id);
+        return unheard_(nodes);
+      });
+    }
+    arm_report_timer();
+  });
 }
 
 }  // namespace poolha::arbiter

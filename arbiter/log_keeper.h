@@ -4,11 +4,13 @@
 // If it is elected, the consensus core hands leadership to a caught-up controller at
 // once; until then nothing acts, which is safe (no controller acts without a lease).
 #pragma once
+#include <functional>
 #include <memory>
 
 #include "arbiter/config.h"
 #include "controller/controller_core.h"
 #include "controller/raft_log.h"
+#include "controller/sighting_reporter.h"
 #include "member/consensus_node.h"
 
 namespace poolha::arbiter {
@@ -18,6 +20,10 @@ class LogKeeper : public controller::Outbox {
   LogKeeper(boost::asio::io_context& io, const ArbiterConfig& config);
   ~LogKeeper() override;
   Status start();
+  // Where the arbiter's view of the agents comes from: given the configured nodes, the
+  // ones it does not hear. Reported to the leader (controller/member_sightings.h).
+  using UnheardSource = std::function<std::vector<std::string>(const std::vector<std::string>&)>;
+  void report_sightings_from(UnheardSource src) { unheard_ = std::move(src); }
 
   // Outbox: never used (the core does not act here), but must answer.
   bool send_command(const controller::NodeId&, const wire::Command&) override { return false; }
@@ -35,6 +41,10 @@ class LogKeeper : public controller::Outbox {
   std::unique_ptr<controller::ControllerCore> core_;
   std::unique_ptr<member::ConsensusNode> node_;
   std::string last_leader_;
+  UnheardSource unheard_;
+  std::unique_ptr<controller::SightingReporter> reporter_;
+  std::unique_ptr<boost::asio::steady_timer> report_timer_;
+  void arm_report_timer();
 };
 
 }  // namespace poolha::arbiter

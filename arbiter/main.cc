@@ -41,6 +41,7 @@ int run(const poolha::arbiter::ArbiterConfig& config) {
   std::unique_ptr<poolha::arbiter::LogKeeper> keeper;
   if (config.cluster) {
     keeper = std::make_unique<poolha::arbiter::LogKeeper>(io, config);
+    keeper->report_sightings_from([&daemon](const std::vector<std::string>& nodes) { return daemon.unheard(nodes); });
     if (auto st = keeper->start(); !st.ok()) {
       spdlog::critical("cannot start the consensus member: {}", st.error());
       return kExitRuntime;

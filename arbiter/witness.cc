@@ -48,6 +48,19 @@ bool Witness::admits(const std::string& node, TimeMs now) const {
   return !it->second.fenced;
 }
 
+std::vector<std::string> Witness::unheard(const std::vector<std::string>& nodes, TimeMs now,
+                                         TimeMs never_heard_after) const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes) {
+    auto it = nodes_.find(n);
+    const bool silent = it == nodes_.end() || it->second.last_heard < 0
+                            ? now >= never_heard_after
+                            : it->second.fenced || now - it->second.last_heard >= sees_within_ms_;
+    if (silent) out.push_back(n);
+  }
+  return out;
+}
+
 bool Witness::fenced(const std::string& node) const {
   auto it = nodes_.find(node);
   return it != nodes_.end() && it->second.fenced;

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace poolha::arbiter {
 
@@ -81,6 +82,10 @@ class Witness {
   bool vouching(TimeMs now) const { return now < vouch_until_ms_; }
 
   bool fenced(const std::string& node) const;
+  // Of `nodes` (the configured ones), those the witness does not hear at `now`: fenced,
+  // silent for sees_within, or never heard once now >= never_heard_after. This is
+  // what the arbiter reports to the leader (controller/member_sightings.h).
+  std::vector<std::string> unheard(const std::vector<std::string>& nodes, TimeMs now, TimeMs never_heard_after) const;
   size_t tracked() const { return nodes_.size(); }
 
  private:

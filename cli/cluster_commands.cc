@@ -50,12 +50,14 @@ int cmd_cluster_status(Context& c) {
               (*res)["leader"].get<std::string>().empty() ? "none" : text_of(*res, "leader").c_str(),
               (*res)["quorum"].get<bool>() ? "quorum" : "NO QUORUM (automatic takeover stopped)",
               text_of(*res, "commit_index").c_str());
-  Table t({"ID", "ROLE", "VOTER", "LINK", "MATCH", "ADDRESS"});
+  // UNHEARD: how many configured nodes that member does not hear (its last report to
+  // the leader; "-" elsewhere or before its first report).
+  Table t({"ID", "ROLE", "VOTER", "LINK", "MATCH", "UNHEARD", "ADDRESS"});
   for (const auto& m : (*res)["members"])
     t.add({text_of(m, "id"), text_of(m, "role"),
            m.value("voter", false) ? "voter" : m.value("learner", false) ? "standby" : "not a member",
            m.contains("link_up") ? (m["link_up"].get<bool>() ? "up" : "down") : "self", text_of(m, "match_index"),
-           text_of(m, "address")});
+           m.contains("unheard_nodes") ? text_of(m, "unheard_nodes") : "-", text_of(m, "address")});
   std::fputs(t.render().c_str(), stdout);
   return kExitOk;
 }

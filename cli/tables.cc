@@ -129,6 +129,12 @@ std::string render_status(const Json& status) {
                     "\n\n";
   out += "POOLS\n" + render_pools(state) + "\n";
   out += "NODES\n" + render_nodes(state, member(status, "agents")) + "\n";
+  // A controller pair: nodes another member reports it does not hear (a one-sided fault).
+  if (const Json& unheard = member(status, "unheard_by"); unheard.is_object() && !unheard.empty()) {
+    out += "NOT HEARD BY ANOTHER MEMBER:";
+    for (const auto& [node, by] : unheard.items()) out += " " + node + " (" + joined(by) + ")";
+    out += "\n\n";
+  }
   out += "RULES\n" + render_rules(state);
   return out;
 }

@@ -254,8 +254,12 @@ ApiResponse ApiRoutes::status_view() const {
   for (const auto& [node, a] : core_.agents())
     agents[node] = {{"connected", a.connected}, {"hostname", a.hostname}, {"version", a.version}, {"os", a.os},
                     {"last_heard_ms_ago", now - a.last_heard_ms}};
+  // Nodes some other member reports it does not hear (member_sightings.h).
+  Json unheard = Json::object();
+  for (const auto& [node, n] : core_.state().nodes)
+    if (auto by = core_.sightings().unheard_by(node); !by.empty()) unheard[node] = by;
   Json out{{"controller", name_}, {"log_index", core_.log_index()}, {"state", rules::to_json(core_.state())},
-            {"agents", agents}, {"active", core_.acting()}};
+            {"agents", agents}, {"active", core_.acting()}, {"unheard_by", unheard}};
   if (cluster_view_) out["cluster"] = cluster_view_();
   return {200, out};
 }

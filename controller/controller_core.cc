@@ -435,6 +435,9 @@ void ControllerCore::on_arbiter_link(bool up, TimeMs local_now) {
 void ControllerCore::on_timer(TimeMs local_now, int minute_of_day) {
   last_local_now_ = std::max(last_local_now_, local_now);
   if (leads_ && !acting_ && !set_term_proposed_) propose_set_term();
+  for (const auto& m : sightings_.expire(local_now))
+    for (auto it = sighting_alerts_.begin(); it != sighting_alerts_.end();)
+      it = it->first == m ? sighting_alerts_.erase(it) : std::next(it);
   if (!acting_) return;  // a standby's silence tracker keeps running in on_heartbeat
   const TimeMs now = cluster_now(local_now);
   if (out_.grant_vouching()) last_grant_ = now;
@@ -461,6 +464,40 @@ void ControllerCore::on_timer(TimeMs local_now, int minute_of_day) {
     (void)history_.complete(p.history_id, "timed-out", now - p.sent_ms, "no result from " + p.node);
   }
   (void)submit(rules::Tick{now, minute_of_day});
+}
+
+void ControllerCore::on_member_sightings(const std::string& member, const std::vector<NodeId>& unheard,
+                                         TimeMs local_now) {
+  auto changes = sightings_.report(member, unheard, local_now);
+  if (!changes.ok()) {
+    spdlog::warn("{}; report ignored", changes.error());
+    return;
+  }
+  for (const auto& c : *changes) {
+    const auto key = std::make_pair(c.member, c.node);
+    if (c.unheard) {
+      // Only news while we act and hear the node ourselves: a node everyone lost is
+      // already node:unreachable, and a standby's own view is not for it to judge.
+      if (!acting_ || !engine_.state().nodes.count(c.node) || !liveness_.is_up(c.node)) continue;
+      sighting_alerts_.insert(key);
+      history_.record({.kind = "alert:node_unheard_by_member", .node = c.node, .outcome = "warning",
+                       .detail = c.member + " no longer hears " + c.node + " (the active controller does): check the network " +
+                                 "between them; if the active controller failed now, " + c.member + " would find it silent"});
+    } else if (sighting_alerts_.erase(key)) {
+      history_.record({.kind = "alert:node_heard_by_member", .node = c.node, .outcome = "info",
+                       .detail = c.member + " hears " + c.node + " again"});
+    }
+  }
+}
+
+std::vector<NodeId> ControllerCore::unheard_nodes(TimeMs local_now, TimeMs never_heard_after) const {
+  const TimeMs suspect_after = engine_.state().settings.suspect_after_ms;
+  std::vector<NodeId> out;
+  for (const auto& [id, n] : engine_.state().nodes) {
+    const TimeMs last = liveness_.last_heard(id);  // 0: never heard
+    if (last == 0 ? local_now >= never_heard_after : local_now - last >= suspect_after) out.push_back(id);
+  }
+  return out;
 }
 
 TimeMs ControllerCore::next_deadline(TimeMs local_now) const {

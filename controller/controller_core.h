@@ -27,6 +27,7 @@
 
 #include "controller/replicated_log.h"
 #include "controller/event_history.h"
+#include "controller/member_sightings.h"
 #include "rules/engine.h"
 #include "rules/liveness.h"
 #include "wire/poolha.pb.h"
@@ -126,6 +127,16 @@ class ControllerCore {
     return frame_offset_ ? std::max(local_now + *frame_offset_, last_now_) : last_now_;
   }
 
+  // Member sightings (member_sightings.h). On the leader: `member` reports the nodes it
+  // does not hear. While acting, a member losing a node this member hears is recorded
+  // as a warning alert (alert:node_unheard_by_member), and hearing it again as info.
+  void on_member_sightings(const std::string& member, const std::vector<NodeId>& unheard, TimeMs local_now);
+  // On every member: the configured nodes it does not hear at local_now, for its
+  // report to the leader: silent for the suspect time, or never heard once local_now
+  // reaches `never_heard_after` (agents connect with a backoff after a restart).
+  std::vector<NodeId> unheard_nodes(TimeMs local_now, TimeMs never_heard_after) const;
+  const MemberSightings& sightings() const { return sightings_; }
+
   // Snapshot cadence (entries between snapshots).
   void set_snapshot_every(uint64_t n) { snapshot_every_ = n; }
 
@@ -197,6 +208,9 @@ class ControllerCore {
   uint64_t frame_term_ = 0;
   TimeMs acting_since_ = 0;  // cluster time: the old leader's lease had ended by then
   TimeMs last_grant_ = 0;    // cluster time of the last vouching grant sent to the arbiter
+  // Reports older than three report periods (2 s each) count as unknown.
+  MemberSightings sightings_{6000};
+  std::set<std::pair<std::string, NodeId>> sighting_alerts_;  // (member, node) warned about
   uint64_t snapshot_every_ = 5000;
   uint64_t last_snapshot_ = 0;
 };

@@ -19,6 +19,7 @@
 #include "controller/local_log.h"
 #include "consensus/arbiter_replacement.h"
 #include "controller/raft_log.h"
+#include "controller/sighting_reporter.h"
 #include "controller/enrolment_service.h"
 #include "controller/sqlite_command_log.h"
 
@@ -156,6 +157,8 @@ class ControllerDaemon : public Outbox {
     node_ = std::make_unique<member::ConsensusNode>(io_, server_ctx, client_ctx, *db_, o, cb);
     raft_log_->set_node(node_.get());
     if (auto st = node_->start(); !st.ok()) return Status::Error("consensus: " + st.error());
+    reporter_ = std::make_unique<SightingReporter>(*node_, cfg_.name);
+    report_never_heard_after_ = now() + kNeverHeardGraceMs;
     spdlog::info("member {} of {} (member port {}); the active controller is the Raft leader", cfg_.name,
                  cfg_.cluster->members.size(), cfg_.cluster->listen.str());
     return Status::Ok();
@@ -257,6 +260,8 @@ class ControllerDaemon : public Outbox {
       if (m.api) j["api"] = m.api->str();
       if (auto it = links.find(m.id); it != links.end()) j["link_up"] = it->second;
       if (auto it = match.find(m.id); it != match.end()) j["match_index"] = it->second;
+      // From that member's last report to us (leader only): how many nodes it does not hear.
+      if (long n = core_->sightings().unheard_count(m.id); n >= 0) j["unheard_nodes"] = n;
       members.push_back(j);
     }
     return {{"mode", "replicated"}, {"member", cfg_.name}, {"role", consensus::to_string(r.role())},
@@ -354,6 +359,7 @@ class ControllerDaemon : public Outbox {
       if (node_) leadership_changed();
       core_->on_timer(now(), minute_of_day());
       replace_arbiter_if_needed();
+      if (reporter_) reporter_->tick(now(), [this] { return core_->unheard_nodes(now(), report_never_heard_after_); });
       if (vip_) vip_->set_active(core_->acting());
       schedule_timer();
     });
@@ -373,6 +379,11 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<LocalLog> local_log_;
   std::unique_ptr<RaftLog> raft_log_;
   std::unique_ptr<member::ConsensusNode> node_;
+  std::unique_ptr<SightingReporter> reporter_;
+  // Nodes never heard since start count as unheard only after this (agents reconnect
+  // with a backoff of up to 1 s after a member restarts).
+  static constexpr TimeMs kNeverHeardGraceMs = 3000;
+  TimeMs report_never_heard_after_ = 0;
   std::string last_leader_;
   std::unique_ptr<EventHistory> history_;
   std::unique_ptr<TokenStore> tokens_;

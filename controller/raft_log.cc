@@ -49,6 +49,15 @@ member::ConsensusNode::Callbacks core_callbacks(ControllerCore& core, std::funct
     core.apply_committed(e.index, e.term, *ev, clock());
   };
   cb.changed = std::move(changed);
+  // Members tell the leader which agents they do not hear (member_sightings.h).
+  cb.message = [&core, clock](const std::string& from, const wire::Envelope& e) {
+    if (!e.has_member_sightings()) {
+      spdlog::debug("ignoring {} from member {}", wire::body_name(e), from);
+      return;
+    }
+    const auto& u = e.member_sightings().unheard();
+    core.on_member_sightings(from, {u.begin(), u.end()}, clock());
+  };
   return cb;
 }
 

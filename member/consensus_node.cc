@@ -228,6 +228,16 @@ void ConsensusNode::send(const consensus::Message& m) {
   }
 }
 
+bool ConsensusNode::send_to(const consensus::MemberId& to, const wire::Envelope& e) {
+  if (!running_ || to == opts_.id) return false;
+  auto it = peers_.find(to);
+  if (it == peers_.end()) return false;
+  auto s = it->second.session;
+  if (!s || !s->is_open()) return false;
+  s->send(e);
+  return true;
+}
+
 // ---------------------------------------------------------------- commands
 
 Expected<uint64_t> ConsensusNode::propose(std::string data) {
@@ -395,6 +405,10 @@ void ConsensusNode::on_envelope(const std::shared_ptr<wire::Session>& s, bool in
   if (e.has_heartbeat()) {
     // A dialler's keepalive: echoed so its session hears something too.
     if (incoming) s->send(e);
+    return;
+  }
+  if (!e.has_raft() && cb_.message && e.body_case() != wire::Envelope::BODY_NOT_SET) {
+    cb_.message(s->peer().common_name, e);
     return;
   }
   if (!e.has_raft()) {

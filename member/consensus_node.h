@@ -77,6 +77,9 @@ class ConsensusNode {
     // Role, term, leader or lease may have changed (called after a batch or tick
     // where any of them did).
     std::function<void()> changed;
+    // Any other message a member sent us over its link (e.g. MemberSightings); `from`
+    // is its certificate's CN. Optional.
+    std::function<void(const std::string& from, const wire::Envelope&)> message;
   };
 
   ConsensusNode(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> server_ctx,
@@ -105,6 +108,11 @@ class ConsensusNode {
   Status compact(uint64_t index, std::string data);
   Status transfer_leadership(const consensus::MemberId& to);
   Expected<uint64_t> change_membership(const consensus::MembershipChange& c);
+
+  // An application message to member `to` over our link to it (send_to_leader: to the
+  // leader we know). False when there is no such member or its link is down: lost,
+  // like a Raft message, so senders repeat what matters.
+  bool send_to(const consensus::MemberId& to, const wire::Envelope& e);
 
   // REQUIRES: start() succeeded. As of the last event processed; for anything that
   // depends on time, ask leads_with_lease().

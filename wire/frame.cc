@@ -46,6 +46,7 @@ const char* body_name(const Envelope& e) {
     case Envelope::kEnrolReply: return "enrol_reply";
     case Envelope::kRaft: return "raft";
     case Envelope::kVouchGrant: return "vouch_grant";
+    case Envelope::kMemberSightings: return "member_sightings";
     case Envelope::BODY_NOT_SET: break;
   }
   return "none";

@@ -178,3 +178,31 @@ TEST(Witness, FullTableFailsSafe) {
 
 }  // namespace
 }  // namespace poolha::arbiter
+
+namespace poolha::arbiter {
+namespace {
+
+// What the arbiter reports to the leader: configured nodes that are silent, fenced,
+// or never heard once the grace has passed; heard nodes and unconfigured ones never.
+TEST(Witness, UnheardListsSilentFencedAndNeverHeardConfiguredNodes) {
+  Witness w = running();  // sees within 600 ms
+  const std::vector<std::string> configured{"fenced", "live", "never", "quiet"};
+  w.heard("quiet", kStart);
+  w.heard("fenced", kStart);
+  w.heard("stray", kStart);  // heard, but not configured: never reported
+  // 400 ms on, nothing is silent yet, and "never" is still within its grace.
+  EXPECT_EQ(w.unheard(configured, kStart + 400, kStart + 5000), std::vector<std::string>{});
+  w.heard("live", kStart + 1000);
+  w.heard("fenced", kStart + 1000);
+  (void)w.query("fenced", kStart + 1300);  // 300 ms: seen; not fenced yet
+  EXPECT_EQ(w.unheard(configured, kStart + 1300, kStart + 5000), std::vector<std::string>{"quiet"});
+  (void)w.query("fenced", kStart + 1700);  // 700 ms: "not seen", which fences it
+  w.heard("fenced", kStart + 1750);         // and its heartbeats no longer count
+  w.heard("live", kStart + 1750);
+  EXPECT_EQ(w.unheard(configured, kStart + 1800, kStart + 5000), (std::vector<std::string>{"fenced", "quiet"}));
+  EXPECT_EQ(w.unheard(configured, kStart + 1800, kStart + 1800), (std::vector<std::string>{"fenced", "never", "quiet"}))
+      << "never heard, once the grace has passed";
+}
+
+}  // namespace
+}  // namespace poolha::arbiter

@@ -231,5 +231,52 @@ TEST_F(ControllerCoreTest, ReleaseThatCannotBeSentWaitsForAnOperator) {
   EXPECT_EQ(core_->state().rules.at("r1").phase, rules::RulePhase::AdminWait);
 }
 
+// Issue 3: a member that stops hearing an agent tells the leader. The acting core warns
+// when a member loses a node it still hears, says when it is heard again, and is quiet
+// about nodes it has lost itself (that is node:unreachable's news).
+TEST_F(ControllerCoreTest, MemberLosingANodeTheLeaderHearsIsAnAlert) {
+  place(1100);
+  auto kinds = [&](const NodeId& n) {
+    std::vector<std::string> out;
+    const auto rows = history_->query({"", n, 100});  // kept: the loop reads into it
+    for (const auto& e : *rows)
+      if (e.kind.rfind("alert:node_", 0) == 0) out.push_back(e.kind + " " + e.outcome);
+    return out;
+  };
+  core_->on_member_sightings("ctl-b", {"h1"}, 1200);
+  EXPECT_EQ(kinds("h1"), std::vector<std::string>{"alert:node_unheard_by_member warning"});
+  EXPECT_EQ(core_->sightings().unheard_by("h1"), std::vector<std::string>{"ctl-b"});
+  core_->on_member_sightings("ctl-b", {"h1"}, 1300);  // the repeat is not news
+  EXPECT_EQ(kinds("h1").size(), 1u);
+  core_->on_member_sightings("ctl-b", {}, 1400);
+  EXPECT_EQ(kinds("h1").size(), 2u);
+  EXPECT_EQ(kinds("h1").back(), "alert:node_heard_by_member info");
+  // h2 silent to us as well: no member alert.
+  TimeMs t = 1400;
+  for (; t < 2500; t += 100) {
+    heartbeat("h1", t);
+    heartbeat("h3", t);
+    tick(t);
+  }
+  core_->on_member_sightings("arb", {"h2"}, t);
+  EXPECT_TRUE(kinds("h2").empty());
+  EXPECT_EQ(core_->sightings().unheard_by("h2"), std::vector<std::string>{"arb"});
+  // Nothing was decided from it: the rule stays where it was.
+  EXPECT_EQ(core_->state().rules.at("r1").primary, "h1");
+}
+
+// What a member reports about itself: configured nodes silent for the suspect time, and
+// configured nodes never heard once the start-up grace has passed.
+TEST_F(ControllerCoreTest, UnheardNodesForTheReportToTheLeader) {
+  configure();
+  const TimeMs suspect = core_->state().settings.suspect_after_ms;
+  heartbeat("h1", 2000);
+  heartbeat("h2", 2000);
+  EXPECT_TRUE(core_->unheard_nodes(2000, 5000).empty()) << "h3 never heard, but still in the grace";
+  EXPECT_EQ(core_->unheard_nodes(2000, 2000), std::vector<NodeId>{"h3"});
+  heartbeat("h1", 2000 + suspect);
+  EXPECT_EQ(core_->unheard_nodes(2000 + suspect, 9000), std::vector<NodeId>{"h2"});
+}
+
 }  // namespace
 }  // namespace poolha::controller

@@ -307,3 +307,51 @@ def pair_power_cycle(ctx):
     time.sleep(1.0)
     no_service_moved(ctx, c, t0, "power cycle")
     ctx.no_duplicates(c)
+
+
+@scenario("pair_member_loses_agent", "pair")
+def pair_member_loses_agent(ctx):
+    """One-sided faults the active controller cannot see itself (issue 3: 'a member that stops
+    hearing an agent tells the leader'): the standby controller is cut from h1 and the arbiter
+    from h2. The active controller shows who does not hear whom and raises a warning alert for
+    each; nothing moves; healed, both are heard again and an info alert says so."""
+    c = settled(ctx, pair=True, enrol="")
+    act, _ = active_of(c)
+    ctx.require(act, "no active controller")
+    sb = other(act)
+    cuts = [(sb, "h1", cluster_mod.host_addr(1)), ("arb1", "h2", cluster_mod.host_addr(2))]
+    since = c.last_event_id()
+
+    def unheard(st):
+        return (st or {}).get("unheard_by", {})
+
+    def route(verb):
+        for member, _, addr in cuts:
+            c.topo.exec_ok(c.topo.ns(member), ["ip", "route", verb, "blackhole", addr + "/32"])
+
+    t0 = time.monotonic()
+    route("add")
+    try:
+        want = {h: [m] for m, h, _ in cuts}
+        ok, waited, st = c.wait(lambda st: unheard(st) == want, 6, period=0.05)
+        ctx.require(ok, "the active controller does not show %s 6 s after the cuts: unheard_by %s" % (want, unheard(st)))
+        ctx.note("%s cut from h1 and arb1 from h2: the active controller shows both after %.2fs" % (sb, waited))
+        ctx.figures["member_loss_reported_s"] = waited
+        members = {m["id"]: m for m in (st.get("cluster") or {}).get("members", [])}
+        ctx.check(members.get(sb, {}).get("unheard_nodes") == 1 and members.get("arb1", {}).get("unheard_nodes") == 1,
+                  "cluster members' unheard_nodes: %s" % {k: v.get("unheard_nodes") for k, v in members.items()})
+        got = {(e.get("node"), e.get("outcome")) for e in c.alerts("node_unheard_by_member", since)}
+        ctx.check(got == {("h1", "warning"), ("h2", "warning")}, "node_unheard_by_member alerts: %s" % sorted(got))
+        time.sleep(1.0)
+        no_service_moved(ctx, c, t0, "member cut from agents")
+    finally:
+        route("del")
+    t1 = time.monotonic()
+    ok, waited, st = c.wait(lambda st: unheard(st) == {}, 8, period=0.05)
+    ctx.require(ok, "still reported unheard 8 s after healing: %s" % unheard(st))
+    ctx.note("healed: both heard again %.2fs later (agents reconnect with a backoff)" % waited)
+    got = {e.get("node") for e in c.alerts("node_heard_by_member", since)}
+    ctx.check(got == {"h1", "h2"}, "node_heard_by_member alerts: %s" % sorted(got))
+    ctx.check(c.rule_state("r1").get("primary") == "h1", "r1 moved: %s" % c.rule_state("r1"))
+    ctx.outage(c, c.rule_vip("r1"), t1, time.monotonic(), NO_OUTAGE, label="after healing")
+    ctx.no_duplicates(c)
