@@ -26,9 +26,12 @@ int usage(const std::string& message);        // "poolhactl: ...", exit 2
 void print_json(const Json& j);               // stdout, indented
 int api_fail(const std::string& what, const ApiResult& r);  // explains an API failure, exit 1
 
-// Local PKI (no controller needed).
+// Local PKI and bootstrap files (no controller needed).
 int cmd_ca_init(Context& c);
 int cmd_cert_issue(Context& c);
+int cmd_cluster_bootstrap(Context& c);
+// --days N (default 3650) into `days`; a usage error's exit code otherwise.
+int days_option(const Context& c, long long& days);
 
 // Through the controller's API.
 int cmd_status(Context& c);

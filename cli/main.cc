@@ -22,6 +22,7 @@ struct CommandSpec {
 };
 
 const std::set<std::string> kValueOptions = {"api", "tls-dir", "dir", "cluster", "days", "name", "role",
+                                             "controller", "arbiter", "controller-vip", "etc-dir", "state-dir",
                                              "ip", "dns", "to", "rule", "node", "limit", "ttl-s",
                                              "file", "phase", "primary", "timeout-ms"};
 const std::set<std::string> kFlagOptions = {"json", "help", "version", "force", "override"};
@@ -102,6 +103,16 @@ const std::vector<CommandSpec>& commands() {
        "One single-server membership change: add ID as a standby (non-voting) member, promote it to\n"
        "voter, demote a voter to standby, or remove it. ID must be in every member's cluster.members.",
        cmd_cluster_member},
+      {{"cluster", "bootstrap"}, {}, {"dir", "controller", "arbiter", "controller-vip", "etc-dir", "state-dir", "cluster", "days", "force"},
+       "--dir DIR --controller NAME=IP --controller NAME=IP --arbiter NAME=IP [--arbiter NAME=IP]\n"
+       "    [--controller-vip CIDR] [--etc-dir /etc/poolha] [--state-dir /var/lib/poolha] [--cluster NAME] [--days N] [--force]",
+       "Offline: everything a new control plane needs. Uses the CA in DIR (creates it, and the operator\n"
+       "certificate, if missing); per member writes DIR/NAME/tls/{ca.crt,NAME.crt,NAME.key} and\n"
+       "DIR/NAME/controller.yaml or arbiter.yaml with the one shared cluster: block (ports 7400 agents,\n"
+       "7403 members, 7443 API); a second --arbiter is the standby arbiter. DIR/agent-members.yaml is the\n"
+       "members: list for agents. Copy DIR/NAME/ to --etc-dir on each host and start the daemons: empty\n"
+       "databases form the cluster. Refuses bad input and existing member folders (unless --force).",
+       cmd_cluster_bootstrap},
       {{"cluster", "recover"}, {}, {"file", "name", "force"}, "-f DATABASE --name MEMBER [--force]",
        "Disaster recovery, offline: makes a stopped controller the only member of a new cluster from\n"
        "its own database (state kept whole). The other members' databases must never run again.\n"

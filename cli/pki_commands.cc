@@ -1,48 +1,12 @@
 // `poolhactl ca init` and `poolhactl cert issue`: the cluster CA on local files.
-#include <sys/stat.h>
-
-#include <cctype>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
+#include "cli/bootstrap_plan.h"
 #include "cli/commands.h"
+#include "cli/local_files.h"
 #include "wire/pki.h"
 
 namespace poolha::cli {
-
-namespace {
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-// Creates dir (mode 0700) if missing; error says why not.
-Status ensure_dir(const std::string& dir) {
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) return Status::Error(dir + " exists and is not a directory; choose another --dir");
-    return Status::Ok();
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0)
-    return Status::Error("cannot create directory " + dir + ": " + std::strerror(errno) +
-                         "; create it or choose another --dir");
-  return Status::Ok();
-}
-
-// A name that is safe as a file name and as a certificate CN.
-bool valid_name(const std::string& n) {
-  if (n.empty() || n.size() > pki::kMaxNameBytes || n[0] == '.' || n[0] == '-') return false;
-  for (unsigned char ch : n)
-    if (!(std::isalnum(ch) || ch == '.' || ch == '_' || ch == '-')) return false;
-  return true;
-}
-
-Status write_pair(const std::string& dir, const std::string& name, const pki::KeyCert& kc) {
-  if (auto st = pki::write_file_atomic(dir + "/" + name + ".key", kc.key_pem, 0600); !st.ok()) return st;
-  return pki::write_file_atomic(dir + "/" + name + ".crt", kc.cert_pem, 0644);
-}
 
 int days_option(const Context& c, long long& days) {
   days = 3650;
@@ -54,7 +18,6 @@ int days_option(const Context& c, long long& days) {
   return kExitOk;
 }
 
-}  // namespace
 
 int cmd_ca_init(Context& c) {
   const std::string dir = c.args.value("dir");
@@ -101,7 +64,7 @@ int cmd_cert_issue(Context& c) {
   const std::string role_text = c.args.value("role");
   if (dir.empty()) return usage("cert issue: --dir DIR is required (the directory holding ca.crt and ca.key)");
   if (name.empty()) return usage("cert issue: --name NAME is required (the member's id, e.g. ctl1, arb1, n1)");
-  if (!valid_name(name))
+  if (!valid_member_name(name))
     return usage("cert issue: --name '" + name + "' must be 1-64 characters of letters, digits, '.', '_', '-', "
                  "not starting with '.' or '-'");
   if (name == "ca") return usage("cert issue: --name ca would replace the CA's own files; choose another name");
@@ -120,17 +83,16 @@ int cmd_cert_issue(Context& c) {
   }
   for (const auto& v : c.args.all("dns")) dns.push_back(v);
 
-  auto ca_cert = pki::read_file(dir + "/ca.crt", pki::kMaxPemBytes);
-  auto ca_key = pki::read_file(dir + "/ca.key", pki::kMaxPemBytes);
-  if (!ca_cert.ok() || !ca_key.ok())
-    return fail((ca_cert.ok() ? ca_key.error() : ca_cert.error()) +
+  auto ca = read_ca(dir);
+  if (!ca.ok())
+    return fail(ca.error() +
                 "; --dir must hold the CA (create one with poolhactl ca init --dir " + dir + ")");
   const std::string crt = dir + "/" + name + ".crt";
   const std::string key = dir + "/" + name + ".key";
   if (!c.args.flag("force") && (exists(crt) || exists(key)))
     return fail(crt + " or its key already exists; pass --force to replace them, or choose another --name");
 
-  auto kc = pki::issue(pki::KeyCert{*ca_key, *ca_cert}, name, *role, ips, dns, static_cast<int>(days));
+  auto kc = pki::issue(*ca, name, *role, ips, dns, static_cast<int>(days));
   if (!kc.ok()) return fail("issuing the certificate for " + name + ": " + kc.error());
   if (auto st = write_pair(dir, name, *kc); !st.ok()) return fail(st.error());
   auto id = pki::identity_of(kc->cert_pem);

@@ -23,6 +23,9 @@ Scenarios (each measured, each printed, all appended to tests/e2e/results.json):
                        every acknowledged change, and a wiped controller joins again
                        (`cluster member add` + `promote`)
 
+The members' certificates and config files are made by `poolhactl cluster bootstrap`, so
+every scenario also runs on what that command writes.
+
 Agents and service VIPs are not involved here (tests/e2e/run.py covers them with one
 controller). Every namespace, process and directory it makes is removed at the end,
 also on failure. Usage (root): control_plane.py --build-dir build [--keep DIR]
@@ -88,7 +91,7 @@ class ControlPlane:
         self.bins = {"controller": os.path.join(build, "controller", "poolha-controller"),
                      "arbiter": os.path.join(build, "arbiter", "poolha-arbiter")}
         self.procs = {}
-        self.pki = os.path.join(root, "pki")
+        self.pki = root  # the CA and operator.crt (cluster bootstrap --dir)
         self.topo = topology.Topology("cp%d" % (os.getpid() % 1000))
         self.client = None
 
@@ -102,46 +105,24 @@ class ControlPlane:
         self.topo.create()
         for name, addr in ADDR.items():
             self.topo.add_host(name, addr)
-        os.makedirs(self.pki)
-        self.sh([self.cli, "ca", "init", "--dir", self.pki])
-        for name, role in (("ctl-a", "controller"), ("ctl-b", "controller"), ("arb-1", "arbiter"),
-                           ("arb-2", "arbiter"), ("ops", "operator")):
-            ips = [ADDR[name]] + ([VIP] if role == "controller" else []) if name in ADDR else []
-            args = [self.cli, "cert", "issue", "--dir", self.pki, "--name", name, "--role", role]
-            for ip in ips:
-                args += ["--ip", ip]
-            self.sh(args)
-        members = []
-        for m in ("ctl-a", "ctl-b", "arb-1", "arb-2"):
-            e = {"id": m, "role": "arbiter" if m.startswith("arb") else "controller",
-                 "address": "%s:%d" % (ADDR[m], MEMBER_PORT)}
-            if e["role"] == "controller":
-                e["api"] = "%s:%d" % (ADDR[m], API_PORT)
-            else:
-                e["witness"] = "%s:%d" % (ADDR[m], WITNESS_PORT)
-            members.append(e)
-        members[-1]["standby"] = True  # arb-2: the standby arbiter
-        for name in ("ctl-a", "ctl-b", "arb-1", "arb-2"):
-            d = os.path.join(self.root, name)
-            os.makedirs(os.path.join(d, "state"))
-            tls = {"ca": os.path.join(self.pki, "ca.crt"), "cert": os.path.join(self.pki, name + ".crt"),
-                   "key": os.path.join(self.pki, name + ".key")}
-            cluster = {"listen": "%s:%d" % (ADDR[name], MEMBER_PORT), "members": members}
-            if name.startswith("arb"):
-                cfg = {"name": name, "tls": tls, "listen": "%s:%d" % (ADDR[name], WITNESS_PORT),
-                       "state_dir": os.path.join(d, "state"), "cluster": cluster}
-                path = os.path.join(d, "arbiter.yaml")
-            else:
-                cfg = {"name": name, "state_dir": os.path.join(d, "state"), "tls": tls,
-                       "listen_agents": "%s:%d" % (ADDR[name], AGENT_PORT),
-                       "listen_api": "0.0.0.0:%d" % API_PORT, "cluster": cluster,
-                       "controller_vip": {"cidr": VIP + "/24"}}
-                path = os.path.join(d, "controller.yaml")
-            with open(path, "w") as f:
-                json.dump(cfg, f)  # JSON is YAML
+        # The members' certificates and config files come from `poolhactl cluster bootstrap`
+        # (the command operators run), so every scenario here also proves its output works:
+        # root/NAME/{controller,arbiter}.yaml, root/NAME/tls/, state in root/NAME/state/<role>.
+        out = self.sh([self.cli, "cluster", "bootstrap", "--dir", self.root,
+                       "--controller", "ctl-a=" + ADDR["ctl-a"], "--controller", "ctl-b=" + ADDR["ctl-b"],
+                       "--arbiter", "arb-1=" + ADDR["arb-1"], "--arbiter", "arb-2=" + ADDR["arb-2"],
+                       "--controller-vip", VIP + "/24", "--etc-dir", os.path.join(self.root, "{name}"),
+                       "--state-dir", os.path.join(self.root, "{name}", "state")])
+        print("  cluster bootstrap: " + out.splitlines()[0], flush=True)
+        for name in ("ctl-a", "ctl-b"):
+            p = subprocess.run([self.bins["controller"], "check-config", "--config", self.config_path(name)],
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                raise RuntimeError("bootstrap's %s: %s" % (self.config_path(name), p.stdout + p.stderr))
         self.client = subprocess.Popen(
             ["ip", "netns", "exec", self.topo.ns("client"), sys.executable, "-u", "-c", CLIENT,
-             os.path.join(self.pki, "ca.crt"), os.path.join(self.pki, "ops.crt"), os.path.join(self.pki, "ops.key")],
+             os.path.join(self.pki, "ca.crt"), os.path.join(self.pki, "operator.crt"),
+             os.path.join(self.pki, "operator.key")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def poolhactl(self, args, timeout=20):
@@ -149,6 +130,9 @@ class ControlPlane:
         argv = ["ip", "netns", "exec", self.topo.ns("client"), self.cli, "--api", VIP + ":7443", "--tls-dir",
                 self.pki] + args
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+    def state_dir(self, name):
+        return os.path.join(self.root, name, "state", "arbiter" if name.startswith("arb") else "controller")
 
     def config_path(self, name):
         kind = "arbiter" if name.startswith("arb") else "controller"
@@ -412,9 +396,9 @@ def main():
                 cp.kill(m)
             # Only `act`'s database survives.
             for m in ("arb-1", "arb-2", other):
-                shutil.rmtree(os.path.join(cp.root, m, "state"))
-                os.makedirs(os.path.join(cp.root, m, "state"))
-            db = os.path.join(cp.root, act, "state", "controller.db")
+                shutil.rmtree(cp.state_dir(m))
+                os.makedirs(cp.state_dir(m))
+            db = os.path.join(cp.state_dir(act), "controller.db")
             p = subprocess.run([cp.cli, "cluster", "recover", "-f", db, "--name", act], capture_output=True, text=True)
             assert p.returncode != 0 and "--force" in p.stderr, "recover without --force: %s %s" % (p.returncode, p.stderr)
             p = subprocess.run([cp.cli, "cluster", "recover", "-f", db, "--name", act, "--force"], capture_output=True,
@@ -427,10 +411,10 @@ def main():
             assert has_all(act), "an acknowledged change is missing after recovery"
             # The wiped controller joins: empty database + cluster.join, added then promoted.
             with open(cp.config_path(other)) as f:
-                cfg = json.load(f)
-            cfg["cluster"]["join"] = True
+                cfg = f.read()
+            assert "\ncluster:\n" in cfg, "no cluster: block in %s" % cp.config_path(other)
             with open(cp.config_path(other), "w") as f:
-                json.dump(cfg, f)
+                f.write(cfg.replace("\ncluster:\n", "\ncluster:\n  join: true\n"))
             cp.start(other)
             p = cp.poolhactl(["cluster", "member", "add", other, "--role", "controller"])
             assert p.returncode == 0, "cluster member add: %s %s" % (p.stdout, p.stderr)

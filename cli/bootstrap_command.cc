@@ -1,0 +1,100 @@
+// `poolhactl cluster bootstrap`: a new control plane's certificates and config files
+// in one step (cli/bootstrap_plan.h renders them; this writes them). Offline: the
+// operator then copies each member's folder to its host and starts the daemons.
+#include <cstdio>
+
+#include "cli/bootstrap_plan.h"
+#include "cli/commands.h"
+#include "cli/local_files.h"
+
+namespace poolha::cli {
+
+int cmd_cluster_bootstrap(Context& c) {
+  const std::string dir = c.args.value("dir");
+  if (dir.empty()) return usage("cluster bootstrap: --dir DIR is required (the CA's directory; member folders go under it)");
+  BootstrapInput in;
+  for (const char* role : {"controller", "arbiter"})
+    for (const auto& v : c.args.all(role)) {
+      auto m = parse_member_option(role, v);
+      if (!m.ok()) return usage("cluster bootstrap: " + m.error());
+      in.members.push_back(*m);
+    }
+  in.controller_vip = c.args.value("controller-vip");
+  in.etc_dir = c.args.value("etc-dir", in.etc_dir);
+  in.state_dir = c.args.value("state-dir", in.state_dir);
+  long long days = 0;
+  if (int rc = days_option(c, days); rc != kExitOk) return rc;
+  auto files = render_bootstrap(in);
+  if (!files.ok()) return usage("cluster bootstrap: " + files.error());
+
+  // Nothing is written before every check has passed.
+  const bool force = c.args.flag("force");
+  const bool have_ca = exists(dir + "/ca.crt") || exists(dir + "/ca.key");
+  if (!force)
+    for (const auto& f : *files) {
+      const std::string path = f.member.empty() ? dir + "/" + f.name : dir + "/" + f.member;
+      if (exists(path)) return fail(path + " already exists; pass --force to replace the bootstrap files (not the CA)");
+    }
+  pki::KeyCert ca;
+  if (have_ca) {
+    auto loaded = read_ca(dir);
+    if (!loaded.ok()) return fail(loaded.error() + "; --dir holds part of a CA: repair it or choose another --dir");
+    ca = *loaded;
+  }
+  if (auto st = ensure_dir(dir); !st.ok()) return fail(st.error());
+  if (!have_ca) {
+    auto created = pki::create_ca(c.args.value("cluster", "poolha"), static_cast<int>(days));
+    if (!created.ok()) return fail("creating the CA: " + created.error());
+    ca = *created;
+    if (auto st = write_pair(dir, "ca", ca); !st.ok()) return fail(st.error());
+  }
+  if (!exists(dir + "/operator.crt")) {
+    auto op = pki::issue(ca, "admin", pki::Role::Operator, {}, {}, static_cast<int>(days));
+    if (!op.ok()) return fail("issuing the operator certificate: " + op.error());
+    if (auto st = write_pair(dir, "operator", *op); !st.ok()) return fail(st.error());
+  }
+
+  Json out_members = Json::array();
+  for (const auto& m : in.members) {
+    const std::string mdir = dir + "/" + m.name, tls = mdir + "/tls";
+    for (const auto& d : {mdir, tls})
+      if (auto st = ensure_dir(d); !st.ok()) return fail(st.error());
+    // Controllers answer the API on the controller VIP too: clients check that name.
+    std::vector<std::string> ips{m.ip};
+    if (m.role == "controller" && !in.controller_vip.empty())
+      ips.push_back(in.controller_vip.substr(0, in.controller_vip.find('/')));
+    auto kc = pki::issue(ca, m.name, *pki::parse_role(m.role), ips, {}, static_cast<int>(days));
+    if (!kc.ok()) return fail("issuing the certificate for " + m.name + ": " + kc.error());
+    if (auto st = write_pair(tls, m.name, *kc); !st.ok()) return fail(st.error());
+    if (auto st = pki::write_file_atomic(tls + "/ca.crt", ca.cert_pem, 0644); !st.ok()) return fail(st.error());
+    out_members.push_back({{"name", m.name}, {"role", m.role}, {"ip", m.ip}, {"folder", mdir}});
+  }
+  for (const auto& f : *files) {
+    const std::string path = f.member.empty() ? dir + "/" + f.name : dir + "/" + f.member + "/" + f.name;
+    if (auto st = pki::write_file_atomic(path, f.content, 0644); !st.ok()) return fail(st.error());
+  }
+
+  if (c.json) {
+    print_json({{"dir", dir}, {"ca_created", !have_ca}, {"members", out_members},
+                {"agent_members", dir + "/agent-members.yaml"}, {"controller_vip", in.controller_vip}});
+    return kExitOk;
+  }
+  std::printf("%s the cluster CA in %s; operator certificate %s/operator.crt (for --tls-dir %s)\n",
+              have_ca ? "used" : "created", dir.c_str(), dir.c_str(), dir.c_str());
+  for (const auto& f : *files) {
+    if (f.member.empty()) continue;
+    const std::string daemon = "poolha-" + f.name.substr(0, f.name.find('.'));
+    std::printf("  %-12s copy %s/%s/ to the --etc-dir (%s) on that host; start %s (systemctl start %s)\n",
+                f.member.c_str(), dir.c_str(), f.member.c_str(), in.etc_dir.c_str(), daemon.c_str(), daemon.c_str());
+  }
+  std::printf("agents: put the members: list of %s/agent-members.yaml into each agent.yaml\n"
+              "The first start of the members' empty databases forms the cluster (one leader within about a\n"
+              "second once two voters run). Check: poolhactl --tls-dir %s --api https://%s:%d cluster status\n",
+              dir.c_str(), dir.c_str(),
+              in.controller_vip.empty() ? in.members.front().ip.c_str()
+                                        : in.controller_vip.substr(0, in.controller_vip.find('/')).c_str(),
+              kBootstrapApiPort);
+  return kExitOk;
+}
+
+}  // namespace poolha::cli
