@@ -268,7 +268,15 @@ class Sim {
       if (!m.up) return false;
       if (opt_.verbose && e.kind == EntryKind::Command && m.core->acting() && !std::holds_alternative<rules::Tick>(events_.at(std::stoull(e.data))))
         trace("  " + m.id + " applies " + rules::to_json(events_.at(std::stoull(e.data))).dump());
-      if (e.kind == EntryKind::Command) m.core->apply_committed(e.index, e.term, events_.at(std::stoull(e.data)), local(m));
+      if (e.kind != EntryKind::Command) continue;
+      const rules::Event& ev = events_.at(std::stoull(e.data));
+      const bool check = failover_checked_.insert(e.index).second;  // once per entry: every member applies it
+      std::set<uint64_t> before;
+      const bool arbiter_known_down = !m.core->state().arbiter_reachable;
+      if (check)
+        for (const auto& [id, t] : m.core->state().transitions) before.insert(id);
+      m.core->apply_committed(e.index, e.term, ev, local(m));
+      if (check) check_failover_cause(ev, before, arbiter_known_down, m);
     }
     m.raft->advance(r);
     return true;
@@ -341,7 +349,17 @@ class Sim {
     send(fid, aid, [this, fid, aid, node, qid] {
       Member& a = member(aid);
       if (!alive(a)) return;
+      const bool was_fenced = a.witness->fenced(node);
       const arbiter::WitnessAnswer ans = a.witness->query(node, local(a));
+      // SPEC 6.4, first half: the arbiter never says "not seen" about a node whose
+      // heartbeats it received within half the suspect time (unless it had fenced
+      // the node after an earlier, true, "not seen": then a failover is under way).
+      auto heard = arbiter_heard_.find({aid, node});
+      if (!ans.sees && !was_fenced && heard != arbiter_heard_.end() &&
+          now_ - heard->second < settings_.suspect_after_ms / 2)
+        violation("6.4 " + aid + " answered 'not seen' for " + node + ", heard " + std::to_string(now_ - heard->second) +
+                  " ms ago");
+      witness_said_[node] = ans.sees;
       send(aid, fid, [this, fid, node, qid, ans] {
         Member& c = member(fid);
         if (!alive(c) || !c.consults.erase(qid)) return;
@@ -420,6 +438,7 @@ class Sim {
           answer = m.core->vouching();
           service(m);
         } else {
+          arbiter_heard_[{to, hid}] = now_;  // ground truth for SPEC 6.4
           answer = m.witness->heard(hid, local(m));  // only under a current grant
         }
         if (!answer) return;
@@ -778,6 +797,27 @@ class Sim {
     report_.committed = std::max<uint64_t>(report_.committed, e.index);
   }
 
+  // SPEC 6.4, second half: a failover of a lost node (NodeFailed) starts only from the
+  // arbiter's "not seen" for that node, or while the arbiter is unreachable (then each
+  // rule's on_arbiter_down policy decides).
+  void check_failover_cause(const rules::Event& ev, const std::set<uint64_t>& before, bool arbiter_known_down,
+                            const Member& m) {
+    for (const auto& [id, t] : m.core->state().transitions) {
+      if (before.count(id) || t.reason != rules::TransitionReason::NodeFailed) continue;
+      ++report_.failovers;
+      const auto* av = std::get_if<rules::ArbiterView>(&ev);
+      // The event must say so, and when it says the arbiter answered, the arbiter's
+      // latest answer about the node must have been "not seen" (the core may not turn a
+      // "sees" into a failover).
+      auto said = witness_said_.find(t.from);
+      const bool witness_agrees = said != witness_said_.end() && !said->second;
+      const bool by_arbiter = av && av->node == t.from && (!av->arbiter_reachable || (!av->sees_node && witness_agrees));
+      if (!by_arbiter && !arbiter_known_down && m.core->state().arbiter_reachable)
+        violation("6.4 failover of " + t.from + " started by " + rules::event_name(ev) +
+                  ", not by the arbiter's answer");
+    }
+  }
+
   void check_leader_completeness(const Member& m) {
     for (const auto& [idx, e] : committed_) {
       if (idx <= m.raft->snapshot().meta.index) continue;
@@ -907,6 +947,9 @@ class Sim {
   std::set<std::pair<std::string, std::string>> cut_;
   std::vector<rules::Event> events_;
   std::map<uint64_t, Entry> committed_;
+  std::map<std::pair<MemberId, std::string>, TimeMs> arbiter_heard_;  // (arbiter, host) -> last heartbeat received
+  std::set<uint64_t> failover_checked_;
+  std::map<std::string, bool> witness_said_;  // node -> the witness's latest answer: sees?                               // entry indices checked for 6.4
   std::map<uint64_t, MemberId> leaders_;
   std::vector<std::pair<uint64_t, std::string>> acked_;
   std::priority_queue<Timed, std::vector<Timed>, std::greater<>> queue_;
