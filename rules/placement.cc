@@ -98,6 +98,17 @@ Occupancy compute_occupancy(const ClusterState& s) {
   }
   for (const auto& [id, t] : s.transitions)
     if (!t.target.empty() && !t.rules.empty()) hosted[t.target].insert(unit_key(s.rules.at(t.rules.front()).spec));
+  // A reachable node that still reports another unit's addresses (it came back holding
+  // them; the release is on its way) hosts that unit until it lets go: giving it a new
+  // one now would put two units on it (control-plane simulation, seed 3099).
+  std::map<std::string, const RuleSpec*> owner;
+  for (const auto& [id, r] : s.rules)
+    for (const auto& v : r.spec.vips) owner[v.cidr] = &r.spec;
+  for (const auto& [nid, n] : s.nodes) {
+    if (n.liveness != Liveness::Up) continue;
+    for (const auto& cidr : n.held_vips)
+      if (auto o = owner.find(cidr); o != owner.end()) hosted[nid].insert(unit_key(*o->second));
+  }
   Occupancy occ;
   for (auto& [n, units] : hosted) occ.hosted[n] = static_cast<int>(units.size());
   for (auto& [n, units] : standby) occ.standby_duties[n] = static_cast<int>(units.size());

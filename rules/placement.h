@@ -26,7 +26,8 @@ std::vector<RuleId> unit_of(const ClusterState& s, const RuleId& rule);
 std::string unit_key(const RuleSpec& spec);
 
 // Units each node hosts or is about to host (capacity counts units, a group once),
-// and how many units each node stands by for.
+// and how many units each node stands by for. A reachable node still reporting a
+// unit's addresses counts as hosting it until it lets go.
 struct Occupancy {
   std::map<NodeId, int> hosted;
   std::map<NodeId, int> standby_duties;

@@ -877,9 +877,24 @@ class Sim {
         if (!fresh) violation("6.1 VIP " + vip + " held by " + it->second + " and " + id);
       }
     }
-    // SPEC 6.6: the acting engine never plans more units on a node than its capacity.
-    // (Not checked on the hosts: a node that comes back still holding a stale VIP can
-    // be given a new rule before the engine's release of the stale one lands; seed 3099.)
+    // SPEC 6.6 on the hosts: no host holds the addresses of more units than its capacity
+    // (units as the acting engine groups them).
+    if (const MemberId a = acting_member(); !a.empty()) {
+      const auto& st = member(a).core->state();
+      std::map<std::string, std::set<std::string>> units_on;
+      for (const auto& [id, h] : hosts_) {
+        if (!h.kernel_up) continue;
+        for (const auto& [vip, rule] : h.held)
+          if (auto rit = st.rules.find(rule); rit != st.rules.end()) units_on[id].insert(rules::unit_key(rit->second.spec));
+      }
+      for (const auto& [id, units] : units_on)
+        if (static_cast<int>(units.size()) > hosts_.at(id).capacity)
+          violation("6.6 host " + id + " holds the addresses of " + std::to_string(units.size()) + " units, capacity " +
+                    std::to_string(hosts_.at(id).capacity));
+    }
+    // SPEC 6.6 in the plan: the acting engine never plans more units on a node than its
+    // capacity. (Seed 3099 found a node that came back still holding a stale VIP being
+    // given a new rule before the release landed; occupancy now counts held addresses.)
     if (const MemberId a = acting_member(); !a.empty()) {
       const auto& st = member(a).core->state();
       const auto occ = rules::compute_occupancy(st);

@@ -9,7 +9,7 @@
 // Checked after every event: Raft election safety, log matching, leader completeness
 // and state-machine safety; SPEC §6: one holder per VIP, one acting controller, no
 // failover while the arbiter hears the node,
-// acknowledged commands never lost, no node over capacity, and after the faults heal
+// acknowledged commands never lost, no node over capacity (planned and on the hosts), and after the faults heal
 // every rule runs exactly once. Everything derives from the seed: a failing seed
 // replays exactly (`controlplane_sim --seed N --verbose`).
 #pragma once

@@ -90,3 +90,47 @@ TEST(Engine, OlderTermIsRefused) {
 
 }  // namespace
 }  // namespace poolha::rules
+
+namespace poolha::rules {
+namespace {
+
+// A reachable node that still reports another unit's addresses (it came back holding
+// them, and the engine's release is on its way) is not free: found by the control-plane
+// simulation (seed 3099), where such a node was given a second rule before the release
+// landed and briefly held two units with capacity 1.
+TEST(Placement, HeldAddressesOccupyCapacityUntilReleased) {
+  ClusterState s;
+  auto node = [&](const NodeId& id, Liveness l, std::set<std::string> held) {
+    NodeState n;
+    n.spec.id = id;
+    n.spec.pool = "p1";
+    n.liveness = l;
+    n.held_vips = std::move(held);
+    n.subnets = {"198.18.1.0/24"};
+    s.nodes[id] = n;
+  };
+  auto rule = [&](const RuleId& id, const std::string& vip, const NodeId& primary) {
+    RuleState r;
+    r.spec.id = id;
+    r.spec.pool = "p1";
+    r.spec.vips = {{vip, ""}};
+    r.primary = primary;
+    s.rules[id] = r;
+  };
+  rule("r1", "198.18.1.101/24", "a");
+  rule("r2", "198.18.1.102/24", "");  // unplaced: c still reports its address
+  node("a", Liveness::Up, {"198.18.1.101/24"});
+  node("c", Liveness::Up, {"198.18.1.102/24", "198.18.1.250/24"});  // .250: not ours, not counted
+  node("d", Liveness::Partitioned, {"198.18.1.102/24"});            // unreachable: what it said last is old news
+  const Occupancy occ = compute_occupancy(s);
+  EXPECT_EQ(occ.hosted.at("a"), 1) << "its own unit, counted once";
+  ASSERT_TRUE(occ.hosted.count("c"));
+  EXPECT_EQ(occ.hosted.at("c"), 1);
+  EXPECT_FALSE(occ.hosted.count("d"));
+  EXPECT_EQ(ineligibility(s, occ, {"r1"}, "c"), "no free capacity") << "c is full until it lets go of r2's address";
+  s.nodes["c"].held_vips.clear();  // the release landed
+  EXPECT_EQ(ineligibility(s, compute_occupancy(s), {"r1"}, "c"), "");
+}
+
+}  // namespace
+}  // namespace poolha::rules
