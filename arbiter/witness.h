@@ -82,6 +82,8 @@ class Witness {
   bool vouching(TimeMs now) const { return now < vouch_until_ms_; }
 
   bool fenced(const std::string& node) const;
+  // Whether `node` has a record (it was heard or asked about and the table had room).
+  bool tracked_node(const std::string& node) const { return nodes_.count(node) > 0; }
   // Of `nodes` (the configured ones), those the witness does not hear at `now`: fenced,
   // silent for sees_within, or never heard once now >= never_heard_after. This is
   // what the arbiter reports to the leader (controller/member_sightings.h).

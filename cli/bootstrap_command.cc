@@ -2,6 +2,7 @@
 // in one step (cli/bootstrap_plan.h renders them; this writes them). Offline: the
 // operator then copies each member's folder to its host and starts the daemons.
 #include <cstdio>
+#include <optional>
 
 #include "cli/bootstrap_plan.h"
 #include "cli/commands.h"
@@ -27,7 +28,8 @@ int cmd_cluster_bootstrap(Context& c) {
   auto files = render_bootstrap(in);
   if (!files.ok()) return usage("cluster bootstrap: " + files.error());
 
-  // Nothing is written before every check has passed.
+  // Everything is checked, and every key and certificate made in memory, before the
+  // first file is written: bad input, a damaged CA or an existing folder writes nothing.
   const bool force = c.args.flag("force");
   const bool have_ca = exists(dir + "/ca.crt") || exists(dir + "/ca.key");
   if (!force)
@@ -40,32 +42,47 @@ int cmd_cluster_bootstrap(Context& c) {
     auto loaded = read_ca(dir);
     if (!loaded.ok()) return fail(loaded.error() + "; --dir holds part of a CA: repair it or choose another --dir");
     ca = *loaded;
-  }
-  if (auto st = ensure_dir(dir); !st.ok()) return fail(st.error());
-  if (!have_ca) {
+    if (c.args.has("cluster"))
+      std::fprintf(stderr, "poolhactl: note: --cluster is ignored: %s/ca.crt exists and is used as it is\n", dir.c_str());
+  } else {
     auto created = pki::create_ca(c.args.value("cluster", "poolha"), static_cast<int>(days));
     if (!created.ok()) return fail("creating the CA: " + created.error());
     ca = *created;
-    if (auto st = write_pair(dir, "ca", ca); !st.ok()) return fail(st.error());
   }
-  if (!exists(dir + "/operator.crt")) {
-    auto op = pki::issue(ca, "admin", pki::Role::Operator, {}, {}, static_cast<int>(days));
-    if (!op.ok()) return fail("issuing the operator certificate: " + op.error());
-    if (auto st = write_pair(dir, "operator", *op); !st.ok()) return fail(st.error());
+  // With a new CA an operator certificate left in DIR would not verify: replace it.
+  std::optional<pki::KeyCert> op;
+  if (!have_ca || !exists(dir + "/operator.crt")) {
+    auto issued = pki::issue(ca, "admin", pki::Role::Operator, {}, {}, static_cast<int>(days));
+    if (!issued.ok()) return fail("issuing the operator certificate: " + issued.error());
+    op = *issued;
   }
-
-  Json out_members = Json::array();
+  std::vector<pki::KeyCert> certs;
   for (const auto& m : in.members) {
-    const std::string mdir = dir + "/" + m.name, tls = mdir + "/tls";
-    for (const auto& d : {mdir, tls})
-      if (auto st = ensure_dir(d); !st.ok()) return fail(st.error());
     // Controllers answer the API on the controller VIP too: clients check that name.
     std::vector<std::string> ips{m.ip};
     if (m.role == "controller" && !in.controller_vip.empty())
       ips.push_back(in.controller_vip.substr(0, in.controller_vip.find('/')));
     auto kc = pki::issue(ca, m.name, *pki::parse_role(m.role), ips, {}, static_cast<int>(days));
     if (!kc.ok()) return fail("issuing the certificate for " + m.name + ": " + kc.error());
-    if (auto st = write_pair(tls, m.name, *kc); !st.ok()) return fail(st.error());
+    // A CA whose key does not match its certificate signs certificates nobody accepts.
+    if (auto id = pki::verify_identity(ca.cert_pem, kc->cert_pem); !id.ok())
+      return fail(dir + "/ca.key does not sign certificates that " + dir + "/ca.crt verifies (" + id.error() +
+                  "); repair the CA or choose another --dir");
+    certs.push_back(*kc);
+  }
+
+  if (auto st = ensure_dir(dir); !st.ok()) return fail(st.error());
+  if (!have_ca)
+    if (auto st = write_pair(dir, "ca", ca); !st.ok()) return fail(st.error());
+  if (op)
+    if (auto st = write_pair(dir, "operator", *op); !st.ok()) return fail(st.error());
+  Json out_members = Json::array();
+  for (size_t i = 0; i < in.members.size(); ++i) {
+    const auto& m = in.members[i];
+    const std::string mdir = dir + "/" + m.name, tls = mdir + "/tls";
+    for (const auto& d : {mdir, tls})
+      if (auto st = ensure_dir(d); !st.ok()) return fail(st.error());
+    if (auto st = write_pair(tls, m.name, certs[i]); !st.ok()) return fail(st.error());
     if (auto st = pki::write_file_atomic(tls + "/ca.crt", ca.cert_pem, 0644); !st.ok()) return fail(st.error());
     out_members.push_back({{"name", m.name}, {"role", m.role}, {"ip", m.ip}, {"folder", mdir}});
   }

@@ -89,9 +89,12 @@ Expected<BootstrapMember> parse_member_option(const std::string& role, const std
   if (!valid_member_name(m.name))
     return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': the name must be 1-64 letters, digits, '.', "
                                             "'_' or '-', not starting with '.' or '-'");
-  if (m.name == "ca" || m.name == "operator")
-    return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': '" + m.name +
-                                            "' names the CA's or the operator's own files; choose another name");
+  // Member folders sit beside the CA's and the operator's files in DIR.
+  for (const char* reserved : {"ca", "operator", "ca.crt", "ca.key", "operator.crt", "operator.key", "agent-members.yaml"})
+    if (m.name == reserved)
+      return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': '" + m.name +
+                                              "' is a file of DIR itself (the CA, the operator, the agents' list); "
+                                              "choose another name");
   if (!is_ipv4(m.ip))
     return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': '" + m.ip + "' is not an IPv4 address");
   return m;
@@ -110,7 +113,7 @@ Expected<std::vector<BootstrapFile>> render_bootstrap(const BootstrapInput& in) 
     return Out::Error("a control plane has exactly two controllers (--controller NAME=IP twice), got " +
                       std::to_string(controllers));
   if (arbiters < 1)
-    return Out::Error("a control plane needs an arbiter (--arbiter NAME=IP); a second --arbiter becomes the standby arbiter");
+    return Out::Error("a control plane needs an arbiter (--arbiter NAME=IP); a second --arbiter becomes a standby arbiter");
   if (!in.controller_vip.empty()) {
     if (auto st = check_vip(in.controller_vip); !st.ok()) return Out::Error(st.error());
     if (ips.count(in.controller_vip.substr(0, in.controller_vip.find('/'))))

@@ -109,7 +109,7 @@ const std::vector<CommandSpec>& commands() {
        "Offline: everything a new control plane needs. Uses the CA in DIR (creates it, and the operator\n"
        "certificate, if missing); per member writes DIR/NAME/tls/{ca.crt,NAME.crt,NAME.key} and\n"
        "DIR/NAME/controller.yaml or arbiter.yaml with the one shared cluster: block (ports 7400 agents,\n"
-       "7403 members, 7443 API); a second --arbiter is the standby arbiter. DIR/agent-members.yaml is the\n"
+       "7403 members, 7443 API); the first --arbiter votes, later ones are standby arbiters. DIR/agent-members.yaml is the\n"
        "members: list for agents. Copy DIR/NAME/ to --etc-dir on each host and start the daemons: empty\n"
        "databases form the cluster. Refuses bad input and existing member folders (unless --force).",
        cmd_cluster_bootstrap},

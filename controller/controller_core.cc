@@ -435,9 +435,7 @@ void ControllerCore::on_arbiter_link(bool up, TimeMs local_now) {
 void ControllerCore::on_timer(TimeMs local_now, int minute_of_day) {
   last_local_now_ = std::max(last_local_now_, local_now);
   if (leads_ && !acting_ && !set_term_proposed_) propose_set_term();
-  for (const auto& m : sightings_.expire(local_now))
-    for (auto it = sighting_alerts_.begin(); it != sighting_alerts_.end();)
-      it = it->first == m ? sighting_alerts_.erase(it) : std::next(it);
+  for (const auto& m : sightings_.expire(local_now)) refresh_sighting_alerts(m, local_now);
   if (!acting_) return;  // a standby's silence tracker keeps running in on_heartbeat
   const TimeMs now = cluster_now(local_now);
   if (out_.grant_vouching()) last_grant_ = now;
@@ -468,25 +466,44 @@ void ControllerCore::on_timer(TimeMs local_now, int minute_of_day) {
 
 void ControllerCore::on_member_sightings(const std::string& member, const std::vector<NodeId>& unheard,
                                          TimeMs local_now) {
-  auto changes = sightings_.report(member, unheard, local_now);
-  if (!changes.ok()) {
+  // Only configured nodes count: anything else a member names is dropped, so a report
+  // cannot grow the table beyond the cluster's own size.
+  std::vector<NodeId> known;
+  for (const auto& n : unheard)
+    if (engine_.state().nodes.count(n)) known.push_back(n);
+  if (auto changes = sightings_.report(member, known, local_now); !changes.ok()) {
     spdlog::warn("{}; report ignored", changes.error());
     return;
   }
-  for (const auto& c : *changes) {
-    const auto key = std::make_pair(c.member, c.node);
-    if (c.unheard) {
-      // Only news while we act and hear the node ourselves: a node everyone lost is
-      // already node:unreachable, and a standby's own view is not for it to judge.
-      if (!acting_ || !engine_.state().nodes.count(c.node) || !liveness_.is_up(c.node)) continue;
-      sighting_alerts_.insert(key);
-      history_.record({.kind = "alert:node_unheard_by_member", .node = c.node, .outcome = "warning",
-                       .detail = c.member + " no longer hears " + c.node + " (the active controller does): check the network " +
-                                 "between them; if the active controller failed now, " + c.member + " would find it silent"});
-    } else if (sighting_alerts_.erase(key)) {
-      history_.record({.kind = "alert:node_heard_by_member", .node = c.node, .outcome = "info",
-                       .detail = c.member + " hears " + c.node + " again"});
+  refresh_sighting_alerts(member, local_now);
+}
+
+// The alerts follow the member's whole current set, not only its changes: a report that
+// arrived before we acted, or about a node we did not hear yet, is alerted on the next
+// report (every 2 s) once it matters.
+void ControllerCore::refresh_sighting_alerts(const std::string& member, TimeMs local_now) {
+  const std::set<NodeId>* set = sightings_.unheard_of(member);
+  if (acting_ && set)
+    for (const auto& node : *set) {
+      // News only while we act and hear the node ourselves (a real heartbeat, not the
+      // grace given at a switch): a node everyone lost is node:unreachable's news.
+      auto a = agents_.find(node);
+      const bool we_hear = a != agents_.end() && liveness_.is_up(node) &&
+                           cluster_now(local_now) - a->second.last_heard_ms < engine_.state().settings.suspect_after_ms;
+      if (!we_hear || !sighting_alerts_.insert({member, node}).second) continue;
+      history_.record({.kind = "alert:node_unheard_by_member", .node = node, .outcome = "warning",
+                       .detail = member + " no longer hears " + node + " (the active controller does): check the network " +
+                                 "between them; if the active controller failed now, " + member + " would find it silent"});
     }
+  for (auto it = sighting_alerts_.lower_bound({member, ""}); it != sighting_alerts_.end() && it->first == member;) {
+    if (set && set->count(it->second)) {
+      ++it;
+      continue;
+    }
+    if (set)  // heard again (a member that stopped reporting is dropped silently)
+      history_.record({.kind = "alert:node_heard_by_member", .node = it->second, .outcome = "info",
+                       .detail = member + " hears " + it->second + " again"});
+    it = sighting_alerts_.erase(it);
   }
 }
 

@@ -128,8 +128,9 @@ class ControllerCore {
   }
 
   // Member sightings (member_sightings.h). On the leader: `member` reports the nodes it
-  // does not hear. While acting, a member losing a node this member hears is recorded
-  // as a warning alert (alert:node_unheard_by_member), and hearing it again as info.
+  // does not hear (ids that are not configured nodes are dropped). While acting, a node
+  // in a member's set that this member hears is recorded once as a warning alert
+  // (alert:node_unheard_by_member), and its leaving the set as info.
   void on_member_sightings(const std::string& member, const std::vector<NodeId>& unheard, TimeMs local_now);
   // On every member: the configured nodes it does not hear at local_now, for its
   // report to the leader: silent for the suspect time, or never heard once local_now
@@ -208,6 +209,7 @@ class ControllerCore {
   uint64_t frame_term_ = 0;
   TimeMs acting_since_ = 0;  // cluster time: the old leader's lease had ended by then
   TimeMs last_grant_ = 0;    // cluster time of the last vouching grant sent to the arbiter
+  void refresh_sighting_alerts(const std::string& member, TimeMs local_now);
   // Reports older than three report periods (2 s each) count as unknown.
   MemberSightings sightings_{6000};
   std::set<std::pair<std::string, NodeId>> sighting_alerts_;  // (member, node) warned about

@@ -47,6 +47,11 @@ class MemberSightings {
   // cut off, or now the leader itself). Returns the members dropped.
   std::vector<std::string> expire(rules::TimeMs now);
 
+  // `member`'s current set; null if it has no current report.
+  const std::set<rules::NodeId>* unheard_of(const std::string& member) const {
+    auto it = by_member_.find(member);
+    return it == by_member_.end() ? nullptr : &it->second.unheard;
+  }
   // Members whose current report says they do not hear `node`, sorted.
   std::vector<std::string> unheard_by(const rules::NodeId& node) const;
   // How many nodes `member` does not hear; -1 if it has no current report.

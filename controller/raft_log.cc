@@ -56,6 +56,10 @@ member::ConsensusNode::Callbacks core_callbacks(ControllerCore& core, std::funct
       return;
     }
     const auto& u = e.member_sightings().unheard();
+    if (static_cast<size_t>(u.size()) > MemberSightings::kMaxNodes) {
+      spdlog::warn("sightings from {} name {} nodes, more than {}; ignored", from, u.size(), MemberSightings::kMaxNodes);
+      return;
+    }
     core.on_member_sightings(from, {u.begin(), u.end()}, clock());
   };
   return cb;

@@ -408,7 +408,9 @@ void ConsensusNode::on_envelope(const std::shared_ptr<wire::Session>& s, bool in
     return;
   }
   if (!e.has_raft() && cb_.message && e.body_case() != wire::Envelope::BODY_NOT_SET) {
-    cb_.message(s->peer().common_name, e);
+    // Application messages only from members we list (a member being added is heard
+    // for Raft, but has nothing to tell the application yet).
+    if (peers_.count(s->peer().common_name)) cb_.message(s->peer().common_name, e);
     return;
   }
   if (!e.has_raft()) {

@@ -77,8 +77,8 @@ class ConsensusNode {
     // Role, term, leader or lease may have changed (called after a batch or tick
     // where any of them did).
     std::function<void()> changed;
-    // Any other message a member sent us over its link (e.g. MemberSightings); `from`
-    // is its certificate's CN. Optional.
+    // Any other message a listed member sent us over its link (e.g. MemberSightings);
+    // `from` is its certificate's CN. Optional.
     std::function<void(const std::string& from, const wire::Envelope&)> message;
   };
 
@@ -109,8 +109,7 @@ class ConsensusNode {
   Status transfer_leadership(const consensus::MemberId& to);
   Expected<uint64_t> change_membership(const consensus::MembershipChange& c);
 
-  // An application message to member `to` over our link to it (send_to_leader: to the
-  // leader we know). False when there is no such member or its link is down: lost,
+  // An application message to member `to` over our link to it. False when there is no such member or its link is down: lost,
   // like a Raft message, so senders repeat what matters.
   bool send_to(const consensus::MemberId& to, const wire::Envelope& e);
 

@@ -1,5 +1,8 @@
 #include "rules/placement.h"
 
+#include <string_view>
+#include <unordered_map>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -101,13 +104,20 @@ Occupancy compute_occupancy(const ClusterState& s) {
   // A reachable node that still reports another unit's addresses (it came back holding
   // them; the release is on its way) hosts that unit until it lets go: giving it a new
   // one now would put two units on it (control-plane simulation, seed 3099).
-  std::map<std::string, const RuleSpec*> owner;
+  // (Hashed views into the specs: this runs for every placement decision.)
+  std::unordered_map<std::string_view, const RuleState*> owner;
+  owner.reserve(s.rules.size() * 2);
   for (const auto& [id, r] : s.rules)
-    for (const auto& v : r.spec.vips) owner[v.cidr] = &r.spec;
+    for (const auto& v : r.spec.vips) owner.emplace(v.cidr, &r);
   for (const auto& [nid, n] : s.nodes) {
-    if (n.liveness != Liveness::Up) continue;
-    for (const auto& cidr : n.held_vips)
-      if (auto o = owner.find(cidr); o != owner.end()) hosted[nid].insert(unit_key(*o->second));
+    if (n.liveness != Liveness::Up || n.held_vips.empty()) continue;
+    std::set<std::string>* units = nullptr;
+    for (const auto& cidr : n.held_vips) {
+      auto o = owner.find(cidr);
+      if (o == owner.end() || o->second->primary == nid) continue;  // its own unit: counted above
+      if (!units) units = &hosted[nid];
+      units->insert(unit_key(o->second->spec));
+    }
   }
   Occupancy occ;
   for (auto& [n, units] : hosted) occ.hosted[n] = static_cast<int>(units.size());

@@ -186,6 +186,7 @@ class Sim {
     m.consults.clear();
     if (m.role == MemberRole::Arbiter) {
       m.witness = std::make_unique<arbiter::Witness>(settings_.suspect_after_ms, local(m), kArbiterQuietMs);
+      std::erase_if(arbiter_heard_, [&](const auto& kv) { return kv.first.first == m.id; });  // a new, empty witness
     }
     trace("boot " + m.id);
     service(m);
@@ -276,7 +277,7 @@ class Sim {
       if (check)
         for (const auto& [id, t] : m.core->state().transitions) before.insert(id);
       m.core->apply_committed(e.index, e.term, ev, local(m));
-      if (check) check_failover_cause(ev, before, arbiter_known_down, m);
+      if (check) check_failover_cause(ev, e.term, before, arbiter_known_down, m);
     }
     m.raft->advance(r);
     return true;
@@ -359,10 +360,10 @@ class Sim {
           now_ - heard->second < settings_.suspect_after_ms / 2)
         violation("6.4 " + aid + " answered 'not seen' for " + node + ", heard " + std::to_string(now_ - heard->second) +
                   " ms ago");
-      witness_said_[node] = ans.sees;
       send(aid, fid, [this, fid, node, qid, ans] {
         Member& c = member(fid);
         if (!alive(c) || !c.consults.erase(qid)) return;
+        witness_said_[{fid, node}] = ans.sees;  // the answer this controller turns into an ArbiterView
         c.core->on_arbiter_answer(node, true, ans.sees, ans.ms_since_heard, local(c));
         service(c);
       });
@@ -438,8 +439,11 @@ class Sim {
           answer = m.core->vouching();
           service(m);
         } else {
-          arbiter_heard_[{to, hid}] = now_;  // ground truth for SPEC 6.4
+          // Ground truth for SPEC 6.4: heartbeats this witness counts (a fenced node's do
+          // not count until a controller lifts the fence; a full table records none).
+          const bool counts = !m.witness->fenced(hid);
           answer = m.witness->heard(hid, local(m));  // only under a current grant
+          if (counts && m.witness->tracked_node(hid)) arbiter_heard_[{to, hid}] = now_;
         }
         if (!answer) return;
         send(to, hid, [this, hid, sent] {
@@ -800,16 +804,18 @@ class Sim {
   // SPEC 6.4, second half: a failover of a lost node (NodeFailed) starts only from the
   // arbiter's "not seen" for that node, or while the arbiter is unreachable (then each
   // rule's on_arbiter_down policy decides).
-  void check_failover_cause(const rules::Event& ev, const std::set<uint64_t>& before, bool arbiter_known_down,
-                            const Member& m) {
+  void check_failover_cause(const rules::Event& ev, uint64_t term, const std::set<uint64_t>& before,
+                            bool arbiter_known_down, const Member& m) {
     for (const auto& [id, t] : m.core->state().transitions) {
       if (before.count(id) || t.reason != rules::TransitionReason::NodeFailed) continue;
       ++report_.failovers;
       const auto* av = std::get_if<rules::ArbiterView>(&ev);
-      // The event must say so, and when it says the arbiter answered, the arbiter's
-      // latest answer about the node must have been "not seen" (the core may not turn a
-      // "sees" into a failover).
-      auto said = witness_said_.find(t.from);
+      // The event must say so, and when it says the arbiter answered, the latest answer
+      // about the node delivered to the controller that proposed it (the leader of the
+      // entry's term) must have been "not seen": the core may not turn a "sees" into a
+      // failover.
+      auto proposer = leaders_.find(term);
+      auto said = proposer == leaders_.end() ? witness_said_.end() : witness_said_.find({proposer->second, t.from});
       const bool witness_agrees = said != witness_said_.end() && !said->second;
       const bool by_arbiter = av && av->node == t.from && (!av->arbiter_reachable || (!av->sees_node && witness_agrees));
       if (!by_arbiter && !arbiter_known_down && m.core->state().arbiter_reachable)
@@ -963,8 +969,8 @@ class Sim {
   std::vector<rules::Event> events_;
   std::map<uint64_t, Entry> committed_;
   std::map<std::pair<MemberId, std::string>, TimeMs> arbiter_heard_;  // (arbiter, host) -> last heartbeat received
-  std::set<uint64_t> failover_checked_;
-  std::map<std::string, bool> witness_said_;  // node -> the witness's latest answer: sees?                               // entry indices checked for 6.4
+  std::set<uint64_t> failover_checked_;                               // entry indices checked for 6.4
+  std::map<std::pair<MemberId, std::string>, bool> witness_said_;     // (controller, node) -> last answer delivered: sees?
   std::map<uint64_t, MemberId> leaders_;
   std::vector<std::pair<uint64_t, std::string>> acked_;
   std::priority_queue<Timed, std::vector<Timed>, std::greater<>> queue_;

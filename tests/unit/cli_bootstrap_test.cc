@@ -95,7 +95,9 @@ TEST(ClusterBootstrap, BadInputIsRefusedWithAReason) {
   EXPECT_FALSE(parse_member_option("controller", "ctl-a").ok());
   EXPECT_FALSE(parse_member_option("controller", "ctl-a=198.18.0").ok());
   EXPECT_FALSE(parse_member_option("controller", "-x=198.18.0.1").ok());
-  EXPECT_FALSE(parse_member_option("arbiter", "ca=198.18.0.1").ok()) << "would overwrite the CA's files";
+  for (const char* reserved : {"ca", "operator", "ca.key", "operator.crt", "agent-members.yaml"})
+    EXPECT_FALSE(parse_member_option("arbiter", std::string(reserved) + "=198.18.0.1").ok())
+        << reserved << ": a member folder would collide with DIR's own files";
   auto ok = parse_member_option("arbiter", "arb=198.18.0.2");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->name, "arb");
