@@ -280,6 +280,38 @@ TEST(Raft, RestartKeepsTheLogAndTheVote) {
   EXPECT_EQ(data_of(c.member("arb-1").applied), (std::vector<std::string>{"kept"})) << "re-applied after restart";
 }
 
+// A voter that restarts right after acknowledging the leader must not help elect
+// another member before that leader's lease (counted from the acknowledgement) ends,
+// or two controllers would act at once. The schedule the simulation cannot build by
+// chance: the other controller has been cut from the leader for most of an election
+// timeout, the arbiter (still acknowledging the leader) restarts and loses its link to
+// the leader at that moment, and the cut-off controller campaigns at once.
+TEST(Raft, RestartedVoterDoesNotElectAnotherWhileTheLeaseHolds) {
+  Cluster c(three());
+  const MemberId l = c.wait_leader();
+  ASSERT_TRUE(l == "ctl-a" || l == "ctl-b");
+  const MemberId o = l == "ctl-a" ? "ctl-b" : "ctl-a";
+  c.tick(5);
+  c.cut(l, o);
+  c.tick(8);  // o has not heard the leader for 8 ticks; the arbiter still acknowledges it
+  ASSERT_TRUE(c.raft(l).is_leader() && c.raft(l).lease_valid());
+  c.cut(l, "arb-1");
+  c.crash("arb-1");
+  c.restart("arb-1");
+  int both = 0, new_leader = -1, lease_end = -1;
+  for (int t = 1; t <= 60; ++t) {
+    c.tick();
+    const bool old_acts = c.raft(l).is_leader() && c.raft(l).lease_valid();
+    const bool new_acts = c.raft(o).is_leader() && c.raft(o).lease_valid();
+    if (!old_acts && lease_end < 0) lease_end = t;
+    if (c.raft(o).is_leader() && new_leader < 0) new_leader = t;
+    both += old_acts && new_acts;
+  }
+  std::printf("old lease ended %d ticks after the restart, new leader after %d\n", lease_end, new_leader);
+  EXPECT_EQ(both, 0) << "two leaders held a lease at once";
+  EXPECT_GT(new_leader, 0) << "the majority side never elected a leader";
+}
+
 TEST(Raft, StandbyArbiterReplacesALostArbiter) {
   Membership m = three();
   Cluster c(m, {"arb-2"});
