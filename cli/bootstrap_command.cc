@@ -61,7 +61,7 @@ int cmd_cluster_bootstrap(Context& c) {
     // Controllers answer the API on the controller VIP too: clients check that name.
     std::vector<std::string> ips{m.ip};
     if (m.role == "controller" && !in.controller_vip.empty())
-      ips.push_back(in.controller_vip.substr(0, in.controller_vip.find('/')));
+      ips.push_back(vip_address(in.controller_vip));
     auto kc = pki::issue(ca, m.name, *pki::parse_role(m.role), ips, {}, static_cast<int>(days));
     if (!kc.ok()) return fail("issuing the certificate for " + m.name + ": " + kc.error());
     // A CA whose key does not match its certificate signs certificates nobody accepts.
@@ -108,8 +108,7 @@ int cmd_cluster_bootstrap(Context& c) {
               "The first start of the members' empty databases forms the cluster (one leader within about a\n"
               "second once two voters run). Check: poolhactl --tls-dir %s --api https://%s:%d cluster status\n",
               dir.c_str(), dir.c_str(),
-              in.controller_vip.empty() ? in.members.front().ip.c_str()
-                                        : in.controller_vip.substr(0, in.controller_vip.find('/')).c_str(),
+              (in.controller_vip.empty() ? in.members.front().ip : vip_address(in.controller_vip)).c_str(),
               kBootstrapApiPort);
   return kExitOk;
 }

@@ -116,7 +116,7 @@ Expected<std::vector<BootstrapFile>> render_bootstrap(const BootstrapInput& in) 
     return Out::Error("a control plane needs an arbiter (--arbiter NAME=IP); a second --arbiter becomes a standby arbiter");
   if (!in.controller_vip.empty()) {
     if (auto st = check_vip(in.controller_vip); !st.ok()) return Out::Error(st.error());
-    if (ips.count(in.controller_vip.substr(0, in.controller_vip.find('/'))))
+    if (ips.count(vip_address(in.controller_vip)))
       return Out::Error("--controller-vip " + in.controller_vip + " is a member's own address; choose a free one");
   }
   for (const auto* d : {&in.etc_dir, &in.state_dir})

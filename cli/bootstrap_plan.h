@@ -53,6 +53,9 @@ Expected<std::vector<BootstrapFile>> render_bootstrap(const BootstrapInput& in);
 inline std::string bootstrap_cert_name(const std::string& member) { return member + ".crt"; }
 inline std::string bootstrap_key_name(const std::string& member) { return member + ".key"; }
 
+// The address part of a "A.B.C.D/P" cidr (the controller VIP).
+inline std::string vip_address(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
+
 // A name that is safe as a file name and as a certificate CN.
 bool valid_member_name(const std::string& n);
 

@@ -212,10 +212,8 @@ void ConsensusNode::notice_changes() {
 }
 
 void ConsensusNode::send(const consensus::Message& m) {
-  auto it = peers_.find(m.to);
-  if (it == peers_.end()) return;  // not in opts.members: no address, so lost (list every member)
-  auto s = it->second.session;     // a copy: a failed send closes the session and clears the peer's
-  if (!s || !s->is_open()) return;  // lost, as Raft allows
+  auto s = open_session(m.to);
+  if (!s) return;  // lost, as Raft allows
   auto pieces = split_to_fit(m, kMemberMaxFrameBytes);
   if (!pieces.ok()) {
     spdlog::warn("member {}: cannot send {} to {}: {}", opts_.id, consensus::to_string(m.type), m.to, pieces.error());
@@ -228,12 +226,17 @@ void ConsensusNode::send(const consensus::Message& m) {
   }
 }
 
-bool ConsensusNode::send_to(const consensus::MemberId& to, const wire::Envelope& e) {
-  if (!running_ || to == opts_.id) return false;
+std::shared_ptr<wire::Session> ConsensusNode::open_session(const consensus::MemberId& to) const {
   auto it = peers_.find(to);
-  if (it == peers_.end()) return false;
-  auto s = it->second.session;
-  if (!s || !s->is_open()) return false;
+  if (it == peers_.end()) return nullptr;  // not in opts.members: no address (list every member)
+  auto s = it->second.session;             // a copy: a failed send closes the session and clears the peer's
+  return s && s->is_open() ? s : nullptr;
+}
+
+bool ConsensusNode::send_to(const consensus::MemberId& to, const wire::Envelope& e) {
+  if (!running_) return false;
+  auto s = open_session(to);
+  if (!s) return false;
   s->send(e);
   return true;
 }

@@ -148,6 +148,8 @@ class ConsensusNode {
   void schedule_ready() const;
   void notice_changes();
   void send(const consensus::Message& m);
+  // Our outgoing session to `to` if it is up; null otherwise (unlisted, down, or self).
+  std::shared_ptr<wire::Session> open_session(const consensus::MemberId& to) const;
   Status do_compact(uint64_t index, std::string data);
 
   // Transport.

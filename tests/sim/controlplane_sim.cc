@@ -883,8 +883,11 @@ class Sim {
         if (!fresh) violation("6.1 VIP " + vip + " held by " + it->second + " and " + id);
       }
     }
-    // SPEC 6.6 on the hosts: no host holds the addresses of more units than its capacity
-    // (units as the acting engine groups them).
+    // SPEC 6.6, on the hosts and in the acting engine's plan: no host holds the
+    // addresses of more units than its capacity (units as the acting engine groups
+    // them), and the engine never plans more. (Seed 3099 found a node that came back
+    // still holding a stale VIP being given a new rule before the release landed;
+    // occupancy now counts held addresses.)
     if (const MemberId a = acting_member(); !a.empty()) {
       const auto& st = member(a).core->state();
       std::map<std::string, std::set<std::string>> units_on;
@@ -897,12 +900,6 @@ class Sim {
         if (static_cast<int>(units.size()) > hosts_.at(id).capacity)
           violation("6.6 host " + id + " holds the addresses of " + std::to_string(units.size()) + " units, capacity " +
                     std::to_string(hosts_.at(id).capacity));
-    }
-    // SPEC 6.6 in the plan: the acting engine never plans more units on a node than its
-    // capacity. (Seed 3099 found a node that came back still holding a stale VIP being
-    // given a new rule before the release landed; occupancy now counts held addresses.)
-    if (const MemberId a = acting_member(); !a.empty()) {
-      const auto& st = member(a).core->state();
       const auto occ = rules::compute_occupancy(st);
       for (const auto& [id, n] : st.nodes)
         if (auto it = occ.hosted.find(id); it != occ.hosted.end() && it->second > n.spec.capacity)
