@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "agent/addresses.h"
+#include "common/text_encoding.h"
+#include "common/utf8.h"
 
 namespace poolha::agent {
 
@@ -30,9 +32,12 @@ wire::CommandResult result(const wire::Command& cmd, wire::CommandResult::Outcom
   return r;
 }
 
-void put_script(wire::CommandResult& r, const ScriptRun& run, const std::string& name) {
+void put_script(wire::CommandResult& r, const ScriptRun& run, const std::string& name, text::Encoding encoding) {
   r.set_exit_code(run.exit_code);
-  r.set_script_output(run.output);
+  // Bytes in the console's encoding, as UTF-8 within the wire's cap (a result with a
+  // string that is not UTF-8 would be refused whole by every member).
+  r.set_script_output(text::clean_text(text::decode_to_utf8(run.output, encoding), kMaxScriptOutputBytes,
+                                       "\n[poolha: output cut]"));
   if (run.timed_out) {
     r.set_outcome(wire::CommandResult::TIMED_OUT);
     r.set_detail("script " + name + " timed out after " + std::to_string(run.duration.count()) + " ms");
@@ -92,6 +97,7 @@ wire::CommandResult ActionRunner::acquire(const wire::Command& cmd) {
   const auto start = Clock::now();
   auto finish = [&](wire::CommandResult r) {
     r.set_duration_ms(ms_since(start));
+    r.set_detail(text::clean_text(r.detail(), kMaxResultDetailBytes));
     return r;
   };
   auto ifaces = host_.list_interfaces();
@@ -155,7 +161,7 @@ wire::CommandResult ActionRunner::acquire(const wire::Command& cmd) {
       r.set_outcome(wire::CommandResult::FAILED);
       r.set_detail("script " + cmd.script() + ": " + run.error());
     } else {
-      put_script(r, *run, cmd.script());
+      put_script(r, *run, cmd.script(), cfg_.script_output_encoding);
     }
     if (r.outcome() != wire::CommandResult::OK) {
       undo(added);
@@ -179,7 +185,7 @@ wire::CommandResult ActionRunner::release(const wire::Command& cmd) {
       r.set_outcome(wire::CommandResult::FAILED);
       r.set_detail("script " + cmd.script() + ": " + run.error());
     } else {
-      put_script(r, *run, cmd.script());
+      put_script(r, *run, cmd.script(), cfg_.script_output_encoding);
     }
   }
   // Remove whatever the script did: the interface the lease knows, else where it is now.
@@ -218,6 +224,7 @@ wire::CommandResult ActionRunner::release(const wire::Command& cmd) {
     r.set_detail("released " + (cmd.vips_size() ? vip_list(cmd) : std::string("(no VIPs)")));
   }
   r.set_duration_ms(ms_since(start));
+  r.set_detail(text::clean_text(r.detail(), kMaxResultDetailBytes));
   return r;
 }
 

@@ -24,6 +24,10 @@
 
 namespace poolha::agent {
 
+// A result's script output on the wire (UTF-8, cut on a character boundary).
+inline constexpr size_t kMaxScriptOutputBytes = 64 * 1024;
+inline constexpr size_t kMaxResultDetailBytes = 1024;
+
 // The script run on isolation for each held rule, when present in script_dir.
 inline constexpr char kIsolationReleaseScript[] = "isolation-release";
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
+
 namespace poolha::agent {
 
 namespace {
@@ -87,7 +89,7 @@ std::string CommandLedger::to_json() const {
                        {"exit_code", r.exit_code()},
                        {"duration_ms", r.duration_ms()}});
   }
-  return j.dump(1) + "\n";
+  return json_text(j, 1) + "\n";
 }
 
 Expected<CommandLedger> CommandLedger::from_json(const std::string& text) {

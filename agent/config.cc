@@ -123,7 +123,7 @@ rules::MonitorSpec parse_monitor(const YAML::Node& n, const std::string& path) {
 AgentConfig parse_root(const YAML::Node& root) {
   only_keys(root, "",
             {"node_id", "state_dir", "script_dir", "tls", "members", "heartbeat_interval_ms", "isolation_timeout_ms",
-             "isolation_address", "isolation_response", "arp", "monitors", "log_level"});
+             "isolation_address", "isolation_response", "arp", "monitors", "log_level", "script_output_encoding"});
   AgentConfig c;
   if (!root["node_id"]) fail("node_id", "required (the CN of this agent's certificate)");
   c.node_id = get_string(root["node_id"], "node_id");
@@ -199,6 +199,11 @@ AgentConfig parse_root(const YAML::Node& root) {
       if (!seen.insert(m.name).second) fail(join(path, "name"), "duplicate monitor name '" + m.name + "'");
       c.monitors.push_back(std::move(m));
     }
+  }
+  if (auto v = root["script_output_encoding"]) {
+    auto e = text::parse_encoding(get_string(v, "script_output_encoding"));
+    if (!e) fail("script_output_encoding", "expected utf-8 | gbk");
+    c.script_output_encoding = *e;
   }
   if (auto v = root["log_level"]) {
     c.log_level = get_string(v, "log_level");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/text_encoding.h"
 #include "rules/model.h"
 
 namespace poolha::agent {
@@ -45,6 +46,8 @@ struct AgentConfig {
   IsolationResponse isolation_response = IsolationResponse::Release;
   ArpConfig arp;
   std::vector<rules::MonitorSpec> monitors;  // node-level: always run
+  // What scripts write (acquire/release/restart/monitor scripts): decoded to UTF-8.
+  text::Encoding script_output_encoding = text::Encoding::Utf8;
   std::string log_level = "info";  // trace debug info warn error critical off
 };
 

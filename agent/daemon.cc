@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/addresses.h"
+#include "common/utf8.h"
+#include "wire/event_loop.h"
 #include "wire/pki.h"
 
 namespace poolha::agent {
@@ -138,7 +140,9 @@ int AgentDaemon::run() {
   spdlog::info("poolha-agent {} node {} started: {} member(s), heartbeat {} ms, isolation {} ms ({}), lease hold {}",
                kAgentVersion, cfg_.node_id, cfg_.members.size(), cfg_.heartbeat_interval_ms, cfg_.isolation_timeout_ms,
                to_string(cfg_.isolation_response), lease_.hold_current() ? "current" : "not held");
-  io_.run();
+  wire::run_event_loop(io_, [](const std::string& what) {
+    spdlog::critical("internal error (a bug; please report it): {}; the agent carries on", text::log_safe(what, 1024));
+  });
   spdlog::info("poolha-agent stopped; VIPs left in place: {}", lease_.confirmed_cidrs().size());
   return 0;
 }

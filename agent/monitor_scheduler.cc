@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/utf8.h"
+
 namespace poolha::agent {
 
 MonitorScheduler::MonitorScheduler(boost::asio::io_context& io, WorkerPool& pool, HostOps& host,
@@ -28,7 +30,7 @@ wire::MonitorStatus MonitorScheduler::status() const {
   s.set_name(spec_.name);
   s.set_rule(rule_);
   s.set_healthy(invalid_.empty() && state_.healthy());
-  s.set_detail(invalid_.empty() ? state_.detail() : "monitor refused: " + invalid_);
+  s.set_detail(invalid_.empty() ? state_.detail() : text::clean_text("monitor refused: " + invalid_, kMaxMonitorDetailBytes));
   return s;
 }
 
@@ -56,23 +58,27 @@ void MonitorScheduler::run_check() {
   });
 }
 
-void MonitorScheduler::on_result(const CheckResult& r) {
+void MonitorScheduler::on_result(const CheckResult& result) {
+  // Whatever a check returns goes into every heartbeat: it must be valid UTF-8 (the
+  // members' Protobuf parsers refuse the whole frame otherwise) and small.
+  CheckResult r = result;
+  r.detail = text::clean_text(r.detail, kMaxMonitorDetailBytes);
   const std::string who = rule_.empty() ? "node monitor " + spec_.name : "rule " + rule_ + " monitor " + spec_.name;
   switch (state_.on_result(r.healthy, r.detail)) {
     case MonitorState::Step::None:
-      if (!r.healthy) spdlog::debug("{}: check failed ({}/{}): {}", who, state_.consecutive_failures(), spec_.threshold, r.detail);
+      if (!r.healthy) spdlog::debug("{}: check failed ({}/{}): {}", who, state_.consecutive_failures(), spec_.threshold, text::log_safe(r.detail));
       break;
     case MonitorState::Step::Restart:
-      spdlog::warn("{}: failure confirmed ({}), local restart {}/{} with {}", who, r.detail, state_.restarts_used(),
+      spdlog::warn("{}: failure confirmed ({}), local restart {}/{} with {}", who, text::log_safe(r.detail), state_.restarts_used(),
                    spec_.restarts, spec_.restart_script);
       run_restart();
       break;
     case MonitorState::Step::Failed:
-      spdlog::error("{}: FAILED: {}", who, state_.detail());
+      spdlog::error("{}: FAILED: {}", who, text::log_safe(state_.detail()));
       on_change_();
       break;
     case MonitorState::Step::Recovered:
-      spdlog::info("{}: healthy again: {}", who, r.detail);
+      spdlog::info("{}: healthy again: {}", who, text::log_safe(r.detail));
       on_change_();
       break;
   }

@@ -20,6 +20,9 @@
 
 namespace poolha::agent {
 
+// A monitor's detail as it travels in heartbeats (cut on a character boundary).
+inline constexpr size_t kMaxMonitorDetailBytes = 512;
+
 class MonitorScheduler : public std::enable_shared_from_this<MonitorScheduler> {
  public:
   // rule: empty for a node-level monitor. `invalid`: non-empty means the spec was

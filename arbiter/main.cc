@@ -13,6 +13,8 @@
 #include "arbiter/config.h"
 #include "arbiter/daemon.h"
 #include "arbiter/log_keeper.h"
+#include "common/utf8.h"
+#include "wire/event_loop.h"
 
 namespace {
 
@@ -61,7 +63,9 @@ int run(const poolha::arbiter::ArbiterConfig& config) {
     daemon.stop();
     io.stop();
   });
-  io.run();
+  poolha::wire::run_event_loop(io, [](const std::string& what) {
+    spdlog::critical("internal error (a bug; please report it): {}; the arbiter carries on", poolha::text::log_safe(what, 1024));
+  });
   return kExitOk;
 }
 

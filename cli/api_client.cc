@@ -8,6 +8,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "common/json_text.h"
 #include "wire/pki.h"
 #include "wire/session.h"
 
@@ -236,7 +237,7 @@ ApiResult ApiClient::exchange(http::verb verb, const std::string& target, const 
   req.keep_alive(true);
   if (!body.is_null()) {
     req.set(http::field::content_type, "application/json");
-    req.body() = body.dump();
+    req.body() = json_text(body);
   }
   req.prepare_payload();
 

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/tables.h"
 #include "cli/yaml_json.h"
+#include "common/json_text.h"
 #include "rules/json_codec.h"
 #include "rules/rule_templates.h"
 
@@ -225,7 +226,7 @@ int cmd_apply(Context& c) {
     print_json(*res);
   } else {
     std::printf("applied %s from %s (%zu pools, %zu nodes, %zu rules%s)\n",
-                res->contains("applied") ? (*res)["applied"].dump().c_str() : "?", file.c_str(), body["pools"].size(),
+                res->contains("applied") ? json_text((*res)["applied"]).c_str() : "?", file.c_str(), body["pools"].size(),
                 body["nodes"].size(), body["rules"].size(), body.contains("settings") ? ", settings" : "");
   }
   return kExitOk;

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/tables.h"
+#include "common/json_text.h"
 #include "consensus/membership.h"
 #include "controller/sqlite_db.h"
 #include "member/raft_storage.h"
@@ -28,7 +29,7 @@ std::optional<Json> cluster_call(Context& c, const std::string& what, const std:
 std::string text_of(const Json& j, const char* k) {
   if (!j.contains(k)) return "-";
   const Json& v = j[k];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : json_text(v);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "common/json_text.h"
 
 namespace poolha::cli {
 
@@ -16,7 +17,7 @@ int usage(const std::string& message) {
   return kExitUsage;
 }
 
-void print_json(const Json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+void print_json(const Json& j) { std::printf("%s\n", json_text(j, 2).c_str()); }
 
 int api_fail(const std::string& what, const ApiResult& r) {
   if (r.failure != ApiFailure::Http) return fail(what + ": " + r.error);

@@ -3,23 +3,25 @@
 #include <algorithm>
 #include <map>
 
+#include "common/json_text.h"
+#include "common/utf8.h"
+
 namespace poolha::cli {
 
 namespace {
 
-// Display width in terminal cells, counting each UTF-8 code point as one.
-size_t width(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
+// Display width in terminal cells: CJK characters take two.
+size_t width(const std::string& s) { return text::display_width(s); }
+
+// What a cell may hold: text from agents and scripts can carry anything, and a newline
+// or an escape sequence in a cell would break the table or drive the terminal.
+constexpr size_t kMaxCellBytes = 4096;
 
 std::string text(const Json& j) {
   if (j.is_null()) return "-";
   if (j.is_string()) return j.get<std::string>().empty() ? "-" : j.get<std::string>();
   if (j.is_boolean()) return j.get<bool>() ? "yes" : "no";
-  return j.dump();
+  return json_text(j);
 }
 
 // obj[key] as text, "-" if obj is not an object or lacks it.
@@ -36,7 +38,7 @@ const Json& member(const Json& obj, const std::string& key) {
 std::string joined(const Json& arr) {
   if (!arr.is_array() || arr.empty()) return "-";
   std::string out;
-  for (const auto& v : arr) out += (out.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : v.dump());
+  for (const auto& v : arr) out += (out.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : json_text(v));
   return out;
 }
 
@@ -54,7 +56,7 @@ Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 void Table::add(std::vector<std::string> row) {
   row.resize(headers_.size());
   for (auto& c : row)
-    if (c.empty()) c = "-";
+    c = c.empty() ? "-" : text::log_safe(c, kMaxCellBytes);
   rows_.push_back(std::move(row));
 }
 
@@ -145,7 +147,7 @@ std::string render_rule(const std::string& id, const Json& rule) {
   for (const char* k : {"primary", "standby", "phase", "epoch", "frozen", "last_error"}) t.add({k, field(rule, k)});
   std::string out = t.render();
   out += "\nspec:\n";
-  std::string spec = member(rule, "spec").dump(2);
+  std::string spec = json_text(member(rule, "spec"), 2);
   std::string indented = "  ";
   for (char c : spec) {
     indented += c;

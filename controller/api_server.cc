@@ -5,6 +5,9 @@
 #include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/json_text.h"
+#include "common/utf8.h"
+
 namespace poolha::controller {
 
 namespace beast = boost::beast;
@@ -53,16 +56,25 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     if (ec) return fail("read", ec);
     const auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_,
-                   [self = shared_from_this()](ApiResponse r) { self->respond(r.status, r.body.dump(), r.location); });
+    // A handler that throws (a bug) costs this request, never the controller: the
+    // client gets 500 and the log says which request it was.
+    try {
+      routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_,
+                     [self = shared_from_this()](ApiResponse r) { self->respond(r.status, json_text(r.body), r.location); });
+    } catch (const std::exception& e) {
+      spdlog::error("API {} {} from {}: internal error: {}", std::string(req.method_string()),
+                    text::log_safe(std::string(req.target())), actor_, text::log_safe(e.what()));
+      if (!responding_) reply_error(500, "internal error (logged on the controller); nothing was changed by this request");
+    }
   }
 
   void reply_error(int status, const std::string& msg) {
     keep_alive_ = false;
-    respond(status, nlohmann::json{{"error", msg}}.dump());
+    respond(status, json_text(nlohmann::json{{"error", msg}}));
   }
 
   void respond(int status, std::string body, const std::string& location = "") {
+    responding_ = true;
     res_ = {};
     if (!location.empty()) res_.set(http::field::location, location);
     res_.result(static_cast<http::status>(status));
@@ -77,6 +89,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   }
 
   void on_write(error_code ec, size_t) {
+    responding_ = false;
     if (ec) return fail("write", ec);
     if (!keep_alive_) return close();
     read();
@@ -104,6 +117,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   http::response<http::string_body> res_;
   std::string actor_;
   bool keep_alive_ = false;
+  bool responding_ = false;  // a response is being written (a handler answered before it threw)
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/json_text.h"
+#include "common/utf8.h"
 #include "rules/json_codec.h"
 
 namespace poolha::controller {
@@ -256,8 +258,8 @@ void ControllerCore::send_action(const rules::Action& a, TimeMs now) {
     return;
   }
   if (const auto* alert = std::get_if<rules::Alert>(&a)) {
-    if (alert->severity == rules::Severity::Critical) spdlog::critical("ALERT {} {}", alert->code, alert->message);
-    else spdlog::warn("alert {} {}", alert->code, alert->message);
+    if (alert->severity == rules::Severity::Critical) spdlog::critical("ALERT {} {}", alert->code, text::log_safe(alert->message, 1024));
+    else spdlog::warn("alert {} {}", alert->code, text::log_safe(alert->message, 1024));
     history_.record({.kind = "alert:" + alert->code, .rule = alert->rule, .node = alert->node,
                      .outcome = rules::to_string(alert->severity), .detail = alert->message});
   }
@@ -395,12 +397,12 @@ void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r,
   const Pending asked = it->second;
   {
     std::string detail = r.detail();
-    if (!r.script_output().empty()) detail += " | output: " + r.script_output().substr(0, 1024);
+    if (!r.script_output().empty()) detail += " | output: " + text::truncate_utf8(r.script_output(), 1024, "...");
     (void)history_.complete(it->second.history_id, outcome_name(r.outcome()), r.duration_ms(), detail);
     pending_.erase(it);
   }
   spdlog::info("result of action {} from {}: {} ({} ms) {}", r.action_id(), node, outcome_name(r.outcome()),
-               r.duration_ms(), r.detail());
+               r.duration_ms(), text::log_safe(r.detail()));
   // Not proposed (a leadership transfer under way): keep waiting for it, so its
   // time-out moves the transition on instead of it being stuck.
   if (!submit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(),
@@ -544,7 +546,7 @@ void ControllerCore::record_operator(const rules::Event& e, const std::string& a
   what.erase("type");
   what.erase("now");
   history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "ok",
-                   .detail = what.dump().substr(0, 512), .actor = actor});
+                   .detail = text::truncate_utf8(json_text(what), 512, "..."), .actor = actor});
 }
 
 void ControllerCore::operator_command(rules::Event e, const std::string& actor, Done done) {

@@ -22,6 +22,8 @@
 #include "controller/sighting_reporter.h"
 #include "controller/enrolment_service.h"
 #include "controller/sqlite_command_log.h"
+#include "common/utf8.h"
+#include "wire/event_loop.h"
 
 namespace poolha::controller {
 namespace {
@@ -142,7 +144,9 @@ class ControllerDaemon : public Outbox {
                  cfg_.listen_enrol ? ", enrolment on " + cfg_.listen_enrol->str() : "",
                  cfg_.arbiter ? ", arbiter " + cfg_.arbiter->str() : arbiters_.empty() ? ", NO arbiter configured" : ", arbiters from cluster:",
                  core_->state().term);
-    io_.run();
+    wire::run_event_loop(io_, [](const std::string& what) {
+      spdlog::critical("internal error (a bug; please report it): {}; the controller carries on", text::log_safe(what, 1024));
+    });
     return 0;
   }
 

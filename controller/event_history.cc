@@ -5,11 +5,28 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.h"
+
 namespace poolha::controller {
 
 namespace {
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Every field is stored as valid UTF-8 within its cap, whoever produced it, and read
+// back the same way: a row written by an older version (cut mid-character) must not
+// break GET /v1/events.
+constexpr size_t kMaxNameBytes = 255;
+constexpr size_t kMaxDetailBytes = 4096;
+
+void clean(HistoryEvent& e) {
+  e.kind = text::clean_text(e.kind, kMaxNameBytes);
+  e.rule = text::clean_text(e.rule, kMaxNameBytes);
+  e.node = text::clean_text(e.node, kMaxNameBytes);
+  e.outcome = text::clean_text(e.outcome, kMaxNameBytes);
+  e.detail = text::clean_text(e.detail, kMaxDetailBytes);
+  e.actor = text::clean_text(e.actor, kMaxNameBytes);
 }
 }  // namespace
 
@@ -25,9 +42,10 @@ Expected<std::unique_ptr<EventHistory>> EventHistory::open(SqliteDb& db) {
 
 int64_t EventHistory::record(HistoryEvent e) {
   if (e.time_ms == 0) e.time_ms = wall_ms();
+  clean(e);
   auto st = db_.run(
       "INSERT INTO history (time_ms, kind, rule, node, outcome, duration_ms, detail, actor) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-      {e.time_ms, e.kind, e.rule, e.node, e.outcome, e.duration_ms, e.detail.substr(0, 4096), e.actor});
+      {e.time_ms, e.kind, e.rule, e.node, e.outcome, e.duration_ms, e.detail, e.actor});
   if (!st.ok()) {
     spdlog::error("event history: {}", st.error());
     return 0;
@@ -37,7 +55,7 @@ int64_t EventHistory::record(HistoryEvent e) {
 
 Status EventHistory::complete(int64_t id, const std::string& outcome, int64_t duration_ms, const std::string& detail) {
   return db_.run("UPDATE history SET outcome = ?2, duration_ms = ?3, detail = ?4 WHERE id = ?1",
-                 {id, outcome, duration_ms, detail.substr(0, 4096)});
+                 {id, text::clean_text(outcome, kMaxNameBytes), duration_ms, text::clean_text(detail, kMaxDetailBytes)});
 }
 
 Expected<std::vector<HistoryEvent>> EventHistory::query(const HistoryQuery& q) const {
@@ -49,6 +67,7 @@ Expected<std::vector<HistoryEvent>> EventHistory::query(const HistoryQuery& q) c
       {q.rule, q.node, static_cast<int64_t>(limit)}, [&](const SqliteDb::Row& r) {
         out.push_back({as_int(r[0]), as_int(r[1]), as_text(r[2]), as_text(r[3]), as_text(r[4]), as_text(r[5]),
                        as_int(r[6]), as_text(r[7]), as_text(r[8])});
+        clean(out.back());
       });
   if (!st.ok()) return st;
   std::reverse(out.begin(), out.end());  // oldest first

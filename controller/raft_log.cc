@@ -4,18 +4,19 @@
 
 #include <cstdlib>
 
+#include "common/json_text.h"
 #include "rules/json_codec.h"
 
 namespace poolha::controller {
 
 Expected<uint64_t> RaftLog::propose(const rules::Event& e) {
   if (!node_) return Expected<uint64_t>::Error("the consensus node is not started");
-  return node_->propose(rules::to_json(e).dump());
+  return node_->propose(json_text(rules::to_json(e)));
 }
 
 void RaftLog::compact(uint64_t index, const rules::ClusterState& state) {
   if (!node_) return;
-  if (auto st = node_->compact(index, rules::to_json(state).dump()); !st.ok())
+  if (auto st = node_->compact(index, json_text(rules::to_json(state))); !st.ok())
     spdlog::error("snapshot at {}: {}", index, st.error());
 }
 

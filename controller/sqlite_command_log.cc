@@ -1,5 +1,6 @@
 #include "controller/sqlite_command_log.h"
 
+#include "common/json_text.h"
 #include "rules/json_codec.h"
 
 namespace poolha::controller {
@@ -23,7 +24,7 @@ Expected<std::unique_ptr<SqliteCommandLog>> SqliteCommandLog::open(SqliteDb& db)
 Expected<uint64_t> SqliteCommandLog::append(const rules::Event& e) {
   const uint64_t idx = last_ + 1;
   auto st = db_.run("INSERT INTO command_log (idx, event) VALUES (?1, ?2)",
-                    {static_cast<int64_t>(idx), rules::to_json(e).dump()});
+                    {static_cast<int64_t>(idx), json_text(rules::to_json(e))});
   if (!st.ok()) return Expected<uint64_t>::Error("command log append: " + st.error());
   last_ = idx;
   return idx;
@@ -64,7 +65,7 @@ Expected<RecoveredLog> SqliteCommandLog::recover() {
 Status SqliteCommandLog::snapshot(uint64_t index, const rules::ClusterState& state) {
   if (auto st = db_.exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   auto st = db_.run("INSERT OR REPLACE INTO snapshot (id, idx, state) VALUES (1, ?1, ?2)",
-                    {static_cast<int64_t>(index), rules::to_json(state).dump()});
+                    {static_cast<int64_t>(index), json_text(rules::to_json(state))});
   if (st.ok()) st = db_.run("DELETE FROM command_log WHERE idx <= ?1", {static_cast<int64_t>(index)});
   if (!st.ok()) {
     (void)db_.exec("ROLLBACK");

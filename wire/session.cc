@@ -3,6 +3,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "common/utf8.h"
+
 namespace poolha::wire {
 
 namespace {
@@ -150,7 +152,18 @@ void Session::on_body(error_code ec, size_t) {
   }
   if (!env.ok()) return fail(env.error());
   // Called through a copy: the handler may close this session, which drops on_message_.
-  if (auto handler = on_message_) handler(std::move(*env));
+  // A handler that throws (a bug, or input no check foresaw) costs this session only:
+  // the peer reconnects, the process and every other session carry on.
+  if (auto handler = on_message_) {
+    const char* what_body = body_name(*env);
+    try {
+      handler(std::move(*env));
+    } catch (const std::exception& e) {
+      return fail(std::string("internal error handling ") + what_body + ": " + text::log_safe(e.what()));
+    } catch (...) {
+      return fail(std::string("internal error handling ") + what_body);
+    }
+  }
   if (open_) read_header();
 }
 

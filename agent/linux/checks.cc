@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "agent/linux/script_runner.h"
+#include "common/utf8.h"
 
 namespace poolha::agent::linux_checks {
 namespace {
@@ -73,7 +74,8 @@ std::string fmt_num(double v) {
   return buf;
 }
 
-// One-line summary of program output for a detail string.
+// One-line summary of program output for a detail string: valid UTF-8 (other bytes
+// become U+FFFD), cut on a character boundary.
 std::string summarize(const std::string& s, std::size_t cap = 200) {
   std::string out;
   for (char c : s) {
@@ -87,8 +89,7 @@ std::string summarize(const std::string& s, std::size_t cap = 200) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   while (!out.empty() && out.front() == ' ') out.erase(out.begin());
-  if (out.size() > cap) out = out.substr(0, cap) + "...";
-  return out;
+  return text::clean_text(out, cap + 3, "...");
 }
 
 std::optional<std::string> read_small_file(const std::string& path, std::size_t max = 1 << 20) {

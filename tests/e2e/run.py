@@ -153,6 +153,10 @@ def main():
     if a.cleanup:
         topology.cleanup_leftovers(force=a.force)
         return 0
+    missing_tools = topology.require_tools()
+    if missing_tools:
+        print("missing programs: %s; scripts/install-deps.sh installs them" % ", ".join(missing_tools), file=sys.stderr)
+        return 2
 
     wanted = set(a.only.split(",")) if a.only else None
     chosen = [(n, g, f, d) for n, g, f, d in REGISTRY if wanted is None or n in wanted or g in wanted]

@@ -15,6 +15,17 @@ NS_RE = re.compile(r"^pe\d+-")
 RUN_ROOT = "/run/poolha-e2e"
 
 
+# Every program the testbed runs, with the Debian package that has it
+# (scripts/install-deps.sh installs them all; require_tools() says which is missing).
+REQUIRED_TOOLS = {"ip": "iproute2", "arping": "iputils-arping", "python3": "python3"}
+
+
+def require_tools():
+    """Names of missing programs with their packages, e.g. ['arping (iputils-arping)']."""
+    import shutil
+    return ["%s (%s)" % (t, pkg) for t, pkg in REQUIRED_TOOLS.items() if shutil.which(t) is None]
+
+
 def sh(argv, check=True, timeout=10, input=None):
     """Runs argv (a list) and returns CompletedProcess with text output."""
     p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)
