@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "agent/addresses.h"
+#include "agent/vip_policy.h"
 #include "common/text_encoding.h"
 #include "common/utf8.h"
 
@@ -110,13 +111,15 @@ wire::CommandResult ActionRunner::acquire(const wire::Command& cmd) {
       undo(added);
       return finish(result(cmd, wire::CommandResult::FAILED, "VIP '" + vip.cidr() + "' is not address/prefix"));
     }
-    std::string ifname = vip.interface();
-    if (ifname.empty()) ifname = interface_for_subnet(*ifaces, cidr);
-    if (ifname.empty()) {
+    const std::string ifname = vip_interface(*ifaces, vip.interface(), cidr);
+    bool ours = false;
+    for (const auto& h : lease_.held()) ours = ours || same_cidr(h.cidr, cidr);
+    if (std::string why = vip_refusal(cfg_.vip_policy, *ifaces, ifname, cidr, ours); !why.empty()) {
       undo(added);
-      return finish(result(cmd, wire::CommandResult::FAILED, "VIP " + cidr + ": no interface in its subnet"));
+      return finish(result(cmd, wire::CommandResult::REFUSED, why));
     }
-    const bool present = has_address(*ifaces, ifname, cidr);
+    // Present and ours: a repeated acquire (or a restart while holding it): no probe.
+    const bool present = ours && has_address(*ifaces, ifname, cidr);
     if (!lease_.hold_current()) {
       undo(added);
       return finish(result(cmd, wire::CommandResult::FAILED, "VIP " + cidr + ": isolation hold lapsed; not adding"));
@@ -188,20 +191,17 @@ wire::CommandResult ActionRunner::release(const wire::Command& cmd) {
       put_script(r, *run, cmd.script(), cfg_.script_output_encoding);
     }
   }
-  // Remove whatever the script did: the interface the lease knows, else where it is now.
+  // Remove what poolha added: the addresses the lease lists. An address the host has
+  // that poolha did not add (its own address named as a VIP) is never touched.
   std::string problems;
-  auto ifaces = host_.list_interfaces();
+  auto note = [&](const std::string& p) { problems += (problems.empty() ? "" : "; ") + p; };
   for (const auto& vip : cmd.vips()) {
     const std::string cidr = canonical_cidr(vip.cidr());
     std::set<std::string> where;
-    if (!vip.interface().empty()) where.insert(vip.interface());
     for (const auto& h : lease_.held())
       if (same_cidr(h.cidr, cidr)) where.insert(h.ifname);
-    if (ifaces.ok())
-      for (const auto& i : *ifaces)
-        if (has_address(*ifaces, i.name, cidr)) where.insert(i.name);
     for (const auto& ifname : where) {
-      if (auto st = host_.remove_address(ifname, cidr); !st.ok()) problems += (problems.empty() ? "" : "; ") + st.error();
+      if (auto st = host_.remove_address(ifname, cidr); !st.ok()) note(st.error());
       else lease_.unlist(ifname, cidr);
     }
   }
@@ -210,11 +210,18 @@ wire::CommandResult ActionRunner::release(const wire::Command& cmd) {
   auto after = host_.list_interfaces();
   if (!after.ok()) {
     gone = false;
-    problems += (problems.empty() ? "" : "; ") + after.error();
+    note(after.error());
   } else {
-    for (const auto& vip : cmd.vips())
-      for (const auto& i : *after)
-        if (has_address(*after, i.name, vip.cidr())) gone = false;
+    for (const auto& vip : cmd.vips()) {
+      const auto left = interfaces_with_address(*after, vip.cidr());
+      if (left.empty()) continue;
+      gone = false;
+      bool listed = false;
+      for (const auto& h : lease_.held()) listed = listed || same_cidr(h.cidr, vip.cidr());
+      if (!listed)
+        note("VIP " + vip.cidr() + " is present on " + left.front() +
+             " but poolha did not add it: left in place (check the rule's VIPs against this host's addresses)");
+    }
   }
   r.set_vips_removed(gone);
   if (!problems.empty() || !gone) {

@@ -2,12 +2,14 @@
 // through HostOps only. The caller (the daemon) has already admitted the command
 // (CommandLedger) and runs the commands of one rule one at a time, in order.
 //
-// ACQUIRE: for each VIP choose the interface, list it in the lease, ARP-probe it
-// unless already present (conflict: undo this command's VIPs, CONFLICT), add it,
-// send the first announcement; then the acquire script. Script failure: remove
-// this command's VIPs, FAILED / TIMED_OUT. The remaining announcements go to
-// `background` so the script is not delayed; each first checks the hold.
-// RELEASE: the release script, then remove the VIPs whatever the script did.
+// ACQUIRE: for each VIP choose the interface, check it against this host's VIP policy
+// (agent/vip_policy.h; refused: undo this command's VIPs, REFUSED), list it in the
+// lease, ARP-probe it unless already ours (conflict: undo, CONFLICT), add it, send
+// the first announcement; then the acquire script. Script failure: remove this
+// command's VIPs, FAILED / TIMED_OUT. The remaining announcements go to `background`
+// so the script is not delayed; each first checks the hold.
+// RELEASE: the release script, then remove the VIPs the lease lists whatever the
+// script did; an address poolha did not add is left in place and reported.
 // Isolation: release every held VIP (the optional `isolation-release` script per
 // rule, then removal).
 #pragma once

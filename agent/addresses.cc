@@ -68,19 +68,52 @@ bool has_address(const std::vector<Interface>& interfaces, const std::string& if
   return false;
 }
 
-std::string interface_for_subnet(const std::vector<Interface>& interfaces, const std::string& cidr) {
+std::optional<SubnetMatch> subnet_containing(const std::vector<Interface>& interfaces, const std::string& cidr,
+                                             const std::string& only_ifname) {
   Parsed vip;
-  if (!parse(cidr, &vip)) return "";
-  const std::string want = network_text(vip);
+  if (!parse(cidr, &vip)) return std::nullopt;
   for (const auto& i : interfaces) {
+    if (!only_ifname.empty() && i.name != only_ifname) continue;
     for (const auto& a : i.addresses) {
       Parsed own;
       if (!parse(a, &own) || own.addr.is_v4() != vip.addr.is_v4() || own.addr == vip.addr) continue;
-      Parsed in_vip_prefix{own.addr, vip.prefix};
-      if (network_text(in_vip_prefix) == want) return i.name;
+      Parsed vip_in_own{vip.addr, own.prefix};
+      if (network_text(vip_in_own) == network_text(own)) return SubnetMatch{i.name, a};
     }
   }
-  return "";
+  return std::nullopt;
+}
+
+std::string interface_for_subnet(const std::vector<Interface>& interfaces, const std::string& cidr) {
+  auto m = subnet_containing(interfaces, cidr);
+  return m ? m->ifname : "";
+}
+
+std::vector<std::string> interfaces_with_address(const std::vector<Interface>& interfaces, const std::string& cidr) {
+  std::vector<std::string> out;
+  Parsed want;
+  if (!parse(cidr, &want)) return out;
+  for (const auto& i : interfaces)
+    for (const auto& a : i.addresses) {
+      Parsed p;
+      if (parse(a, &p) && p.addr == want.addr) {
+        out.push_back(i.name);
+        break;
+      }
+    }
+  return out;
+}
+
+std::optional<int> prefix_length(const std::string& cidr) {
+  Parsed p;
+  if (!parse(cidr, &p)) return std::nullopt;
+  return p.prefix;
+}
+
+bool in_subnet(const std::string& subnet, const std::string& cidr) {
+  Parsed net, x;
+  if (!parse(subnet, &net) || !parse(cidr, &x) || net.addr.is_v4() != x.addr.is_v4()) return false;
+  return network_text(Parsed{x.addr, net.prefix}) == network_text(net);
 }
 
 std::vector<std::string> subnets_of(const std::vector<Interface>& interfaces) {

@@ -2,6 +2,7 @@
 // portable (no OS header), so the agent core and its tests share one spelling.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,28 @@ bool same_cidr(const std::string& a, const std::string& b);
 // True if interface `ifname` in `interfaces` carries `cidr` (same_cidr).
 bool has_address(const std::vector<Interface>& interfaces, const std::string& ifname, const std::string& cidr);
 
-// The name of the first interface with an address of the same family inside the
-// subnet of `cidr` (cidr's own prefix decides); empty if none or malformed. The
-// VIP itself does not count, so an interface that only carries the VIP is not chosen.
+// An address of the host whose subnet (by that address's own prefix) contains the
+// address of `cidr`: where a VIP can go. The VIP itself does not count, so an
+// interface that only carries the VIP is not chosen. `only_ifname`: look there only.
+struct SubnetMatch {
+  std::string ifname;
+  std::string address;  // "198.18.1.5/24"
+};
+std::optional<SubnetMatch> subnet_containing(const std::vector<Interface>& interfaces, const std::string& cidr,
+                                             const std::string& only_ifname = "");
+
+// The name of the first interface with a subnet that contains `cidr`'s address
+// (subnet_containing); empty if none or malformed.
 std::string interface_for_subnet(const std::vector<Interface>& interfaces, const std::string& cidr);
+
+// The interfaces that carry `cidr`'s address, with any prefix.
+std::vector<std::string> interfaces_with_address(const std::vector<Interface>& interfaces, const std::string& cidr);
+
+// The prefix length of a valid cidr.
+std::optional<int> prefix_length(const std::string& cidr);
+
+// True if the address of `cidr` lies inside `subnet` (by subnet's prefix), same family.
+bool in_subnet(const std::string& subnet, const std::string& cidr);
 
 // The subnets of every address on every interface, sorted and without duplicates;
 // loopback (127/8, ::1) and link-local (169.254/16, fe80::/10) are left out.

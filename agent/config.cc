@@ -7,6 +7,9 @@
 #include <set>
 #include <sstream>
 
+#include "agent/addresses.h"
+#include "common/utf8.h"
+
 namespace poolha::agent {
 
 namespace {
@@ -123,7 +126,8 @@ rules::MonitorSpec parse_monitor(const YAML::Node& n, const std::string& path) {
 AgentConfig parse_root(const YAML::Node& root) {
   only_keys(root, "",
             {"node_id", "state_dir", "script_dir", "tls", "members", "heartbeat_interval_ms", "isolation_timeout_ms",
-             "isolation_address", "isolation_response", "arp", "monitors", "log_level", "script_output_encoding"});
+             "isolation_address", "isolation_response", "arp", "monitors", "log_level", "script_output_encoding",
+             "vip_subnets", "vip_interfaces"});
   AgentConfig c;
   if (!root["node_id"]) fail("node_id", "required (the CN of this agent's certificate)");
   c.node_id = get_string(root["node_id"], "node_id");
@@ -198,6 +202,31 @@ AgentConfig parse_root(const YAML::Node& root) {
       auto m = parse_monitor(ms[i], path);
       if (!seen.insert(m.name).second) fail(join(path, "name"), "duplicate monitor name '" + m.name + "'");
       c.monitors.push_back(std::move(m));
+    }
+  }
+  if (auto v = root["vip_subnets"]) {
+    if (!v.IsSequence()) fail("vip_subnets", "expected a list of subnets such as 198.18.1.0/24");
+    if (v.size() > 64) fail("vip_subnets", "at most 64 subnets");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string path = "vip_subnets[" + std::to_string(i) + "]";
+      const std::string cidr = get_string(v[i], path);
+      const auto prefix = prefix_length(cidr);
+      if (!prefix) fail(path, "'" + cidr + "' is not a subnet such as 198.18.1.0/24");
+      const bool v4 = cidr.find(':') == std::string::npos;
+      if (*prefix < (v4 ? 8 : 16)) fail(path, "'" + cidr + "' is wider than /" + (v4 ? "8" : "16") + ": list the subnets VIPs live in");
+      c.vip_policy.subnets.push_back(subnet_of(cidr));
+    }
+  }
+  if (auto v = root["vip_interfaces"]) {
+    if (!v.IsSequence()) fail("vip_interfaces", "expected a list of interface names");
+    if (v.size() > 64) fail("vip_interfaces", "at most 64 interfaces");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string path = "vip_interfaces[" + std::to_string(i) + "]";
+      const std::string name = get_string(v[i], path);
+      bool ok = !name.empty() && name.size() <= 256 && text::is_valid_utf8(name);
+      for (unsigned char ch : name) ok = ok && ch >= 0x20 && ch != 0x7F && ch != '/';
+      if (!ok) fail(path, "expected an interface name (1..256 bytes of UTF-8, no control characters or '/')");
+      c.vip_policy.interfaces.push_back(name);
     }
   }
   if (auto v = root["script_output_encoding"]) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/vip_policy.h"
 #include "common/status.h"
 #include "common/text_encoding.h"
 #include "rules/model.h"
@@ -46,6 +47,8 @@ struct AgentConfig {
   IsolationResponse isolation_response = IsolationResponse::Release;
   ArpConfig arp;
   std::vector<rules::MonitorSpec> monitors;  // node-level: always run
+  // Where this host may hold VIPs (vip_subnets, vip_interfaces): agent/vip_policy.h.
+  VipPolicy vip_policy;
   // What scripts write (acquire/release/restart/monitor scripts): decoded to UTF-8.
   text::Encoding script_output_encoding = text::Encoding::Utf8;
   std::string log_level = "info";  // trace debug info warn error critical off

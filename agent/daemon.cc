@@ -25,6 +25,7 @@ const char* outcome_name(wire::CommandResult::Outcome o) {
     case wire::CommandResult::TIMED_OUT: return "TIMED_OUT";
     case wire::CommandResult::CONFLICT: return "CONFLICT";
     case wire::CommandResult::STALE: return "STALE";
+    case wire::CommandResult::REFUSED: return "REFUSED";
     default: return "?";
   }
 }
@@ -186,6 +187,8 @@ void AgentDaemon::set_facts(const Expected<std::vector<Interface>>& ifaces) {
     for (const auto& a : i.addresses) out->add_addresses(a);
   }
   for (const auto& s : subnets_of(*ifaces)) f.add_subnets(s);
+  for (const auto& s : cfg_.vip_policy.subnets) f.add_vip_subnets(s);
+  for (const auto& s : cfg_.vip_policy.interfaces) f.add_vip_interfaces(s);
   facts_ = std::move(f);
 }
 

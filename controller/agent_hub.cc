@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.h"
+
 namespace poolha::controller {
 
 AgentHub::AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, std::string member_id,
@@ -29,8 +31,8 @@ AgentHub::AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::
                  if (h_.on_closed) h_.on_closed(node);
                }
              });
-    spdlog::info("agent {} connected from {} ({} {})", node, s->remote(), hello.facts().hostname(),
-                 hello.facts().agent_version());
+    spdlog::info("agent {} connected from {} ({} {})", node, s->remote(), text::log_safe(hello.facts().hostname(), 64),
+                 text::log_safe(hello.facts().agent_version(), 32));
     // After this returns the Listener sends the HelloAck; what the core sends on a
     // hello (the node's roles) must follow it, not precede it.
     if (h_.on_hello)

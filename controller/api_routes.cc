@@ -1,5 +1,6 @@
 #include "controller/api_routes.h"
 
+#include "common/json_text.h"
 #include "rules/json_codec.h"
 #include "rules/rule_templates.h"
 #include "rules/validation.h"
@@ -87,8 +88,9 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
 
   Json body = Json::object();
   if (!body_text.empty()) {
-    body = Json::parse(body_text, nullptr, false);
-    if (body.is_discarded()) return error(400, "body is not valid JSON");
+    auto parsed = parse_json_bounded(body_text);
+    if (!parsed.ok()) return error(400, "body: " + parsed.error());
+    body = std::move(*parsed);
   }
   const TimeMs now = now_();
   const std::string& what = p[1];
@@ -253,7 +255,8 @@ ApiResponse ApiRoutes::status_view() const {
   const TimeMs now = now_();
   for (const auto& [node, a] : core_.agents())
     agents[node] = {{"connected", a.connected}, {"hostname", a.hostname}, {"version", a.version}, {"os", a.os},
-                    {"last_heard_ms_ago", now - a.last_heard_ms}};
+                    {"last_heard_ms_ago", now - a.last_heard_ms}, {"vip_subnets", a.vip_subnets},
+                    {"vip_interfaces", a.vip_interfaces}};
   // Nodes some other member reports it does not hear (member_sightings.h).
   Json unheard = Json::object();
   for (const auto& [node, n] : core_.state().nodes)

@@ -39,6 +39,7 @@ const char* outcome_name(wire::CommandResult::Outcome o) {
     case wire::CommandResult::TIMED_OUT: return "timed-out";
     case wire::CommandResult::CONFLICT: return "conflict";
     case wire::CommandResult::STALE: return "stale";
+    case wire::CommandResult::REFUSED: return "refused";
     default: return "unknown";
   }
 }
@@ -300,9 +301,23 @@ void ControllerCore::send_roles_to(const NodeId& node) {
 void ControllerCore::on_agent_hello(const NodeId& node, const wire::NodeFacts& facts, TimeMs local_now) {
   auto& a = agents_[node];
   a.connected = true;
-  a.hostname = facts.hostname();
-  a.version = facts.agent_version();
-  a.os = facts.os();
+  // What an agent says about itself is shown to operators: bounded, one line each.
+  constexpr size_t kMaxFactBytes = 128, kMaxFactItems = 64;
+  auto list = [&](const auto& items) {
+    std::vector<std::string> out;
+    for (const auto& s : items)
+      if (out.size() < kMaxFactItems) out.push_back(text::log_safe(s, kMaxFactBytes));
+    return out;
+  };
+  a.hostname = text::log_safe(facts.hostname(), kMaxFactBytes);
+  a.version = text::log_safe(facts.agent_version(), kMaxFactBytes);
+  a.os = text::log_safe(facts.os(), kMaxFactBytes);
+  a.addresses.clear();
+  for (const auto& i : facts.interfaces())
+    for (const auto& addr : i.addresses())
+      if (a.addresses.size() < 4 * kMaxFactItems) a.addresses.push_back(text::log_safe(addr, kMaxFactBytes));
+  a.vip_subnets = list(facts.vip_subnets());
+  a.vip_interfaces = list(facts.vip_interfaces());
   a.last_heard_ms = cluster_now(local_now);
   // A restarted agent re-learns its roles (and the monitors of the rules it runs).
   if (acting_) send_roles_to(node);
@@ -403,6 +418,11 @@ void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r,
   }
   spdlog::info("result of action {} from {}: {} ({} ms) {}", r.action_id(), node, outcome_name(r.outcome()),
                r.duration_ms(), text::log_safe(r.detail()));
+  // The host's own policy said no (agent.yaml): the rule or the host's config is
+  // wrong, and only an operator can fix either; the engine moves on to the next node.
+  if (r.outcome() == wire::CommandResult::REFUSED)
+    history_.record({.kind = "alert:vip_refused", .rule = asked.rule, .node = node, .outcome = "warning",
+                     .detail = node + " refused " + asked.rule + ": " + r.detail()});
   // Not proposed (a leadership transfer under way): keep waiting for it, so its
   // time-out moves the transition on instead of it being stuck.
   if (!submit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(),
@@ -549,9 +569,33 @@ void ControllerCore::record_operator(const rules::Event& e, const std::string& a
                    .detail = text::truncate_utf8(json_text(what), 512, "..."), .actor = actor});
 }
 
+Status ControllerCore::check_vips_against_hosts(const rules::Event& e) const {
+  const auto* up = std::get_if<rules::UpsertRule>(&e);
+  if (!up) return Status::Ok();
+  auto address = [](const std::string& cidr) { return cidr.substr(0, cidr.find('/')); };
+  for (const auto& vip : up->spec.vips)
+    for (const auto& [node, a] : agents_) {
+      auto n = engine_.state().nodes.find(node);
+      for (const auto& own : a.addresses) {
+        if (address(own) != address(vip.cidr)) continue;
+        // Unless it is there because that node holds it as a VIP now.
+        const bool held = n != engine_.state().nodes.end() && n->second.held_vips.count(own);
+        if (!held)
+          return Status::Error("rule " + up->spec.id + ": VIP " + vip.cidr + " is the address of node " + node +
+                               " (" + own + "); a VIP must be an address no host has of its own");
+      }
+    }
+  return Status::Ok();
+}
+
 void ControllerCore::operator_command(rules::Event e, const std::string& actor, Done done) {
   if (!acting_) {
     done(Status::Error("this controller is standby: send the command to the active controller (the controller VIP)"));
+    return;
+  }
+  if (auto st = check_vips_against_hosts(e); !st.ok()) {
+    record_operator(e, actor, st);
+    done(st);
     return;
   }
   // Registered before the entry can apply (a local log applies inside propose).

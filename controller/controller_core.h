@@ -68,6 +68,9 @@ struct AgentInfo {
   std::string os;
   TimeMs last_heard_ms = 0;
   wire::Heartbeat last_heartbeat;  // while unconfigured: so the node is up at once when configured
+  std::vector<std::string> addresses;       // its interfaces' addresses at Hello ("198.18.1.5/24")
+  std::vector<std::string> vip_subnets;     // its VIP policy (agent.yaml), as it reported it
+  std::vector<std::string> vip_interfaces;
 };
 
 class ControllerCore {
@@ -175,6 +178,9 @@ class ControllerCore {
   wire::RoleAssignment role_message(const rules::RuleId& rule, const std::string& role, uint64_t epoch) const;
   void report_monitors(const NodeId& node, const wire::Heartbeat& hb, TimeMs now);
   void record_operator(const rules::Event& e, const std::string& actor, const Status& st);
+  // A rule whose VIP is some node's own address would take that host off the network
+  // on release (the agent refuses it too; this says so before anything is sent).
+  Status check_vips_against_hosts(const rules::Event& e) const;
   void after_operator_command(const rules::Event& e);
 
   ReplicatedLog& log_;

@@ -125,12 +125,14 @@ Occupancy compute_occupancy(const ClusterState& s) {
   return occ;
 }
 
-bool subnet_covers(const std::vector<std::string>& node_addresses, const std::string& vip_cidr) {
+// The node has a subnet that contains the VIP, no wider than the VIP's own prefix
+// (the agent refuses a VIP wider than its interface's subnet: issue 9 §2).
+bool subnet_covers(const std::vector<std::string>& node_subnets, const std::string& vip_cidr) {
   Addr vip;
   if (!parse(vip_cidr, &vip)) return false;
-  for (const auto& a : node_addresses) {
+  for (const auto& a : node_subnets) {
     Addr n;
-    if (parse(a, &n) && same_network(vip, n, vip.prefix)) return true;
+    if (parse(a, &n) && n.prefix <= vip.prefix && same_network(vip, n, n.prefix)) return true;
   }
   return false;
 }

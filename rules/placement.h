@@ -34,8 +34,9 @@ struct Occupancy {
 };
 Occupancy compute_occupancy(const ClusterState& s);
 
-// True when `vip_cidr`'s network (with its own prefix) contains one of the addresses.
-bool subnet_covers(const std::vector<std::string>& node_addresses, const std::string& vip_cidr);
+// True when one of the node's subnets contains the VIP's address and is no wider than
+// the VIP's prefix (agents refuse a VIP wider than their interface's subnet).
+bool subnet_covers(const std::vector<std::string>& node_subnets, const std::string& vip_cidr);
 
 // Why `node` cannot host `unit`; empty when it can. `ignore_capacity` for the node
 // already hosting the unit.

@@ -61,6 +61,10 @@ std::string validate_rule(const RuleSpec& r) {
   std::set<std::string> seen;
   for (const auto& v : r.vips) {
     if (!valid_cidr(v.cidr)) return at + "vips: '" + v.cidr + "' is not an address/prefix such as 198.18.1.10/24";
+    // A VIP's prefix is its subnet's: /1 is half of IPv4, not a subnet hosts share.
+    const bool v6 = v.cidr.find(':') != std::string::npos;
+    if (std::stoi(v.cidr.substr(v.cidr.find('/') + 1)) < (v6 ? 16 : 8))
+      return at + "vips: " + v.cidr + " is wider than /" + (v6 ? "16" : "8") + "; give the prefix of the subnet the VIP lives in";
     if (!seen.insert(v.cidr).second) return at + "vips: " + v.cidr + " listed twice";
     if (!v.interface.empty() && !valid_id(v.interface)) return at + "vips: interface '" + v.interface + "' is not a valid name";
   }

@@ -273,7 +273,10 @@ void add_attr(nlmsghdr* h, size_t cap, uint16_t type, const void* data, size_t l
   h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(rta_len);
 }
 
-// Builds RTM_NEWADDR / RTM_DELADDR for `addr/prefix` on interface `index`.
+// Builds RTM_NEWADDR / RTM_DELADDR for `addr/prefix` on interface `index`. A new
+// address never gets a connected route (IFA_F_NOPREFIXROUTE): the host's own address
+// in that subnet already has one, and a VIP with a wide prefix (x.x.x.x/1) must not
+// capture half of the routing table (issue 9 §2).
 void build_addr_request(AddrRequest* r, uint16_t type, int index, const Addr& addr, int prefix) {
   std::memset(r, 0, sizeof *r);
   r->hdr.nlmsg_len = NLMSG_LENGTH(sizeof(ifaddrmsg));
@@ -292,11 +295,15 @@ void build_addr_request(AddrRequest* r, uint16_t type, int index, const Addr& ad
       uint32_t brd = a | htonl(host_mask);
       add_attr(&r->hdr, sizeof *r, IFA_BROADCAST, &brd, 4);
     }
+    if (type == RTM_NEWADDR) {
+      uint32_t flags = IFA_F_NOPREFIXROUTE;
+      add_attr(&r->hdr, sizeof *r, IFA_FLAGS, &flags, sizeof flags);
+    }
   } else {
     add_attr(&r->hdr, sizeof *r, IFA_ADDRESS, addr.bytes.data(), 16);
     if (type == RTM_NEWADDR) {
       r->ifa.ifa_flags = IFA_F_NODAD;
-      uint32_t flags = IFA_F_NODAD;
+      uint32_t flags = IFA_F_NODAD | IFA_F_NOPREFIXROUTE;
       add_attr(&r->hdr, sizeof *r, IFA_FLAGS, &flags, sizeof flags);
     }
   }

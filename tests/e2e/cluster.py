@@ -38,6 +38,10 @@ def vip_addr(i):
     return "198.18.0.%d" % (100 + i)
 
 
+# Where every test host may hold VIPs (agent.yaml vip_subnets): the hosts' own subnet.
+VIP_SUBNET = "198.18.0.0/%d" % topology.SUBNET_PREFIX
+
+
 def find_binaries(explicit=None):
     """Paths of the four binaries: all from `explicit` if given; else from the build*/ tree
     that has all four (the most recently built one); else each from the tree where it is
@@ -346,7 +350,8 @@ class Cluster:
                 "tls": {"ca": os.path.join(tls, "ca.crt"), "cert": os.path.join(tls, h + ".crt"),
                         "key": os.path.join(tls, h + ".key")},
                 "members": [{"name": n, "address": a + ":7400", "role": r} for n, r, a in self.control_plane()],
-                "isolation_address": topology.SWITCH_ADDR, "log_level": "info"}))
+                "isolation_address": topology.SWITCH_ADDR, "log_level": "info",
+                "vip_subnets": [VIP_SUBNET], "vip_interfaces": ["eth0"]}))
 
     def cluster_yaml(self):
         return {"pools": [{"id": "p1"}], "nodes": self.nodes, "rules": self.rules}

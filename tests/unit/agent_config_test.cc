@@ -28,6 +28,9 @@ monitors:
     restarts: 1
     restart_script: restart-sshd
 log_level: debug
+vip_subnets: [198.18.1.0/24, "2001:db8:1::5/64"]
+vip_interfaces: [eth0, "ä»¥å¤ªç½ 2"]
+script_output_encoding: gbk
 )";
 
 std::string error_of(const std::string& yaml) {
@@ -57,6 +60,22 @@ TEST(AgentConfig, ParsesEveryKey) {
   EXPECT_EQ(c.monitors[0].params.at("name"), "sshd");
   EXPECT_EQ(c.monitors[0].restarts, 1);
   EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.vip_policy.subnets, (std::vector<std::string>{"198.18.1.0/24", "2001:db8:1::/64"}));
+  EXPECT_EQ(c.vip_policy.interfaces, (std::vector<std::string>{"eth0", "ä»¥å¤ªç½ 2"}));
+  EXPECT_EQ(c.script_output_encoding, text::Encoding::Gbk);
+}
+
+// Issue 9 §2: the VIP policy keys refuse what would let a rule hurt the host.
+TEST(AgentConfig, VipPolicyKeys) {
+  EXPECT_TRUE(parse_config(with(""), "agent.yaml")->vip_policy.subnets.empty()) << "default: no VIP is taken";
+  EXPECT_EQ(error_of(with("vip_subnets: [0.0.0.0/0]")),
+            "agent.yaml: vip_subnets[0]: '0.0.0.0/0' is wider than /8: list the subnets VIPs live in");
+  EXPECT_EQ(error_of(with("vip_subnets: [198.18.1.0]")),
+            "agent.yaml: vip_subnets[0]: '198.18.1.0' is not a subnet such as 198.18.1.0/24");
+  EXPECT_EQ(error_of(with("vip_subnets: 198.18.1.0/24")),
+            "agent.yaml: vip_subnets: expected a list of subnets such as 198.18.1.0/24");
+  EXPECT_NE(error_of(with("vip_interfaces: [\"eth0\\x1b[31m\"]")).find("no control characters"), std::string::npos);
+  EXPECT_EQ(error_of(with("script_output_encoding: latin1")), "agent.yaml: script_output_encoding: expected utf-8 | gbk");
 }
 
 TEST(AgentConfig, Defaults) {

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/json_text.h"
+#include "common/utf8.h"
+#include "controller/api_routes.h"
 #include "controller/local_log.h"
 #include "controller/sqlite_command_log.h"
 #include "rules/json_codec.h"
@@ -282,6 +285,113 @@ TEST_F(ControllerCoreTest, UnheardNodesForTheReportToTheLeader) {
   EXPECT_EQ(core_->unheard_nodes(2000, 2000), std::vector<NodeId>{"h3"});
   heartbeat("h1", 2000 + suspect);
   EXPECT_EQ(core_->unheard_nodes(2000 + suspect, 9000), std::vector<NodeId>{"h2"});
+}
+
+
+// Issue 9 §1: script output of Chinese text over 1 KiB (3-byte characters: the old
+// 1024-byte cut split one) and a history row written cut mid-character by an older
+// version must neither be stored nor served as anything but valid UTF-8.
+TEST_F(ControllerCoreTest, ChineseScriptOutputOverOneKiBIsCutOnACharacter) {
+  place(1100);
+  std::string cjk;
+  for (int i = 0; i < 400; ++i) cjk += "\xE5\x90\xAF";  // 启 x 400 = 1200 bytes
+  const size_t sent = out_.commands.size();
+  ASSERT_TRUE(core_->operator_command(rules::Switchover{"r1", "h2", false, 1200}, "admin").ok());
+  ASSERT_GT(out_.commands.size(), sent);
+  const wire::Command rel = out_.commands.back().second;
+  ASSERT_EQ(rel.kind(), wire::Command::RELEASE);
+  wire::CommandResult r;
+  r.set_action_id(rel.action_id());
+  r.set_outcome(wire::CommandResult::OK);
+  r.set_vips_removed(true);
+  r.set_script_output(cjk);
+  core_->on_result("h1", r, 1250);
+
+  // A row an older controller wrote with a byte cut, straight into the table.
+  ASSERT_TRUE(db_->run("INSERT INTO history (time_ms, kind, rule, node, outcome, duration_ms, detail, actor)"
+                       " VALUES (1, 'release', 'r1', 'h1', 'ok', 5, ?1, 'controller')",
+                       {std::string("output: ") + cjk.substr(0, 1024)})
+                  .ok());
+
+  ApiRoutes routes(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
+  ApiResponse got;
+  routes.handle("GET", "/v1/events?limit=100", "", "admin", [&](ApiResponse a) { got = std::move(a); });
+  ASSERT_EQ(got.status, 200);
+  const std::string body = json_text(got.body);
+  EXPECT_TRUE(text::is_valid_utf8(body));
+  size_t rows_with_output = 0;
+  for (const auto& e : got.body["events"]) {
+    const std::string detail = e["detail"].get<std::string>();
+    ASSERT_TRUE(text::is_valid_utf8(detail)) << detail.size();
+    if (detail.find("\xE5\x90\xAF") != std::string::npos) ++rows_with_output;
+  }
+  EXPECT_EQ(rows_with_output, 2u) << body.substr(0, 400);
+  EXPECT_NO_THROW((void)got.body.dump()) << "every string the API holds is valid UTF-8";
+}
+
+TEST_F(ControllerCoreTest, ApiRefusesBodiesThatAreNotUtf8OrTooDeep) {
+  configure();
+  ApiRoutes routes(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
+  const auto before = rules::to_json(core_->state());
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
+    ApiResponse got;
+    routes.handle(method, target, body, "admin", [&](ApiResponse a) { got = std::move(a); });
+    return got;
+  };
+  auto gbk = call("PUT", "/v1/pools/p2", "{\"id\": \"p2\", \"description\": \"\xD6\xD0\xCE\xC4\"}");
+  EXPECT_EQ(gbk.status, 400);
+  EXPECT_NE(gbk.body["error"].get<std::string>().find("UTF-8"), std::string::npos);
+  auto deep = call("POST", "/v1/apply", std::string(200000, '[') + std::string(200000, ']'));
+  EXPECT_EQ(deep.status, 400);
+  EXPECT_NE(deep.body["error"].get<std::string>().find("deeper than"), std::string::npos);
+  EXPECT_EQ(rules::to_json(core_->state()), before);
+}
+
+
+// Issue 9 §2, the controller's half: a rule naming a node's own address is refused
+// before anything is sent, and an agent's refusal is shown (alert) and the engine
+// moves on to another node.
+TEST_F(ControllerCoreTest, VipThatIsANodesOwnAddressIsRefused) {
+  place(1100);
+  wire::NodeFacts facts;
+  auto* eth0 = facts.add_interfaces();
+  eth0->set_name("eth0");
+  eth0->add_addresses("198.18.0.12/24");
+  core_->on_agent_hello("h2", facts, 1150);
+  const auto before = rules::to_json(core_->state());
+  rules::RuleSpec r;
+  r.id = "r2";
+  r.pool = "p1";
+  r.vips = {{"198.18.0.12/24", ""}};
+  auto st = core_->operator_command(rules::UpsertRule{r, 1200}, "admin");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().find("is the address of node h2"), std::string::npos) << st.error();
+  EXPECT_EQ(rules::to_json(core_->state()), before);
+  r.vips = {{"198.18.0.1/1", ""}};
+  st = core_->operator_command(rules::UpsertRule{r, 1200}, "admin");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().find("wider than /8"), std::string::npos) << st.error();
+}
+
+TEST_F(ControllerCoreTest, AnAgentsRefusalIsAnAlertAndTheNextNodeIsTried) {
+  configure();
+  for (const char* n : {"h1", "h2", "h3"}) heartbeat(n, 1100);
+  ASSERT_FALSE(out_.commands.empty());
+  const auto [node, c] = out_.commands.back();
+  ASSERT_EQ(node, "h1");
+  wire::CommandResult r;
+  r.set_action_id(c.action_id());
+  r.set_outcome(wire::CommandResult::REFUSED);
+  r.set_detail("VIP 198.18.0.101/24 is outside this host's vip_subnets (198.18.9.0/24)");
+  core_->on_result("h1", r, 1150);
+  bool alerted = false;
+  const auto rows = history_->query({"r1", "", 100});  // kept: the loop reads into it
+  for (const auto& e : *rows)
+    alerted = alerted || (e.kind == "alert:vip_refused" && e.detail.find("outside this host's vip_subnets") != std::string::npos);
+  EXPECT_TRUE(alerted);
+  const auto [next, c2] = out_.commands.back();
+  EXPECT_NE(next, "h1");
+  EXPECT_EQ(c2.kind(), wire::Command::ACQUIRE);
 }
 
 }  // namespace

@@ -338,7 +338,7 @@ TEST_F(TwoHostTest, AddRemoveV4IsIdempotentAndVisible) {
   EXPECT_TRUE(contains(r, "add2=OK\n")) << r;
   EXPECT_TRUE(contains(r, "has=1\n")) << r;
   std::string shown = sh_out("ip -n " + a_ + " -4 addr show dev vha");
-  EXPECT_TRUE(contains(shown, "inet 198.18.200.10/24 brd 198.18.200.255 scope global secondary vha"))
+  EXPECT_TRUE(contains(shown, "inet 198.18.200.10/24 brd 198.18.200.255 scope global secondary noprefixroute vha"))
       << shown;
 
   r = in_ns(a_, [&] {
@@ -355,6 +355,20 @@ TEST_F(TwoHostTest, AddRemoveV4IsIdempotentAndVisible) {
   EXPECT_TRUE(contains(r, "has=0\n")) << r;
   EXPECT_TRUE(contains(r, "primary=1\n")) << r;
   EXPECT_FALSE(contains(sh_out("ip -n " + a_ + " -4 addr show dev vha"), "198.18.200.10")) << r;
+}
+
+// Issue 9 §2: an address poolha adds never installs a connected route, so even a VIP
+// with an absurd prefix (which the agent's policy refuses before it gets here) cannot
+// capture the host's routing table.
+TEST_F(TwoHostTest, AddedAddressInstallsNoConnectedRoute) {
+  const std::string before = sh_out("ip -n " + a_ + " -4 route show");
+  std::string r = in_ns(a_, [&] { return status_text(add_address("vha", "198.18.201.10/1")) + "\n"; });
+  EXPECT_TRUE(contains(r, "OK")) << r;
+  const std::string routes = sh_out("ip -n " + a_ + " -4 route show");
+  EXPECT_EQ(routes, before) << "adding 198.18.201.10/1 changed the routes:\n" << routes;
+  EXPECT_FALSE(contains(routes, "128.0.0.0/1")) << routes;
+  r = in_ns(a_, [&] { return status_text(remove_address("vha", "198.18.201.10/1")) + "\n"; });
+  EXPECT_TRUE(contains(r, "OK")) << r;
 }
 
 TEST_F(TwoHostTest, AddRemoveV6IsIdempotentAndUsableAtOnce) {
