@@ -27,6 +27,13 @@ CommandLedger::Admission CommandLedger::admit(const wire::Command& cmd) {
   const uint64_t id = cmd.action_id();
   if (auto* r = cached(id)) return {Verdict::Duplicate, *r};
   if (running_.count(id)) return {Verdict::InProgress, {}};
+  if (cmd.term() < newest_term_) {
+    auto r = reply(id, wire::CommandResult::STALE,
+                   "term " + std::to_string(cmd.term()) + " is older than term " + std::to_string(newest_term_) +
+                       " already seen: a deposed controller");
+    r.set_agent_term(newest_term_);
+    return {Verdict::Stale, r};
+  }
   const uint64_t newest = newest_epoch(cmd.rule());
   if (cmd.epoch() < newest)
     return {Verdict::Stale, reply(id, wire::CommandResult::STALE,
@@ -40,6 +47,7 @@ CommandLedger::Admission CommandLedger::admit(const wire::Command& cmd) {
   if (cmd.kind() == wire::Command::ACQUIRE && cmd.vips_size() == 0 && cmd.script().empty())
     return {Verdict::Refused, reply(id, wire::CommandResult::FAILED, "acquire with neither VIPs nor a script")};
   epochs_[cmd.rule()] = cmd.epoch();
+  newest_term_ = cmd.term();
   running_.insert(id);
   return {Verdict::Run, {}};
 }
@@ -58,8 +66,9 @@ void CommandLedger::complete(const wire::CommandResult& result) {
   cache_[id] = result;
 }
 
-bool CommandLedger::note_epoch(const std::string& rule, uint64_t epoch) {
-  if (epoch < newest_epoch(rule)) return false;
+bool CommandLedger::note_role(uint64_t term, const std::string& rule, uint64_t epoch) {
+  if (term < newest_term_ || epoch < newest_epoch(rule)) return false;
+  newest_term_ = term;
   epochs_[rule] = epoch;
   return true;
 }
@@ -77,6 +86,7 @@ const wire::CommandResult* CommandLedger::cached(uint64_t action_id) const {
 std::string CommandLedger::to_json() const {
   nlohmann::json j;
   j["version"] = 1;
+  j["term"] = newest_term_;
   j["epochs"] = epochs_;
   j["actions_done"] = actions_done_;
   auto& results = j["results"] = nlohmann::json::array();
@@ -97,6 +107,7 @@ Expected<CommandLedger> CommandLedger::from_json(const std::string& text) {
     auto j = nlohmann::json::parse(text);
     if (j.value("version", 0) != 1) return Expected<CommandLedger>::Error("agent state: unknown version");
     CommandLedger l;
+    l.newest_term_ = j.value("term", uint64_t{0});  // absent in files of agents before issue 9
     l.epochs_ = j.at("epochs").get<std::map<std::string, uint64_t>>();
     l.actions_done_ = j.at("actions_done").get<uint64_t>();
     for (const auto& r : j.at("results")) {

@@ -3,6 +3,9 @@
 // are dropped"). Pure: no I/O, no clock; the daemon persists to_json() in
 // state_dir/agent-state.json before it replies, so a restart keeps the epochs.
 //
+//   * newest term seen (commands and role assignments): a command or role from an
+//     older term comes from a deposed controller (or a no-quorum override that a new
+//     leader has since overtaken) and is dropped (SPEC §7: (term, epoch, sequence));
 //   * epoch table: rule -> newest epoch seen (commands and role assignments);
 //   * actions_done: the newest action id completed;
 //   * result cache: the last kCacheSize results by action id, so a command the
@@ -41,8 +44,10 @@ class CommandLedger {
   // Records the result of a command admitted with Run.
   void complete(const wire::CommandResult& result);
 
-  // Role assignments share the epoch table: true (and recorded) unless older.
-  bool note_epoch(const std::string& rule, uint64_t epoch);
+  // Role assignments share the term and the epoch table: true (and recorded) unless
+  // older.
+  bool note_role(uint64_t term, const std::string& rule, uint64_t epoch);
+  uint64_t newest_term() const { return newest_term_; }
   uint64_t newest_epoch(const std::string& rule) const;
   uint64_t actions_done() const { return actions_done_; }
   const wire::CommandResult* cached(uint64_t action_id) const;
@@ -52,6 +57,7 @@ class CommandLedger {
   static Expected<CommandLedger> from_json(const std::string& text);
 
  private:
+  uint64_t newest_term_ = 0;
   std::map<std::string, uint64_t> epochs_;
   uint64_t actions_done_ = 0;
   std::map<uint64_t, wire::CommandResult> cache_;

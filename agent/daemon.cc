@@ -334,9 +334,9 @@ void AgentDaemon::persist_then(std::function<void()> after) {
 // ------------------------------------------------------------------ roles, monitors
 
 void AgentDaemon::on_role(const wire::RoleAssignment& ra) {
-  if (!ledger_.note_epoch(ra.rule(), ra.epoch())) {
-    spdlog::info("role {} for rule {} epoch {} ignored: epoch {} already seen", ra.role(), ra.rule(), ra.epoch(),
-                 ledger_.newest_epoch(ra.rule()));
+  if (!ledger_.note_role(ra.term(), ra.rule(), ra.epoch())) {
+    spdlog::info("role {} for rule {} (term {}, epoch {}) ignored: term {} / epoch {} already seen", ra.role(), ra.rule(),
+                 ra.term(), ra.epoch(), ledger_.newest_term(), ledger_.newest_epoch(ra.rule()));
     return;
   }
   const std::string old = roles_.count(ra.rule()) ? roles_[ra.rule()] : "none";

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.h"
+
 namespace poolha::agent {
 
 namespace {
@@ -48,7 +50,7 @@ void MemberLink::attempt() {
   if (stopped_) return;
   const wire::Hello hello = hello_();
   const auto role = member_.role == MemberRole::Controller ? pki::Role::Controller : pki::Role::Arbiter;
-  wire::connect(io_, tls_, endpoint_, &hello, role, kConnectTimeout, kIdleTimeout,
+  wire::connect(io_, tls_, endpoint_, &hello, wire::PeerCheck(role, member_.name), kConnectTimeout, kIdleTimeout,
                 [self = shared_from_this()](Expected<std::shared_ptr<wire::Session>> s, const wire::HelloAck& ack) {
                   self->on_connected(std::move(s), ack);
                 });
@@ -65,11 +67,10 @@ void MemberLink::on_connected(Expected<std::shared_ptr<wire::Session>> s, const 
     last_error_ = s.error();
     return retry_later();
   }
+  // wire::connect refused any certificate but this member's.
   if (ack.member_id() != member_.name)
-    spdlog::warn("member {} ({}) calls itself '{}'", member_.name, member_.address, ack.member_id());
-  if ((*s)->peer().common_name != member_.name)
-    spdlog::warn("member {} ({}) presents a certificate for '{}'", member_.name, member_.address,
-                 (*s)->peer().common_name);
+    spdlog::warn("member {} ({}) calls itself '{}' in its HelloAck", member_.name, member_.address,
+                 text::log_safe(ack.member_id(), 64));
   session_ = *s;
   last_error_.clear();
   backoff_ = kMinBackoff;

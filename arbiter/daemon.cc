@@ -34,6 +34,8 @@ Status ArbiterDaemon::start() {
   opts.roles = {pki::Role::Agent, pki::Role::Controller};
   opts.member_id = config_.name;
   opts.idle_timeout = wire::Millis(3000);
+  opts.gate = wire::kAgentPortGate;
+  opts.on_refusals = [](const std::string& line) { spdlog::warn("arbiter port: {}", line); };
   listener_ = std::make_shared<wire::Listener>(io_, *ctx, opts);
   listener_->on_hello([this](const auto& s, const wire::Hello& h) { return on_hello(s, h); });
   if (auto st = listener_->listen(config_.listen.host, config_.listen.port); !st.ok()) return st;
@@ -97,8 +99,30 @@ void ArbiterDaemon::on_agent_message(const std::shared_ptr<wire::Session>& s, wi
   }
 }
 
+std::string ArbiterDaemon::not_leader(const std::string& ctl, std::optional<uint64_t> term) const {
+  if (!leader_view_) return "";
+  const LeaderView v = leader_view_();
+  if (v.leader != ctl)
+    return "it is not the leader (" + (v.leader.empty() ? std::string("no leader known") : "leader " + v.leader) + ")";
+  if (term && *term != v.term)
+    return "its grant is for term " + std::to_string(*term) + " and the current term is " + std::to_string(v.term);
+  return "";
+}
+
 void ArbiterDaemon::on_controller_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
   const std::string& ctl = s->peer().common_name;
+  if (!e.has_heartbeat()) {
+    std::optional<uint64_t> term;
+    if (e.has_vouch_grant()) term = e.vouch_grant().term();
+    if (std::string why = not_leader(ctl, term); !why.empty()) {
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch()).count();
+      if (auto suppressed = ignored_log_.allow(now))
+        spdlog::warn("{} from controller {} ignored: {}{}", wire::body_name(e), ctl, why,
+                     *suppressed ? " (" + std::to_string(*suppressed) + " more ignored in the last 10 s)" : "");
+      return;
+    }
+  }
   if (e.has_heartbeat()) {
     s->send(heartbeat_answer(e.heartbeat().seq()));
   } else if (e.has_arbiter_query()) {

@@ -11,10 +11,13 @@
 
 #include <boost/asio.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "arbiter/config.h"
 #include "arbiter/witness.h"
+#include "common/log_throttle.h"
 #include "wire/session.h"
 
 namespace poolha::arbiter {
@@ -34,6 +37,16 @@ class ArbiterDaemon {
   // to the leader; see Witness::unheard).
   std::vector<std::string> unheard(const std::vector<std::string>& nodes) const;
 
+  // Who may command the witness (issue 9 §3). In a cluster, only the Raft leader: its
+  // consults (which fence), fence lifts, and vouching grants for its current term; a
+  // standby, deposed or retired controller's are ignored. Without this (a single
+  // controller) any controller certificate may.
+  struct LeaderView {
+    std::string leader;  // empty: none known
+    uint64_t term = 0;
+  };
+  void follow_leader(std::function<LeaderView()> view) { leader_view_ = std::move(view); }
+
  private:
   TimeMs now_ms() const;
   std::string on_hello(const std::shared_ptr<wire::Session>& s, const wire::Hello& hello);
@@ -45,6 +58,11 @@ class ArbiterDaemon {
   std::chrono::steady_clock::time_point epoch_;
   Witness witness_;
   std::shared_ptr<wire::Listener> listener_;
+  std::function<LeaderView()> leader_view_;
+  LogThrottle ignored_log_{10'000};
+  // Why controller `ctl` may not command the witness now ("" if it may); `term` is
+  // checked when given (a grant).
+  std::string not_leader(const std::string& ctl, std::optional<uint64_t> term) const;
 };
 
 }  // namespace poolha::arbiter

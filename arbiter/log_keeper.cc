@@ -62,4 +62,9 @@ void LogKeeper::arm_report_timer() {
   });
 }
 
+std::pair<std::string, uint64_t> LogKeeper::leader() const {
+  if (!node_) return {"", 0};
+  return {node_->raft().leader(), node_->raft().term()};
+}
+
 }  // namespace poolha::arbiter

@@ -24,6 +24,9 @@ class LogKeeper : public controller::Outbox {
   // ones it does not hear. Reported to the leader (controller/member_sightings.h).
   using UnheardSource = std::function<std::vector<std::string>(const std::vector<std::string>&)>;
   void report_sightings_from(UnheardSource src) { unheard_ = std::move(src); }
+  // The Raft leader this member knows of and its term (empty before start or when
+  // none is known): who may command the witness (ArbiterDaemon::follow_leader).
+  std::pair<std::string, uint64_t> leader() const;
 
   // Outbox: never used (the core does not act here), but must answer.
   bool send_command(const controller::NodeId&, const wire::Command&) override { return false; }

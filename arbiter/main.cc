@@ -44,6 +44,10 @@ int run(const poolha::arbiter::ArbiterConfig& config) {
   if (config.cluster) {
     keeper = std::make_unique<poolha::arbiter::LogKeeper>(io, config);
     keeper->report_sightings_from([&daemon](const std::vector<std::string>& nodes) { return daemon.unheard(nodes); });
+    daemon.follow_leader([k = keeper.get()] {
+      auto [leader, term] = k->leader();
+      return poolha::arbiter::ArbiterDaemon::LeaderView{leader, term};
+    });
     if (auto st = keeper->start(); !st.ok()) {
       spdlog::critical("cannot start the consensus member: {}", st.error());
       return kExitRuntime;

@@ -71,10 +71,13 @@ class Witness {
   bool lift(const std::string& node);
 
   // The active controller of `term` lets the witness vouch until now + duration. A grant
-  // from an older term than one already seen (a deposed controller, a late frame) is
-  // ignored; returns whether it was taken.
+  // from an older term than the current grant's (a deposed controller, a late frame)
+  // is ignored while that grant lasts; returns whether it was taken. Once it has run
+  // out an older term may grant again, so a bogus huge term cannot lock real grants
+  // out for ever (in a cluster the daemon takes grants only from the Raft leader of
+  // the current term anyway).
   bool grant(TimeMs now, TimeMs duration, uint64_t term = 0) {
-    if (term < grant_term_) return false;
+    if (term < grant_term_ && vouching(now)) return false;
     grant_term_ = term;
     vouch_until_ms_ = std::max(vouch_until_ms_, now + duration);
     return true;

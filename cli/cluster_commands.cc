@@ -120,7 +120,16 @@ int cmd_cluster_recover(Context& c) {
   alone.voters[self] = *role;
   const consensus::Index last = rec->entries.empty() ? (rec->snapshot ? rec->snapshot->meta.index : 0) : rec->entries.back().index;
   const consensus::Term last_term = rec->entries.empty() ? (rec->snapshot ? rec->snapshot->meta.term : 0) : rec->entries.back().term;
-  const consensus::Term term = std::max(rec->hard_state.term, last_term) + 1;
+  // Above every term the agents may have seen from the lost members (they ignore
+  // commands of an older term): --term-above names the one alert:agent_term_ahead gave.
+  consensus::Term floor = 0;
+  if (c.args.has("term-above")) {
+    const std::string v = c.args.value("term-above");
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+      return usage("cluster recover: --term-above takes a term number (from alert agent_term_ahead)");
+    floor = std::stoull(v);
+  }
+  const consensus::Term term = std::max({rec->hard_state.term, last_term, floor}) + 1;
   consensus::Ready r;
   r.entries.push_back({term, last + 1, consensus::EntryKind::Membership, consensus::encode_membership(alone)});
   r.hard_state = consensus::HardState{term, self, last + 1};

@@ -24,7 +24,7 @@ struct CommandSpec {
 const std::set<std::string> kValueOptions = {"api", "tls-dir", "dir", "cluster", "days", "name", "role",
                                              "controller", "arbiter", "controller-vip", "etc-dir", "state-dir",
                                              "ip", "dns", "to", "rule", "node", "limit", "ttl-s",
-                                             "file", "phase", "primary", "timeout-ms"};
+                                             "file", "phase", "primary", "timeout-ms", "term-above"};
 const std::set<std::string> kFlagOptions = {"json", "help", "version", "force", "override"};
 const std::vector<std::string> kGlobalOptions = {"api", "tls-dir", "json", "help"};
 
@@ -113,10 +113,11 @@ const std::vector<CommandSpec>& commands() {
        "members: list for agents. Copy DIR/NAME/ to --etc-dir on each host and start the daemons: empty\n"
        "databases form the cluster. Refuses bad input and existing member folders (unless --force).",
        cmd_cluster_bootstrap},
-      {{"cluster", "recover"}, {}, {"file", "name", "force"}, "-f DATABASE --name MEMBER [--force]",
+      {{"cluster", "recover"}, {}, {"file", "name", "force", "term-above"}, "-f DATABASE --name MEMBER [--term-above N] [--force]",
        "Disaster recovery, offline: makes a stopped controller the only member of a new cluster from\n"
        "its own database (state kept whole). The other members' databases must never run again.\n"
-       "Then add new members with `cluster member add` and `promote`.",
+       "Then add new members with `cluster member add` and `promote`. Agents ignore commands of a term\n"
+       "older than one they have seen: if the alert agent_term_ahead names term N, recover with --term-above N.",
        cmd_cluster_recover},
   };
   return list;

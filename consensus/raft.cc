@@ -316,6 +316,14 @@ void Raft::send(Message m) {
 
 void Raft::step(const Message& m) {
   if (m.to != opt_.id || m.from == opt_.id || m.from.empty()) return;
+  // Only members speak (issue 9 §3; etcd drops removed members at its transport): a
+  // removed or never-added member cannot campaign, append or install a snapshot. The
+  // leader we follow in this term may finish it even if it just removed itself.
+  // An empty membership is a joining member's, which has everything to learn.
+  if (!membership_.voters.empty() && !membership_.contains(m.from) && !(m.from == leader_ && m.term == term_)) {
+    ++dropped_from_strangers_;
+    return;
+  }
   if (m.term > term_) {
     const bool vote_request = m.type == MessageType::PreVote || m.type == MessageType::Vote;
     if (vote_request && !m.transfer && heard_leader_recently()) {

@@ -108,6 +108,8 @@ class Raft {
   // Ticks since each member last acknowledged the leader (leader only).
   std::map<MemberId, uint64_t> ticks_since_ack() const;
   std::optional<MemberId> transfer_target() const { return transfer_to_; }
+  // Messages dropped because their sender is not a member (see step()).
+  uint64_t dropped_from_strangers() const { return dropped_from_strangers_; }
 
  private:
   struct Progress {
@@ -196,6 +198,7 @@ class Raft {
   std::optional<MemberId> transfer_to_;
   int transfer_elapsed_ = 0;
   uint64_t rng_ = 0;
+  uint64_t dropped_from_strangers_ = 0;
 };
 
 }  // namespace poolha::consensus

@@ -9,8 +9,12 @@ namespace poolha::controller {
 AgentHub::AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, std::string member_id,
                    Handlers h)
     : h_(std::move(h)) {
-  listener_ = std::make_shared<wire::Listener>(
-      io, std::move(ctx), wire::Listener::Options{{pki::Role::Agent}, std::move(member_id), wire::Millis(3000), wire::Millis(3000)});
+  wire::Listener::Options opts;
+  opts.roles = {pki::Role::Agent};
+  opts.member_id = std::move(member_id);
+  opts.gate = wire::kAgentPortGate;
+  opts.on_refusals = [](const std::string& line) { spdlog::warn("agent port: {}", line); };
+  listener_ = std::make_shared<wire::Listener>(io, std::move(ctx), opts);
   listener_->on_hello([this](const std::shared_ptr<wire::Session>& s, const wire::Hello& hello) -> std::string {
     const std::string node = hello.node_id();
     if (auto old = sessions_.find(node); old != sessions_.end() && old->second != s) {

@@ -256,7 +256,8 @@ ApiResponse ApiRoutes::status_view() const {
   for (const auto& [node, a] : core_.agents())
     agents[node] = {{"connected", a.connected}, {"hostname", a.hostname}, {"version", a.version}, {"os", a.os},
                     {"last_heard_ms_ago", now - a.last_heard_ms}, {"vip_subnets", a.vip_subnets},
-                    {"vip_interfaces", a.vip_interfaces}};
+                    {"vip_interfaces", a.vip_interfaces}, {"refused_reports", a.refused_reports},
+                    {"last_refusal", a.last_refusal}};
   // Nodes some other member reports it does not hear (member_sightings.h).
   Json unheard = Json::object();
   for (const auto& [node, n] : core_.state().nodes)

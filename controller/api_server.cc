@@ -21,8 +21,9 @@ constexpr auto kTimeout = std::chrono::seconds(10);
 
 class ApiSession : public std::enable_shared_from_this<ApiSession> {
  public:
-  ApiSession(wire::tcp::socket sock, wire::asio::ssl::context& ctx, ApiRoutes& routes)
-      : stream_(std::move(sock), ctx), routes_(routes) {}
+  ApiSession(wire::tcp::socket sock, wire::asio::ssl::context& ctx, ApiRoutes& routes, wire::ConnectionGate::Admission a)
+      : stream_(std::move(sock), ctx), routes_(routes), connection_(std::move(a.connection)),
+        handshake_(std::move(a.handshake)) {}
 
   void run() {
     beast::get_lowest_layer(stream_).expires_after(kTimeout);
@@ -32,6 +33,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
 
  private:
   void on_handshake(error_code ec) {
+    handshake_.reset();
     if (ec) return fail("TLS", ec);
     auto id = wire::peer_identity_of(stream_.native_handle());
     if (!id.ok() || id->role != pki::Role::Operator) {
@@ -118,6 +120,8 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   std::string actor_;
   bool keep_alive_ = false;
   bool responding_ = false;  // a response is being written (a handler answered before it threw)
+  std::shared_ptr<void> connection_;  // the gate counts this connection while it lives
+  std::shared_ptr<void> handshake_;   // ... and its TLS handshake until it ends
 };
 
 }  // namespace
@@ -138,11 +142,31 @@ Status ApiServer::listen(const wire::Endpoint& ep) {
 }
 
 void ApiServer::accept_next() {
-  acceptor_.async_accept([self = shared_from_this()](error_code ec, wire::tcp::socket sock) {
-    if (ec == wire::asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<ApiSession>(std::move(sock), *self->ctx_, self->routes_)->run();
-    self->accept_next();
-  });
+  acceptor_.async_accept(
+      [self = shared_from_this()](error_code ec, wire::tcp::socket sock) { self->on_accept(ec, std::move(sock)); });
+}
+
+void ApiServer::on_accept(error_code ec, wire::tcp::socket sock) {
+  if (ec == wire::asio::error::operation_aborted) return;
+  if (ec) {
+    // Out of file descriptors (EMFILE) and the like: wait instead of spinning the
+    // event loop that carries heartbeats and Raft.
+    auto t = std::make_shared<wire::asio::steady_timer>(io_, std::chrono::milliseconds(100));
+    t->async_wait([self = shared_from_this(), t](error_code) { self->accept_next(); });
+    return;
+  }
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  const auto peer = sock.remote_endpoint(ec);
+  auto admission = gate_->admit(ec ? std::string("?") : peer.address().to_string(), now_ms);
+  if (admission.refusal != wire::ConnectionGate::Refusal::None) {
+    sock.set_option(wire::asio::socket_base::linger(true, 0), ec);
+    sock.close(ec);
+    if (auto line = gate_->report(now_ms)) spdlog::warn("API: {}", *line);
+    return accept_next();
+  }
+  std::make_shared<ApiSession>(std::move(sock), *ctx_, routes_, std::move(admission))->run();
+  accept_next();
 }
 
 }  // namespace poolha::controller

@@ -9,16 +9,22 @@ namespace poolha::controller {
 
 class ApiServer : public std::enable_shared_from_this<ApiServer> {
  public:
+  // Operators are few: a small connection cap, handshakes and new connections per
+  // address bounded (wire/connection_gate.h).
+  static constexpr wire::GateLimits kGate{256, 32, 10, 20, 1024};
+
   ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes);
   Status listen(const wire::Endpoint& ep);
 
  private:
   void accept_next();
+  void on_accept(boost::system::error_code ec, wire::tcp::socket sock);
 
   wire::asio::io_context& io_;
   std::shared_ptr<wire::asio::ssl::context> ctx_;
   ApiRoutes& routes_;
   wire::tcp::acceptor acceptor_;
+  std::shared_ptr<wire::ConnectionGate> gate_ = wire::ConnectionGate::make(kGate);
 };
 
 }  // namespace poolha::controller

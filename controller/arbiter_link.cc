@@ -5,8 +5,10 @@
 namespace poolha::controller {
 
 ArbiterLink::ArbiterLink(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, wire::Endpoint ep,
-                         std::string member_id, wire::Millis timeout, OnAnswer on_answer, OnLink on_link)
-    : io_(io), ctx_(std::move(ctx)), ep_(std::move(ep)), member_id_(std::move(member_id)), timeout_(timeout),
+                         std::string arbiter_id, std::string member_id, wire::Millis timeout, OnAnswer on_answer,
+                         OnLink on_link)
+    : io_(io), ctx_(std::move(ctx)), ep_(std::move(ep)), arbiter_id_(std::move(arbiter_id)),
+      member_id_(std::move(member_id)), timeout_(timeout),
       on_answer_(std::move(on_answer)), on_link_(std::move(on_link)), reconnect_timer_(io), heartbeat_timer_(io) {}
 
 void ArbiterLink::start() {
@@ -18,7 +20,8 @@ void ArbiterLink::connect() {
   wire::Hello hello;
   hello.set_protocol_version(wire::kProtocolVersion);
   hello.set_node_id(member_id_);
-  wire::connect(io_, ctx_, ep_, &hello, pki::Role::Arbiter, wire::Millis(1000), wire::Millis(1500),
+  wire::connect(io_, ctx_, ep_, &hello, wire::PeerCheck(pki::Role::Arbiter, arbiter_id_), wire::Millis(1000),
+                wire::Millis(1500),
                 [this](Expected<std::shared_ptr<wire::Session>> s, const wire::HelloAck&) {
                   if (!s.ok()) {
                     if (!logged_down_) spdlog::warn("arbiter {}: {}", ep_.str(), s.error());

@@ -18,8 +18,10 @@ class ArbiterLink {
 
   using OnLink = std::function<void(bool up)>;  // called when the link goes up or down
 
+  // `arbiter_id`: the name its certificate must carry (empty: any arbiter certificate,
+  // for a single controller's `arbiter:` address, which names none).
   ArbiterLink(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, wire::Endpoint ep,
-              std::string member_id, wire::Millis timeout, OnAnswer on_answer, OnLink on_link);
+              std::string arbiter_id, std::string member_id, wire::Millis timeout, OnAnswer on_answer, OnLink on_link);
   void start();
   void consult(const std::string& node);
   void heard(const std::string& node);
@@ -37,6 +39,7 @@ class ArbiterLink {
   wire::asio::io_context& io_;
   std::shared_ptr<wire::asio::ssl::context> ctx_;
   wire::Endpoint ep_;
+  std::string arbiter_id_;
   std::string member_id_;
   wire::Millis timeout_;
   OnAnswer on_answer_;

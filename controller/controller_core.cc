@@ -44,15 +44,6 @@ const char* outcome_name(wire::CommandResult::Outcome o) {
   }
 }
 
-// The heartbeat reports exactly the addresses the engine believes the node holds.
-bool same_addresses(const wire::Heartbeat& hb, const std::set<std::string>& known) {
-  for (const auto& v : hb.held_vips())
-    if (!known.count(v)) return false;
-  for (const auto& k : known)
-    if (std::find(hb.held_vips().begin(), hb.held_vips().end(), k) == hb.held_vips().end()) return false;
-  return true;
-}
-
 // The wire form of an acquire or release (the agent's view of one step).
 wire::Command command_message(const rules::Action& a, const rules::AgentCommand& cmd, uint64_t term) {
   wire::Command c;
@@ -87,6 +78,7 @@ ControllerCore::ControllerCore(ReplicatedLog& log, EventHistory& history, Outbox
 
 void ControllerCore::restore(const rules::ClusterState& state, uint64_t index) {
   engine_ = rules::Engine(state);
+  configured_vips_stale_ = true;
   applied_index_ = last_snapshot_ = index;
   last_now_ = std::max(last_now_, state.clock_ms);
   liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
@@ -120,6 +112,8 @@ void ControllerCore::apply_one(const Committed& c) {
     last_now_ = std::max(last_now_, t);
   }
   rules::Decision d = engine_.apply(c.event);
+  if (std::holds_alternative<rules::UpsertRule>(c.event) || std::holds_alternative<rules::DeleteRule>(c.event))
+    configured_vips_stale_ = true;
   if (std::holds_alternative<rules::SetSettings>(c.event))
     liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
   auto w = waiters_.find(c.index);
@@ -272,6 +266,7 @@ wire::RoleAssignment ControllerCore::role_message(const rules::RuleId& rule, con
   m.set_rule(rule);
   m.set_role(role);
   m.set_epoch(epoch);
+  m.set_term(engine_.state().term);
   auto it = engine_.state().rules.find(rule);
   if (it != engine_.state().rules.end()) {
     m.set_release_script(it->second.spec.release_script);
@@ -327,13 +322,34 @@ void ControllerCore::on_agent_closed(const NodeId& node) {
   if (auto it = agents_.find(node); it != agents_.end()) it->second.connected = false;
 }
 
+const std::set<std::string>& ControllerCore::configured_vips() {
+  if (configured_vips_stale_) {
+    configured_vips_.clear();
+    for (const auto& [id, r] : engine_.state().rules)
+      for (const auto& v : r.spec.vips) configured_vips_.insert(v.cidr);
+    configured_vips_stale_ = false;
+  }
+  return configured_vips_;
+}
+
+void ControllerCore::refuse_report(const NodeId& node, AgentInfo& agent, const std::string& why, TimeMs local_now) {
+  ++agent.refused_reports;
+  agent.last_refusal = why;
+  if (!agent.refusal_alerts.allow(local_now)) return;
+  spdlog::warn("agent {}: report refused: {} ({} refused so far)", node, why, agent.refused_reports);
+  history_.record({.kind = "alert:agent_report_refused", .node = node, .outcome = "warning",
+                   .detail = node + " sent a report with " + why + "; nothing it reports enters the state until its "
+                             "reports fit (" + std::to_string(agent.refused_reports) + " refused so far)"});
+}
+
 void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb, TimeMs local_now) {
   const TimeMs now = cluster_now(local_now);
   AgentInfo& agent = agents_[node];
   agent.last_heard_ms = now;
   auto ns = engine_.state().nodes.find(node);
   if (ns == engine_.state().nodes.end()) {
-    agent.last_heartbeat = hb;  // connected but not (yet) configured: kept for operator_command
+    // Connected but not (yet) configured: kept for operator_command, if it is sane.
+    if (report_violation(hb, 0).empty()) agent.last_heartbeat = hb;
     return;
   }
   // Every member keeps its own liveness view (warm for a switch); only the acting one
@@ -342,29 +358,46 @@ void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb,
   last_local_now_ = std::max(last_local_now_, local_now);
   const bool became_up = liveness_.heard(node, local_now);
   if (!acting_) return;
+  size_t primary_rules = 0;
+  for (const auto& [id, r] : engine_.state().rules) primary_rules += r.primary == node;
+  if (std::string why = report_violation(hb, primary_rules); !why.empty()) return refuse_report(node, agent, why, local_now);
+  // Only addresses some rule names mean anything to the engine.
+  const auto& known = configured_vips();
+  std::set<std::string> held;
+  for (const auto& v : hb.held_vips())
+    if (known.count(v)) held.insert(v);
   // News: the node just became reachable (to us, or in the engine's view: a new
   // leader may hear a node its predecessor had lost), or the addresses it holds
   // changed without a result saying so (its isolation release, a report queued in TCP
   // while its cable was out, an operator's hand). The engine ignores reports older
   // than its newest result from that node.
   const bool engine_thinks_down = ns->second.liveness != rules::Liveness::Up;
-  if (became_up || engine_thinks_down || !same_addresses(hb, ns->second.held_vips)) {
-    rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()},
-                           {hb.held_vips().begin(), hb.held_vips().end()}, hb.actions_done()};
-    if (became_up || engine_thinks_down) {
+  const bool news_of_life = became_up || engine_thinks_down;
+  // A change of addresses alone waits for the node's report budget (a later heartbeat
+  // carries it again); news of life never waits.
+  if (news_of_life || (held != ns->second.held_vips && agent.budget.take(local_now))) {
+    // An agent cannot have completed an action nobody issued.
+    const uint64_t done = std::min<uint64_t>(hb.actions_done(), engine_.state().next_action_id);
+    rules::NodeReachable e{node, now, {hb.subnets().begin(), hb.subnets().end()}, {held.begin(), held.end()}, done};
+    if (news_of_life) {
       out_.arbiter_heard(node);
       history_.record({.kind = "node:reachable", .node = node, .outcome = "up",
-                       .detail = "holds " + std::to_string(hb.held_vips_size()) + " VIPs"});
+                       .detail = "holds " + std::to_string(held.size()) + " VIPs"});
     }
     (void)submit(e);
   }
-  report_monitors(node, hb, now);
+  report_monitors(node, agent, hb, now, local_now);
 }
 
-void ControllerCore::report_monitors(const NodeId& node, const wire::Heartbeat& hb, TimeMs now) {
-  // Per rule (and "" for the node): healthy only if all its monitors are.
+void ControllerCore::report_monitors(const NodeId& node, AgentInfo& agent, const wire::Heartbeat& hb, TimeMs now,
+                                     TimeMs local_now) {
+  constexpr size_t kMaxRuleDetailBytes = 2048;
+  // Per rule (and "" for the node): healthy only if all its monitors are. Monitors of
+  // rules the engine does not know are dropped here, before anything is logged.
+  const auto& rules = engine_.state().rules;
   std::map<std::string, std::pair<bool, std::string>> by_rule;
   for (const auto& m : hb.monitors()) {
+    if (!m.rule().empty() && !rules.count(m.rule())) continue;
     auto& [healthy, detail] = by_rule.try_emplace(m.rule(), true, "").first->second;
     if (!m.healthy()) {
       healthy = false;
@@ -376,14 +409,23 @@ void ControllerCore::report_monitors(const NodeId& node, const wire::Heartbeat& 
   for (auto it = monitor_state_.lower_bound({node, ""}); it != monitor_state_.end() && it->first.first == node; ++it)
     by_rule.try_emplace(it->first.second, true, "");
   const auto& failing = engine_.state().nodes.at(node).failing_rules;
-  for (const auto& [rule, hd] : by_rule) {
+  for (auto& [rule, hd] : by_rule) {
     auto key = std::make_pair(node, rule);
     auto it = monitor_state_.find(key);
     // Compared with what the engine knows as well: a new leader reports what its
     // predecessor had not yet committed.
     const bool known_healthy = it == monitor_state_.end() ? !failing.count(rule) : it->second;
+    if (known_healthy == hd.first && failing.count(rule) == !hd.first) {
+      monitor_state_[key] = hd.first;
+      continue;
+    }
+    if (!agent.budget.take(local_now)) continue;  // a later heartbeat reports it again
+    if (!rule.empty() && !rules.count(rule)) {
+      monitor_state_.erase(key);  // the rule is gone: nothing to report about it
+      continue;
+    }
     monitor_state_[key] = hd.first;
-    if (known_healthy == hd.first && failing.count(rule) == !hd.first) continue;
+    hd.second = text::truncate_utf8(hd.second, kMaxRuleDetailBytes, "...");
     history_.record({.kind = "monitor", .rule = rule, .node = node, .outcome = hd.first ? "healthy" : "failed",
                      .detail = hd.second});
     (void)submit(rules::MonitorReport{node, rule, hd.first, hd.second, now});
@@ -423,6 +465,14 @@ void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r,
   if (r.outcome() == wire::CommandResult::REFUSED)
     history_.record({.kind = "alert:vip_refused", .rule = asked.rule, .node = node, .outcome = "warning",
                      .detail = node + " refused " + asked.rule + ": " + r.detail()});
+  // The agent has seen a newer term than ours: only a cluster recovered from an older
+  // database gets here, and no agent obeys it until the term catches up.
+  if (r.outcome() == wire::CommandResult::STALE && r.agent_term() > engine_.state().term)
+    history_.record({.kind = "alert:agent_term_ahead", .node = node, .outcome = "critical",
+                     .detail = node + " has seen term " + std::to_string(r.agent_term()) + ", newer than this cluster's " +
+                               std::to_string(engine_.state().term) + ", and ignores its commands: was the cluster "
+                               "recovered from an older database? Recover again with `poolhactl cluster recover "
+                               "--term-above " + std::to_string(r.agent_term()) + "`"});
   // Not proposed (a leadership transfer under way): keep waiting for it, so its
   // time-out moves the transition on instead of it being stuck.
   if (!submit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(),

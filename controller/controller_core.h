@@ -25,6 +25,8 @@
 #include <set>
 #include <string>
 
+#include "common/log_throttle.h"
+#include "controller/agent_report.h"
 #include "controller/replicated_log.h"
 #include "controller/event_history.h"
 #include "controller/member_sightings.h"
@@ -71,6 +73,11 @@ struct AgentInfo {
   std::vector<std::string> addresses;       // its interfaces' addresses at Hello ("198.18.1.5/24")
   std::vector<std::string> vip_subnets;     // its VIP policy (agent.yaml), as it reported it
   std::vector<std::string> vip_interfaces;
+  // Reports refused for breaking a bound (agent_report.h), and the last reason.
+  uint64_t refused_reports = 0;
+  std::string last_refusal;
+  ReportBudget budget;                    // proposals its reports may cause
+  LogThrottle refusal_alerts{60'000};     // one alert a minute at most
 };
 
 class ControllerCore {
@@ -176,7 +183,11 @@ class ControllerCore {
   void send_action(const rules::Action& a, TimeMs now);
   void send_roles_to(const NodeId& node);
   wire::RoleAssignment role_message(const rules::RuleId& rule, const std::string& role, uint64_t epoch) const;
-  void report_monitors(const NodeId& node, const wire::Heartbeat& hb, TimeMs now);
+  void report_monitors(const NodeId& node, AgentInfo& agent, const wire::Heartbeat& hb, TimeMs now, TimeMs local_now);
+  void refuse_report(const NodeId& node, AgentInfo& agent, const std::string& why, TimeMs local_now);
+  // The VIPs rules name: an agent's report of any other address means nothing to the
+  // engine and is not proposed. Rebuilt after a rule changes.
+  const std::set<std::string>& configured_vips();
   void record_operator(const rules::Event& e, const std::string& actor, const Status& st);
   // A rule whose VIP is some node's own address would take that host off the network
   // on release (the agent refuses it too; this says so before anything is sent).
@@ -221,6 +232,8 @@ class ControllerCore {
   std::set<std::pair<std::string, NodeId>> sighting_alerts_;  // (member, node) warned about
   uint64_t snapshot_every_ = 5000;
   uint64_t last_snapshot_ = 0;
+  std::set<std::string> configured_vips_;
+  bool configured_vips_stale_ = true;
 };
 
 }  // namespace poolha::controller

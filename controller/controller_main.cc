@@ -87,7 +87,7 @@ class ControllerDaemon : public Outbox {
     for (const auto& [id, ep] : witnesses) {
       const std::string aid = id;
       auto link = std::make_unique<ArbiterLink>(
-          io_, *client_ctx, ep, cfg_.name, wire::Millis(cfg_.arbiter_timeout_ms),
+          io_, *client_ctx, ep, id, cfg_.name, wire::Millis(cfg_.arbiter_timeout_ms),
           [this](const std::string& node, bool reachable, bool sees, int64_t since) {
             core_->on_arbiter_answer(node, reachable, sees, since, now());
           },

@@ -2,16 +2,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
+#include "common/utf8.h"
 #include "rules/validation.h"
 
 namespace poolha::controller {
 
+namespace {
+
 constexpr int kAgentCertDays = 825;
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 EnrolmentService::EnrolmentService(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx,
                                    pki::KeyCert ca, TokenStore& tokens, EventHistory& history)
     : io_(io), ca_(std::move(ca)), tokens_(tokens), history_(history) {
-  listener_ = std::make_shared<wire::Listener>(io, std::move(ctx), wire::Listener::Options{{}, "", wire::Millis(3000), wire::Millis(3000)});
+  wire::Listener::Options opts;
+  opts.gate = wire::kEnrolPortGate;
+  opts.pre_auth_max_frame = kMaxEnrolFrameBytes;
+  opts.on_refusals = [](const std::string& line) { spdlog::warn("enrolment port: {}", line); };
+  listener_ = std::make_shared<wire::Listener>(io, std::move(ctx), opts);
   listener_->on_raw([this](const std::shared_ptr<wire::Session>& s) { handle(s); });
 }
 
@@ -21,9 +37,10 @@ void EnrolmentService::handle(const std::shared_ptr<wire::Session>& s) {
   s->read_one(wire::Millis(3000), [this, s](Expected<wire::Envelope> env) {
     wire::Envelope out;
     if (!env.ok() || !env->has_enrol_request()) {
-      out.mutable_enrol_reply()->set_error(env.ok() ? "expected an enrol_request" : env.error());
+      *out.mutable_enrol_reply() =
+          refuse(s->remote_address(), env.ok() ? "not an enrol_request" : env.error(), "expected one enrol_request");
     } else {
-      *out.mutable_enrol_reply() = answer(env->enrol_request(), s->remote());
+      *out.mutable_enrol_reply() = answer(env->enrol_request(), s->remote_address());
     }
     s->send(out);
     auto t = std::make_shared<wire::asio::steady_timer>(io_, wire::Millis(500));
@@ -31,22 +48,31 @@ void EnrolmentService::handle(const std::shared_ptr<wire::Session>& s) {
   });
 }
 
-wire::EnrolReply EnrolmentService::answer(const wire::EnrolRequest& req, const std::string& remote) {
+wire::EnrolReply EnrolmentService::refuse(const std::string& remote, const std::string& why_logged,
+                                          const std::string& told) {
+  if (auto suppressed = refusals_log_.allow(steady_ms()))
+    spdlog::warn("enrolment from {} refused: {}{}", remote, text::log_safe(why_logged, 200),
+                 *suppressed ? " (" + std::to_string(*suppressed) + " more refusals not logged in the last 10 s)" : "");
   wire::EnrolReply reply;
+  reply.set_error(told);
+  return reply;
+}
+
+wire::EnrolReply EnrolmentService::answer(const wire::EnrolRequest& req, const std::string& remote) {
   const std::string& node = req.node_id();
-  auto refuse = [&](const std::string& why) {
-    spdlog::warn("enrolment of '{}' from {} refused: {}", node, remote, why);
-    history_.record({.kind = "enrol", .node = node, .outcome = "refused", .detail = why + " (from " + remote + ")"});
-    reply.set_error(why);
-    return reply;
-  };
-  if (!rules::valid_id(node)) return refuse("node_id: use 1-63 letters, digits, '.', '_' or '-'");
-  if (req.csr_pem().size() > pki::kMaxPemBytes) return refuse("csr_pem: too large");
-  if (auto st = tokens_.redeem(req.token(), node); !st.ok()) return refuse(st.error());
+  if (!rules::valid_id(node))
+    return refuse(remote, "invalid node_id", "node_id: use 1-63 letters, digits, '.', '_' or '-'");
+  if (req.csr_pem().size() > pki::kMaxPemBytes) return refuse(remote, "CSR too large", "csr_pem: too large");
+  // The CSR is checked before the token is spent: a malformed request costs nothing.
   auto cert = pki::sign_csr(ca_, req.csr_pem(), node, pki::Role::Agent, kAgentCertDays);
-  if (!cert.ok()) return refuse(cert.error());
+  if (!cert.ok()) return refuse(remote, "node " + node + ": " + cert.error(), "csr_pem: " + cert.error());
+  if (auto st = tokens_.redeem(req.token(), node); !st.ok())
+    return refuse(remote, "node " + node + ": " + st.error(),
+                  "the enrolment token is not valid for " + node + " (unknown, used, expired or minted for another "
+                  "name): mint a new one with `poolhactl token create " + node + "`");
   spdlog::info("enrolled agent {} from {}", node, remote);
   history_.record({.kind = "enrol", .node = node, .outcome = "ok", .detail = "certificate issued (from " + remote + ")"});
+  wire::EnrolReply reply;
   reply.set_cert_pem(*cert);
   reply.set_ca_pem(ca_.cert_pem);
   return reply;

@@ -24,7 +24,7 @@ member::ConsensusNodeOptions node_options(const member::ClusterConfig& cluster, 
   member::ConsensusNodeOptions o;
   o.id = self;
   o.listen = cluster.listen;
-  for (const auto& m : cluster.members) o.members.push_back({m.id, m.address});
+  for (const auto& m : cluster.members) o.members.push_back({m.id, m.address, m.role});
   o.initial = cluster.initial();
   return o;
 }

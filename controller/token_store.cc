@@ -21,6 +21,9 @@ Expected<std::unique_ptr<TokenStore>> TokenStore::open(SqliteDb& db) {
 }
 
 Expected<std::string> TokenStore::mint(const std::string& node, int64_t ttl_s) {
+  // Spent and expired tokens are kept a day (for the operator who asks why one failed),
+  // then dropped, so the table does not grow with every enrolment.
+  if (auto st = db_.run("DELETE FROM enrol_tokens WHERE expires_s < ?1", {wall_s() - 86400}); !st.ok()) return st;
   std::string token = pki::new_token();
   auto st = db_.run("INSERT INTO enrol_tokens (hash, node, expires_s) VALUES (?1, ?2, ?3)",
                     {pki::hash_token(token), node, wall_s() + ttl_s});

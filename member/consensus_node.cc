@@ -22,7 +22,21 @@ constexpr wire::Millis kMaxBackoff{1000};
 
 bool member_role(pki::Role r) { return r == pki::Role::Controller || r == pki::Role::Arbiter; }
 
+pki::Role certificate_role(consensus::MemberRole r) {
+  return r == consensus::MemberRole::Arbiter ? pki::Role::Arbiter : pki::Role::Controller;
+}
+
 }  // namespace
+
+std::string ConsensusNode::stranger(const pki::Identity& who) const {
+  for (const MemberAddress& m : opts_.members)
+    if (m.id == who.common_name) {
+      if (certificate_role(m.role) == who.role) return "";
+      return "its certificate has role " + pki::to_string(who.role) + " but cluster.members lists " + m.id + " as " +
+             consensus::to_string(m.role);
+    }
+  return "'" + who.common_name + "' is not in this member's cluster.members list (add it there on every member first)";
+}
 
 Status check_sender(const std::string& cert_cn, const consensus::MemberId& from) {
   if (cert_cn == from) return Status::Ok();
@@ -65,6 +79,8 @@ Status ConsensusNode::start() {
   lo.member_id = opts_.id;
   lo.idle_timeout = kIdleTimeout;
   lo.max_frame = kMemberMaxFrameBytes;
+  lo.gate = wire::kMemberPortGate;
+  lo.on_refusals = [id = opts_.id](const std::string& line) { spdlog::warn("member {} port: {}", id, line); };
   listener_ = std::make_shared<wire::Listener>(io_, server_ctx_, lo);
   listener_->on_hello([w = token(), this](const std::shared_ptr<wire::Session>& s, const wire::Hello&) {
     return w.lock() ? on_hello(s) : std::string("member is stopped");
@@ -314,7 +330,8 @@ void ConsensusNode::dial(const consensus::MemberId& id) {
   hello.set_protocol_version(wire::kProtocolVersion);
   hello.set_node_id(opts_.id);
   // Either member role may answer; on_dialled checks which one did.
-  wire::connect(io_, client_ctx_, peers_.at(id).endpoint, &hello, std::nullopt, kConnectTimeout, kIdleTimeout,
+  wire::connect(io_, client_ctx_, peers_.at(id).endpoint, &hello, wire::PeerCheck(std::nullopt, id), kConnectTimeout,
+                kIdleTimeout,
                 [w = token(), this, id](Expected<std::shared_ptr<wire::Session>> s, const wire::HelloAck&) {
                   if (!w.lock() || !running_) {
                     if (s.ok()) (*s)->close("member stopped");
@@ -333,6 +350,7 @@ void ConsensusNode::on_dialled(const consensus::MemberId& id, Expected<std::shar
     std::string wrong;
     if (!member_role(who.role)) wrong = "its certificate has role " + pki::to_string(who.role);
     else if (who.common_name != id) wrong = "its certificate names '" + who.common_name + "'";
+    else wrong = stranger(who);
     if (!wrong.empty()) {
       (*s)->close(wrong);
       s = Expected<std::shared_ptr<wire::Session>>::Error(peer.endpoint.str() + " is not member " + id + ": " + wrong);
@@ -381,7 +399,12 @@ void ConsensusNode::schedule_redial(const consensus::MemberId& id) {
 std::string ConsensusNode::on_hello(const std::shared_ptr<wire::Session>& s) {
   if (!running_) return "member " + opts_.id + " is stopped";
   // The listener admitted only member roles and checked that the Hello names the
-  // certificate; ids we do not list are still heard (a member being added).
+  // certificate. Only members we list, with the role we list, may speak: a retired
+  // member's key, or an arbiter's key presenting itself as a controller, is refused.
+  if (std::string why = stranger(s->peer()); !why.empty()) {
+    spdlog::warn("member {}: refused {} from {}: {}", opts_.id, s->peer().common_name, s->remote(), why);
+    return "refused by member " + opts_.id + ": " + why;
+  }
   incoming_.insert(s);
   const std::string who = s->peer().common_name + " (" + s->remote() + ")";
   spdlog::info("member {}: {} connected", opts_.id, who);

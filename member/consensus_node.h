@@ -46,13 +46,15 @@ inline constexpr uint32_t kMemberMaxFrameBytes = wire::kMaxQueuedBytes - (64u <<
 struct MemberAddress {
   consensus::MemberId id;
   wire::Endpoint endpoint;
+  // The certificate role this member must present (controller or arbiter).
+  consensus::MemberRole role = consensus::MemberRole::Controller;
 };
 
 struct ConsensusNodeOptions {
   consensus::MemberId id;              // this member; equals its certificate's CN
   wire::Endpoint listen;               // the member port
-  // Every member that may exist, self included: the ones we dial. Members not listed
-  // may still connect and be heard (authenticated), but we cannot send to them.
+  // Every member that may exist, self included: the ones we dial, and the only ones
+  // whose connections are accepted (with the role listed here; issue 9 §3).
   std::vector<MemberAddress> members;
   consensus::Membership initial;       // used only when the storage is empty (bootstrap)
   int tick_ms = 50;
@@ -127,6 +129,10 @@ class ConsensusNode {
   uint16_t listen_port() const;
 
  private:
+  // Why a peer with this verified identity may not speak to us; empty if it is a
+  // member we list with the role we list.
+  std::string stranger(const pki::Identity& who) const;
+
   struct Peer {
     wire::Endpoint endpoint;
     std::shared_ptr<wire::Session> session;  // outgoing; null while down

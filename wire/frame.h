@@ -13,6 +13,8 @@ namespace poolha::wire {
 
 inline constexpr uint32_t kProtocolVersion = 1;
 inline constexpr uint32_t kMaxFrameBytes = 1u << 20;  // 1 MiB; a heartbeat is < 1 KiB
+// Before the peer is authenticated (the Hello, an enrolment request): small.
+inline constexpr uint32_t kMaxPreAuthFrameBytes = 64u << 10;
 
 std::string encode_frame(const Envelope& e);
 

@@ -91,7 +91,8 @@ Session::Session(Stream stream, Millis idle_timeout)
     : stream_(std::move(stream)), idle_timeout_(idle_timeout), configured_idle_(idle_timeout), idle_timer_(stream_.get_executor()) {
   error_code ec;
   auto ep = stream_.lowest_layer().remote_endpoint(ec);
-  remote_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  remote_address_ = ec ? "?" : ep.address().to_string();
+  remote_ = ec ? "?" : remote_address_ + ":" + std::to_string(ep.port());
 }
 
 Session::~Session() = default;
@@ -135,8 +136,10 @@ void Session::on_header(error_code ec, size_t) {
   if (ec) return fail(ec == asio::error::eof ? "closed by peer" : "read: " + ec.message());
   auto n = decode_length(header_, max_frame_);
   if (!n.ok()) return fail(n.error());
-  body_.resize(*n);
-  asio::async_read(stream_, asio::buffer(body_),
+  // The buffer grows as bytes arrive: a peer that announces a large frame and sends
+  // nothing costs nothing (and is dropped by the idle timer).
+  body_.clear();
+  asio::async_read(stream_, asio::dynamic_buffer(body_, *n), asio::transfer_exactly(*n),
                    [self = shared_from_this()](error_code e, size_t m) { self->on_body(e, m); });
 }
 
@@ -235,7 +238,7 @@ void Session::fail(const std::string& why) {
 // ---------------------------------------------------------------- Listener
 
 Listener::Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, Options opts)
-    : io_(io), ctx_(std::move(ctx)), opts_(std::move(opts)), acceptor_(io) {}
+    : io_(io), ctx_(std::move(ctx)), opts_(std::move(opts)), acceptor_(io), gate_(ConnectionGate::make(opts_.gate)) {}
 
 Status Listener::listen(const std::string& host, uint16_t port) {
   error_code ec;
@@ -273,21 +276,34 @@ void Listener::on_accept(error_code ec, tcp::socket sock) {
     t->async_wait([self = shared_from_this(), t](error_code) { self->accept_next(); });
     return;
   }
-  if (!ec) {
-    sock.set_option(tcp::no_delay(true), ec);
-    auto s = std::make_shared<Session>(Session::Stream(std::move(sock), *ctx_), opts_.idle_timeout);
-    s->set_max_frame(opts_.max_frame);
-    auto timer = std::make_shared<asio::steady_timer>(io_, opts_.handshake_timeout);
-    timer->async_wait([s](error_code e) {
-      if (!e) s->close("TLS handshake timed out");
-    });
-    s->stream().async_handshake(asio::ssl::stream_base::server,
-                                [self = shared_from_this(), s, timer](error_code e) { self->on_tls(s, timer, e); });
+  const auto now_ms =
+      std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  const auto peer = sock.remote_endpoint(ec);
+  auto admission = gate_->admit(ec ? std::string("?") : peer.address().to_string(), now_ms);
+  if (admission.refusal != ConnectionGate::Refusal::None) {
+    // Closed before a TLS byte is read; a reset frees the descriptor at once.
+    sock.set_option(asio::socket_base::linger(true, 0), ec);
+    sock.close(ec);
+    if (auto line = gate_->report(now_ms); line && opts_.on_refusals) opts_.on_refusals(*line);
+    return accept_next();
   }
+  sock.set_option(tcp::no_delay(true), ec);
+  auto s = std::make_shared<Session>(Session::Stream(std::move(sock), *ctx_), opts_.idle_timeout);
+  s->hold_admission(std::move(admission.connection));
+  s->set_max_frame(opts_.pre_auth_max_frame);
+  auto timer = std::make_shared<asio::steady_timer>(io_, opts_.handshake_timeout);
+  timer->async_wait([s](error_code e) {
+    if (!e) s->close("TLS handshake timed out");
+  });
+  s->stream().async_handshake(asio::ssl::stream_base::server,
+                              [self = shared_from_this(), s, timer, hs = std::move(admission.handshake)](error_code e) {
+                                self->on_tls(s, timer, e, hs);
+                              });
   accept_next();
 }
 
-void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::steady_timer> timer, error_code ec) {
+void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::steady_timer> timer, error_code ec,
+                      std::shared_ptr<void> handshake) {
   if (ec) {
     timer->cancel();
     s->close("TLS handshake from " + s->remote() + ": " + ec.message());
@@ -305,8 +321,10 @@ void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::s
     return;
   }
   s->set_peer(*id);
-  s->read_one(opts_.handshake_timeout, [self = shared_from_this(), s, timer](Expected<Envelope> env) {
+  // `handshake` counts this connection as handshaking until its Hello is judged.
+  s->read_one(opts_.handshake_timeout, [self = shared_from_this(), s, timer, handshake](Expected<Envelope> env) {
     timer->cancel();
+    s->set_max_frame(self->opts_.max_frame);
     Envelope ack_env;
     auto* ack = ack_env.mutable_hello_ack();
     ack->set_protocol_version(kProtocolVersion);
@@ -373,7 +391,7 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
   asio::steady_timer timer;
   std::shared_ptr<Session> session;
   std::optional<Hello> hello;
-  std::optional<pki::Role> want_role;
+  PeerCheck want{std::nullopt};
   OnConnected done;
   bool finished = false;
   std::string target;
@@ -392,10 +410,10 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
 }  // namespace
 
 void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, const Endpoint& ep, const Hello* hello,
-             std::optional<pki::Role> want_role, Millis timeout, Millis idle_timeout, OnConnected done) {
+             PeerCheck want, Millis timeout, Millis idle_timeout, OnConnected done) {
   auto op = std::make_shared<ConnectOp>(io, std::move(ctx), idle_timeout);
   if (hello) op->hello = *hello;
-  op->want_role = want_role;
+  op->want = std::move(want);
   op->done = std::move(done);
   op->target = ep.str();
   op->hello_timeout = timeout;
@@ -416,9 +434,12 @@ void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, cons
       if (e2) return op->fail("TLS: " + e2.message());
       auto id = peer_identity(op->session->stream());
       if (!id.ok()) return op->fail(id.error());
-      if (op->want_role && id->role != *op->want_role)
+      if (op->want.role && id->role != *op->want.role)
         return op->fail("server certificate has role " + pki::to_string(id->role) + ", expected " +
-                        pki::to_string(*op->want_role));
+                        pki::to_string(*op->want.role));
+      if (!op->want.name.empty() && id->common_name != op->want.name)
+        return op->fail("server certificate is for '" + id->common_name + "', not the configured member '" +
+                        op->want.name + "'; refused");
       op->session->set_peer(*id);
       if (!op->hello) return op->finish(op->session);
       Envelope env;

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "wire/connection_gate.h"
 #include "wire/frame.h"
 #include "wire/pki.h"
 
@@ -69,11 +70,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // The peer's verified identity (empty name on an enrolment session).
   const pki::Identity& peer() const { return peer_; }
   const std::string& remote() const { return remote_; }
+  const std::string& remote_address() const { return remote_address_; }  // without the port
   // Bytes queued but not yet written: lets a sender shed load from a stuck peer.
   size_t queued_bytes() const { return queued_bytes_; }
 
   // Used by Listener/connect only.
   Stream& stream() { return stream_; }
+  // The listener's admission of this connection (ConnectionGate): held for the
+  // session's life, so the port's connection count includes it.
+  void hold_admission(std::shared_ptr<void> token) { admission_ = std::move(token); }
   void set_peer(pki::Identity id) { peer_ = std::move(id); }
   // The largest frame this session accepts (default kMaxFrameBytes). Member links
   // raise it so a consensus snapshot fits; call before start().
@@ -106,7 +111,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::function<void(Expected<Envelope>)> one_shot_;
   pki::Identity peer_{"", pki::Role::Agent, ""};
   std::string remote_;
+  std::string remote_address_;
   uint32_t max_frame_ = kMaxFrameBytes;
+  std::shared_ptr<void> admission_;
 };
 
 // Accepts connections, completes TLS and (unless `raw`) the Hello exchange, and
@@ -124,6 +131,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
     Millis handshake_timeout{3000};
     Millis idle_timeout{3000};
     uint32_t max_frame = kMaxFrameBytes;  // after the Hello (see Session::set_max_frame)
+    // Before the peer is known: the Hello (or a raw port's request). A Hello with an
+    // agent's facts is a few KiB.
+    uint32_t pre_auth_max_frame = kMaxPreAuthFrameBytes;
+    GateLimits gate;  // admission before authentication (connection_gate.h)
+    // Gets at most one line per 10 s summing up refused connections (for the log).
+    std::function<void(const std::string&)> on_refusals;
   };
 
   Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, Options opts);
@@ -138,12 +151,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void accept_next();
   void on_accept(boost::system::error_code ec, tcp::socket sock);
-  void on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::steady_timer> t, boost::system::error_code ec);
+  void on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::steady_timer> t, boost::system::error_code ec,
+              std::shared_ptr<void> handshake);
 
   asio::io_context& io_;
   std::shared_ptr<asio::ssl::context> ctx_;
   Options opts_;
   tcp::acceptor acceptor_;
+  std::shared_ptr<ConnectionGate> gate_;
   OnHello on_hello_;
   OnRaw on_raw_;
 };
@@ -156,13 +171,25 @@ struct Endpoint {
 // "198.18.0.1:7400" or "[::1]:7400"; error names the bad part.
 Expected<Endpoint> parse_endpoint(const std::string& s);
 
+// Who the server must be: its certificate's role and, when known, its name (CN). A
+// configured member's name is always known: an address that leads to anyone else
+// (another member, a retired one, an impostor with some cluster certificate) is
+// refused, not warned about (issue 9 §3).
+struct PeerCheck {
+  PeerCheck(std::nullopt_t) {}                                   // NOLINT: implicit by design
+  PeerCheck(pki::Role r) : role(r) {}                            // NOLINT
+  PeerCheck(pki::Role r, std::string n) : role(r), name(std::move(n)) {}
+  PeerCheck(std::optional<pki::Role> r, std::string n) : role(r), name(std::move(n)) {}
+  std::optional<pki::Role> role;
+  std::string name;  // empty: any name
+};
+
 // Connects, completes TLS and the Hello exchange (unless hello is null: enrolment)
-// within `timeout`, and checks that the server's certificate has role `want_role`.
+// within `timeout`, and checks the server's certificate against `want`.
 // done(error) or done(session, ack).
 using OnConnected = std::function<void(Expected<std::shared_ptr<Session>>, const HelloAck&)>;
 void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, const Endpoint& ep,
-             const Hello* hello, std::optional<pki::Role> want_role, Millis timeout, Millis idle_timeout,
-             OnConnected done);
+             const Hello* hello, PeerCheck want, Millis timeout, Millis idle_timeout, OnConnected done);
 
 // The peer certificate of a completed handshake as an Identity (already verified
 // by OpenSSL against the CA during the handshake).

@@ -75,16 +75,43 @@ TEST(CommandLedger, ScriptWithASlashIsRefused) {
 
 TEST(CommandLedger, RoleAssignmentsShareTheEpochTable) {
   CommandLedger l;
-  EXPECT_TRUE(l.note_epoch("r1", 3));
-  EXPECT_FALSE(l.note_epoch("r1", 2));
+  EXPECT_TRUE(l.note_role(0, "r1", 3));
+  EXPECT_FALSE(l.note_role(0, "r1", 2));
   EXPECT_EQ(l.admit(cmd(1, 2)).verdict, V::Stale);
+}
+
+// Issue 9 §3: the agent read no term. A deposed controller (or a no-quorum override a
+// new leader has overtaken) shares the per-rule epoch space, so only the term tells
+// its commands from the new leader's.
+TEST(CommandLedger, CommandsAndRolesOfAnOlderTermAreStale) {
+  CommandLedger l;
+  auto newer = cmd(1, 5);
+  newer.set_term(7);
+  ASSERT_EQ(l.admit(newer).verdict, V::Run);
+  l.complete(ok(1));
+  auto deposed = cmd(2, 5, "r2");  // another rule: no epoch of its own yet
+  deposed.set_term(6);
+  auto a = l.admit(deposed);
+  EXPECT_EQ(a.verdict, V::Stale);
+  EXPECT_EQ(a.reply.agent_term(), 7u);
+  EXPECT_NE(a.reply.detail().find("term 6 is older than term 7"), std::string::npos) << a.reply.detail();
+  EXPECT_EQ(l.newest_epoch("r2"), 0u) << "a stale command records nothing";
+  EXPECT_FALSE(l.note_role(6, "r2", 9));
+  EXPECT_TRUE(l.note_role(7, "r2", 9));
+  EXPECT_TRUE(l.note_role(8, "r2", 9));
+  EXPECT_EQ(l.newest_term(), 8u);
+  auto back = CommandLedger::from_json(l.to_json());
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->newest_term(), 8u) << "the term survives an agent restart";
+  EXPECT_TRUE(CommandLedger::from_json("{\"version\": 1, \"epochs\": {}, \"actions_done\": 0, \"results\": []}").ok())
+      << "a state file from before terms were kept";
 }
 
 TEST(CommandLedger, PersistsEpochsActionsAndResults) {
   CommandLedger l;
   ASSERT_EQ(l.admit(cmd(9, 4)).verdict, V::Run);
   l.complete(ok(9));
-  l.note_epoch("r2", 11);
+  l.note_role(0, "r2", 11);
   auto back = CommandLedger::from_json(l.to_json());
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(back->actions_done(), 9u);

@@ -72,12 +72,14 @@ class Cluster {
     EXPECT_TRUE(pki::write_file_atomic(ca_file_, ca->cert_pem, 0644).ok());
     for (const auto& id : ids) tls_[id] = issue(*ca, id, id == "arb1" ? pki::Role::Arbiter : pki::Role::Controller);
     tls_["h1"] = issue(*ca, "h1", pki::Role::Agent);
+    tls_["ctl9"] = issue(*ca, "ctl9", pki::Role::Controller);  // a valid certificate, not a member
     // Ports fixed up front (every member's address is in every member's options):
     // bound together so they differ, then released for the members to take.
     std::vector<wire::tcp::acceptor> held;
     for (const auto& id : ids) {
       held.emplace_back(io, wire::tcp::endpoint(wire::asio::ip::make_address("127.0.0.1"), 0));
-      members_.push_back({id, {"127.0.0.1", held.back().local_endpoint().port()}});
+      members_.push_back({id, {"127.0.0.1", held.back().local_endpoint().port()},
+                          id == "arb1" ? MemberRole::Arbiter : MemberRole::Controller});
     }
     membership_.voters = {{"ctl1", MemberRole::Controller}, {"ctl2", MemberRole::Controller}, {"arb1", MemberRole::Arbiter}};
   }
@@ -365,6 +367,11 @@ TEST(ConsensusNode, RefusesAgentsAndMessagesFromSomeoneElsesSession) {
   };
 
   EXPECT_FALSE(dial("h1").ok()) << "an agent certificate reached the member port";
+  // Issue 9 §3: a controller certificate of this CA that is not in cluster.members (a
+  // retired member's key) is refused at the Hello.
+  auto stranger = dial("ctl9");
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_NE(stranger.error().find("not in this member's cluster.members list"), std::string::npos) << stranger.error();
 
   // arb1's certificate speaking for ctl2: the session is closed, the message dropped.
   auto forged = dial("arb1");

@@ -394,5 +394,72 @@ TEST_F(ControllerCoreTest, AnAgentsRefusalIsAnAlertAndTheNextNodeIsTried) {
   EXPECT_EQ(c2.kind(), wire::Command::ACQUIRE);
 }
 
+
+// Issue 9 §3: one agent key must not be able to grow the replicated log, the history
+// or the controller's maps. A report that breaks a bound is refused whole (alerted
+// once); changes that fit are rate-limited; monitors of unknown rules never reach the
+// log; actions_done cannot claim actions nobody issued.
+TEST_F(ControllerCoreTest, AgentReportsAreBoundedAndRateLimited) {
+  place(1100);
+  auto entries = [&] { return core_->log_index(); };
+  auto alerts = [&] {
+    const auto rows = history_->query({"", "h2", 1000});
+    int n = 0;
+    for (const auto& e : *rows) n += e.kind == "alert:agent_report_refused";
+    return n;
+  };
+  // 20,000 held addresses, 15,000 monitors of unknown rules, every 5 ms for 2 s.
+  const uint64_t before = entries();
+  TimeMs t = 1200;
+  for (int i = 0; i < 400; ++i, t += 5) {
+    wire::Heartbeat hb;
+    hb.add_subnets("198.18.0.0/24");
+    hb.set_actions_done(UINT64_MAX);
+    for (int k = 0; k < 20000; ++k) hb.add_held_vips("198.18." + std::to_string(k % 250) + "." + std::to_string(i % 2) + "/24");
+    clock_ = t;
+    core_->on_heartbeat("h2", hb, t);
+  }
+  EXPECT_EQ(entries(), before) << "an oversized report entered the log";
+  EXPECT_EQ(alerts(), 1) << "alerted once a minute, not per heartbeat";
+  EXPECT_GE(core_->agents().at("h2").refused_reports, 400u);
+  // Within the bounds but flapping: unknown rules, and addresses no rule names.
+  const uint64_t before2 = entries();
+  for (int i = 0; i < 400; ++i, t += 5) {
+    wire::Heartbeat hb;
+    hb.add_subnets("198.18.0.0/24");
+    hb.set_actions_done(UINT64_MAX);
+    hb.add_held_vips(i % 2 ? "198.18.0.199/24" : "198.18.0.198/24");
+    for (int k = 0; k < 32; ++k) {
+      auto* m = hb.add_monitors();
+      m->set_name("m");
+      m->set_rule("ghost-" + std::to_string(i) + "-" + std::to_string(k));
+      m->set_healthy(false);
+      m->set_detail("\xE5\x90\xAF failing");
+    }
+    clock_ = t;
+    core_->on_heartbeat("h2", hb, t);
+  }
+  EXPECT_EQ(entries(), before2) << "unknown rules and unowned addresses are nothing to the engine";
+  // The real VIP flapping between held and not held: at most the budget's burst and rate.
+  const uint64_t before3 = entries();
+  const TimeMs t0 = t;
+  for (int i = 0; i < 400; ++i, t += 5) {
+    wire::Heartbeat hb;
+    hb.add_subnets("198.18.0.0/24");
+    hb.set_actions_done(UINT64_MAX);
+    if (i % 2) hb.add_held_vips("198.18.0.101/24");
+    clock_ = t;
+    core_->on_heartbeat("h2", hb, t);
+  }
+  const double seconds = (t - t0) / 1000.0;
+  const uint64_t proposed = entries() - before3;
+  std::printf("rogue agent, 2 s at 200 heartbeats/s: oversized reports -> 0 log entries, %lu refused, 1 alert; "
+              "unknown rules -> 0 entries; flapping a real VIP -> %lu entries in %.1f s (budget %g + %g/s)\n",
+              static_cast<unsigned long>(core_->agents().at("h2").refused_reports), static_cast<unsigned long>(proposed),
+              seconds, kReportBurst, kReportsPerSecond);
+  EXPECT_LE(proposed, static_cast<uint64_t>(kReportBurst + kReportsPerSecond * seconds) + 1);
+  EXPECT_GT(proposed, 0u);
+}
+
 }  // namespace
 }  // namespace poolha::controller

@@ -175,6 +175,39 @@ TEST(Raft, PreVoteKeepsAPartitionedMemberFromRaisingTheTerm) {
   EXPECT_EQ(c.raft(l).term(), before);
 }
 
+// Issue 9 §3: Raft followed any Append or InstallSnapshot with a higher term, from
+// anyone holding a member certificate. A removed or never-added member (a retired
+// controller's key, an arbiter certificate that is not in the group) is not heard.
+TEST(Raft, MessagesFromNonMembersAreDropped) {
+  Cluster c(three());
+  const MemberId l = c.wait_leader();
+  const MemberId f = l == "ctl-a" ? "ctl-b" : "ctl-a";
+  ASSERT_TRUE(c.raft(l).propose("real").ok());
+  c.tick(3);
+  const Term term = c.raft(f).term();
+  const Index last = c.raft(f).last_index();
+  Message forged;
+  forged.type = MessageType::Append;
+  forged.from = "ctl-retired";
+  forged.to = f;
+  forged.term = term + 1000;
+  forged.index = last;
+  forged.log_term = c.raft(f).last_term();
+  forged.commit = last + 1;
+  forged.entries.push_back({term + 1000, last + 1, EntryKind::Command, "forged"});
+  c.raft(f).step(forged);
+  Message vote = forged;
+  vote.type = MessageType::Vote;
+  vote.entries.clear();
+  c.raft(f).step(vote);
+  EXPECT_EQ(c.raft(f).term(), term) << "a stranger's term is not adopted";
+  EXPECT_EQ(c.raft(f).last_index(), last) << "a stranger's entries are not appended";
+  EXPECT_EQ(c.raft(f).leader(), l);
+  EXPECT_EQ(c.raft(f).dropped_from_strangers(), 2u);
+  c.tick(3);
+  for (const auto& e : c.member(f).applied) EXPECT_NE(e.data, "forged");
+}
+
 TEST(Raft, CheckQuorumStopsAnIsolatedLeaderWithinOneElectionTimeout) {
   Cluster c(three());
   const MemberId l = c.wait_leader();

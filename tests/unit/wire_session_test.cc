@@ -168,6 +168,143 @@ TEST_F(WireSessionTest, OversizedFrameClosesOnlyThatConnection) {
   EXPECT_TRUE(closed_good.empty()) << closed_good;
 }
 
+// Issue 9 §3: an address that leads to a different member (or anyone else holding a
+// certificate of this CA) is refused by name, not only by role.
+TEST_F(WireSessionTest, ServerWithAnotherNameIsRefused) {
+  auto ctx = mutual_tls_context(pki_.agent, false);
+  ASSERT_TRUE(ctx.ok());
+  Hello hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_node_id("h1");
+  std::optional<Expected<std::shared_ptr<Session>>> result;
+  connect(io_, *ctx, {"127.0.0.1", listener_->port()}, &hello, PeerCheck(pki::Role::Controller, "ctl2"), Millis(2000),
+          Millis(2000), [&](Expected<std::shared_ptr<Session>> s, const HelloAck&) { result = std::move(s); });
+  for (int i = 0; i < 400 && !result; ++i) run_ms(5);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  EXPECT_NE(result->error().find("'ctl1', not the configured member 'ctl2'"), std::string::npos) << result->error();
+}
+
+// Before the Hello nobody is known: a frame larger than the pre-authentication limit
+// (64 KiB) ends the connection at once, whatever the limit after the Hello is.
+TEST_F(WireSessionTest, LargeFrameBeforeTheHelloIsRefused) {
+  auto ctx = mutual_tls_context(pki_.agent, false);
+  ASSERT_TRUE(ctx.ok());
+  Session::Stream stream(io_, **ctx);
+  stream.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), listener_->port()});
+  std::optional<boost::system::error_code> shook;
+  stream.async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { shook = e; });
+  for (int i = 0; i < 400 && !shook; ++i) run_ms(5);  // the server's side runs on the same loop
+  ASSERT_TRUE(shook && !*shook);
+  const unsigned char header[4] = {0x00, 0x02, 0x00, 0x00};  // 128 KiB announced
+  bool written = false;
+  asio::async_write(stream, asio::buffer(header, 4), [&](boost::system::error_code, size_t) { written = true; });
+  for (int i = 0; i < 100 && !written; ++i) run_ms(5);
+  run_ms(100);
+  char buf[16];
+  std::optional<boost::system::error_code> read;
+  stream.async_read_some(asio::buffer(buf), [&](boost::system::error_code e, size_t) { read = e; });
+  for (int i = 0; i < 100 && !read; ++i) run_ms(5);
+  ASSERT_TRUE(read.has_value()) << "the connection stayed open";
+  EXPECT_TRUE(*read) << "the server sent data instead of closing";
+  EXPECT_TRUE(hellos_.empty());
+}
+
+// A handler that throws costs its session, never the process or another session.
+TEST_F(WireSessionTest, AThrowingHandlerClosesOnlyItsSession) {
+  auto ctx = mutual_tls_context(pki_.server, true);
+  ASSERT_TRUE(ctx.ok());
+  auto throwing = std::make_shared<Listener>(io_, *ctx, Listener::Options{{pki::Role::Agent}, "ctl1", Millis(2000), Millis(2000)});
+  std::vector<std::string> closed;
+  throwing->on_hello([&](const std::shared_ptr<Session>& s, const Hello&) {
+    s->start([](Envelope&&) { throw std::runtime_error("bug in a handler"); },
+             [&](const std::string& why) { closed.push_back(why); });
+    return std::string();
+  });
+  ASSERT_TRUE(throwing->listen("127.0.0.1", 0).ok());
+  auto cctx = mutual_tls_context(pki_.agent, false);
+  Hello hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_node_id("h1");
+  std::optional<Expected<std::shared_ptr<Session>>> result;
+  connect(io_, *cctx, {"127.0.0.1", throwing->port()}, &hello, pki::Role::Controller, Millis(2000), Millis(2000),
+          [&](Expected<std::shared_ptr<Session>> s, const HelloAck&) { result = std::move(s); });
+  for (int i = 0; i < 400 && !result; ++i) run_ms(5);
+  ASSERT_TRUE(result && result->ok());
+  Envelope e;
+  e.mutable_heartbeat()->set_seq(1);
+  (**result)->send(e);
+  for (int i = 0; i < 100 && closed.empty(); ++i) EXPECT_NO_THROW(run_ms(5));
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_NE(closed[0].find("internal error handling heartbeat: bug in a handler"), std::string::npos) << closed[0];
+  auto other = dial(pki_.agent, "h1");  // the main listener is unaffected
+  EXPECT_TRUE(other.ok());
+}
+
+// Admission before authentication (connection_gate.h), on real sockets: past the
+// per-address rate a new connection is closed before any TLS, and one summary line
+// reaches the log.
+TEST(ListenerGate, RefusesConnectionsBeyondThePerAddressRate) {
+  Pki pki = make_pki();
+  asio::io_context io;
+  auto ctx = mutual_tls_context(pki.server, true);
+  ASSERT_TRUE(ctx.ok());
+  Listener::Options o{{pki::Role::Agent}, "ctl1", Millis(2000), Millis(2000)};
+  o.gate = GateLimits{1000, 64, 0.5, 3, 100};
+  std::vector<std::string> lines;
+  o.on_refusals = [&](const std::string& l) { lines.push_back(l); };
+  auto listener = std::make_shared<Listener>(io, *ctx, o);
+  ASSERT_TRUE(listener->listen("127.0.0.1", 0).ok());
+  std::vector<tcp::socket> socks;
+  for (int i = 0; i < 8; ++i) {
+    socks.emplace_back(io);
+    socks.back().connect({asio::ip::make_address("127.0.0.1"), listener->port()});
+  }
+  io.run_for(std::chrono::milliseconds(200));
+  int refused = 0;
+  for (auto& s : socks) {
+    s.non_blocking(true);
+    char b;
+    boost::system::error_code ec;
+    s.read_some(asio::buffer(&b, 1), ec);
+    refused += ec && ec != asio::error::would_block;
+  }
+  EXPECT_EQ(refused, 5) << "a burst of 3 is admitted, the other 5 are closed";
+  ASSERT_EQ(lines.size(), 1u) << "one summary line, not one per refusal";
+  EXPECT_NE(lines[0].find("over the per-address rate (last from 127.0.0.1)"), std::string::npos) << lines[0];
+  fs::remove_all(pki.dir);
+}
+
+TEST(ConnectionGate, CapsConnectionsHandshakesAndRatePerAddress) {
+  auto g = ConnectionGate::make(GateLimits{3, 2, 1, 2, 2});
+  auto a1 = g->admit("198.18.0.1", 0);
+  auto a2 = g->admit("198.18.0.1", 0);
+  EXPECT_EQ(a1.refusal, ConnectionGate::Refusal::None);
+  EXPECT_EQ(a2.refusal, ConnectionGate::Refusal::None);
+  EXPECT_EQ(g->handshaking(), 2u);
+  EXPECT_EQ(g->admit("198.18.0.2", 0).refusal, ConnectionGate::Refusal::Handshakes);
+  a1.handshake.reset();  // a1 is through its Hello
+  EXPECT_EQ(g->admit("198.18.0.1", 0).refusal, ConnectionGate::Refusal::SourceRate) << "burst of 2 used";
+  auto a3 = g->admit("198.18.0.2", 0);
+  EXPECT_EQ(a3.refusal, ConnectionGate::Refusal::None);
+  a2.handshake.reset();
+  a3.handshake.reset();
+  EXPECT_EQ(g->open(), 3u);
+  EXPECT_EQ(g->admit("198.18.0.3", 0).refusal, ConnectionGate::Refusal::Connections);
+  a1 = {};
+  EXPECT_EQ(g->open(), 2u);
+  // 198.18.0.1 earns a token back after a second; the table (2 addresses) forgets idle ones.
+  auto a4 = g->admit("198.18.0.1", 1000);
+  EXPECT_EQ(a4.refusal, ConnectionGate::Refusal::None);
+  EXPECT_EQ(g->refused_total(), 3u);
+  auto line = g->report(1000);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_NE(line->find("refused 3 connection(s)"), std::string::npos) << *line;
+  EXPECT_FALSE(g->report(2000).has_value()) << "nothing new";
+  g.reset();  // tokens outlive the gate harmlessly
+  a4 = {};
+}
+
 TEST(WireFrame, LengthLimitsAndEndpoints) {
   EXPECT_FALSE(decode_length({0, 0, 0, 0}).ok());
   EXPECT_TRUE(decode_length({0, 0x10, 0, 0}).ok());
