@@ -36,6 +36,7 @@ Status ArbiterDaemon::start() {
   opts.idle_timeout = wire::Millis(3000);
   opts.gate = wire::kAgentPortGate;
   opts.on_refusals = [](const std::string& line) { spdlog::warn("arbiter port: {}", line); };
+  opts.revoked = revoked_;
   listener_ = std::make_shared<wire::Listener>(io_, *ctx, opts);
   listener_->on_hello([this](const auto& s, const wire::Hello& h) { return on_hello(s, h); });
   if (auto st = listener_->listen(config_.listen.host, config_.listen.port); !st.ok()) return st;

@@ -46,6 +46,9 @@ class ArbiterDaemon {
     uint64_t term = 0;
   };
   void follow_leader(std::function<LeaderView()> view) { leader_view_ = std::move(view); }
+  // The cluster's certificate denylist: revoked agents and controllers are refused.
+  // Call before start().
+  void refuse_revoked(std::function<bool(const pki::Identity&)> revoked) { revoked_ = std::move(revoked); }
 
  private:
   TimeMs now_ms() const;
@@ -59,6 +62,7 @@ class ArbiterDaemon {
   Witness witness_;
   std::shared_ptr<wire::Listener> listener_;
   std::function<LeaderView()> leader_view_;
+  std::function<bool(const pki::Identity&)> revoked_;
   LogThrottle ignored_log_{10'000};
   // Why controller `ctl` may not command the witness now ("" if it may); `term` is
   // checked when given (a grant).

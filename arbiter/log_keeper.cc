@@ -34,6 +34,7 @@ Status LogKeeper::start() {
     spdlog::info("term {}: leader {}{}", node_->raft().term(), leader.empty() ? "unknown" : leader,
                  leader == config_.name ? " (this arbiter; handing over to a controller)" : "");
   });
+  cb.revoked = [this](const pki::Identity& id) { return revoked(id); };
   node_ = std::make_unique<member::ConsensusNode>(io_, *server_ctx, *client_ctx, *db_, o, cb);
   log_->set_node(node_.get());
   if (auto st = node_->start(); !st.ok()) return Status::Error("consensus: " + st.error());
@@ -60,6 +61,10 @@ void LogKeeper::arm_report_timer() {
     }
     arm_report_timer();
   });
+}
+
+bool LogKeeper::revoked(const pki::Identity& id) const {
+  return core_ && core_->state().revoked.count(id.serial) > 0;
 }
 
 std::pair<std::string, uint64_t> LogKeeper::leader() const {

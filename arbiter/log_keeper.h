@@ -27,6 +27,8 @@ class LogKeeper : public controller::Outbox {
   // The Raft leader this member knows of and its term (empty before start or when
   // none is known): who may command the witness (ArbiterDaemon::follow_leader).
   std::pair<std::string, uint64_t> leader() const;
+  // The replicated certificate denylist (poolhactl cert revoke).
+  bool revoked(const pki::Identity& id) const;
 
   // Outbox: never used (the core does not act here), but must answer.
   bool send_command(const controller::NodeId&, const wire::Command&) override { return false; }

@@ -44,6 +44,7 @@ int run(const poolha::arbiter::ArbiterConfig& config) {
   if (config.cluster) {
     keeper = std::make_unique<poolha::arbiter::LogKeeper>(io, config);
     keeper->report_sightings_from([&daemon](const std::vector<std::string>& nodes) { return daemon.unheard(nodes); });
+    daemon.refuse_revoked([k = keeper.get()](const poolha::pki::Identity& id) { return k->revoked(id); });
     daemon.follow_leader([k = keeper.get()] {
       auto [leader, term] = k->leader();
       return poolha::arbiter::ArbiterDaemon::LeaderView{leader, term};

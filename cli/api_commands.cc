@@ -11,6 +11,7 @@
 #include "common/json_text.h"
 #include "rules/json_codec.h"
 #include "rules/rule_templates.h"
+#include "wire/pki.h"
 
 namespace poolha::cli {
 
@@ -301,6 +302,46 @@ int cmd_token_create(Context& c) {
     return fail("the controller's answer has no token; check the controller's version and log");
   std::printf("enrolment token for node %s (usable once, valid %lld s):\n%s\n", node.c_str(), ttl,
               (*res)["token"].get<std::string>().c_str());
+  return kExitOk;
+}
+
+// Revocation names a serial; -f CERT reads it from the certificate file.
+int cmd_cert_revoke(Context& c) {
+  std::string serial = c.args.value("serial"), who;
+  if (c.args.has("file")) {
+    auto pem = pki::read_file(c.args.value("file"), pki::kMaxPemBytes);
+    if (!pem.ok()) return fail(pem.error());
+    auto id = pki::identity_of(*pem);
+    if (!id.ok()) return fail(c.args.value("file") + ": " + id.error());
+    serial = id->serial;
+    who = id->common_name + " (" + pki::to_string(id->role) + ")";
+  }
+  if (serial.empty()) return usage("cert revoke: --serial HEX or -f CERT.crt is required");
+  Json body{{"serial", serial}};
+  const std::string note = c.args.value("note", who.empty() ? "" : "certificate of " + who);
+  if (!note.empty()) body["note"] = note;
+  int rc = kExitFailed;
+  auto res = call(c, "revoking certificate " + serial, "POST", "/v1/certificates/revoke", body, &rc);
+  if (!res) return rc;
+  if (c.json) print_json(*res);
+  else
+    std::printf("revoked certificate %s%s: every control-plane member now refuses it and closes its sessions\n",
+                serial.c_str(), who.empty() ? "" : (" of " + who).c_str());
+  return kExitOk;
+}
+
+int cmd_cert_revoked(Context& c) {
+  auto res = call(c, "reading the revoked certificates", "GET", "/v1/certificates");
+  if (!res) return kExitFailed;
+  if (c.json) {
+    print_json(*res);
+    return kExitOk;
+  }
+  Table t({"SERIAL", "NOTE"});
+  if (res->contains("revoked") && (*res)["revoked"].is_array())
+    for (const auto& r : (*res)["revoked"])
+      t.add({r.value("serial", std::string()), r.value("note", std::string())});
+  std::fputs(t.empty() ? "no certificate is revoked\n" : t.render().c_str(), stdout);
   return kExitOk;
 }
 

@@ -1,6 +1,7 @@
 // `poolhactl cluster bootstrap`: a new control plane's certificates and config files
 // in one step (cli/bootstrap_plan.h renders them; this writes them). Offline: the
 // operator then copies each member's folder to its host and starts the daemons.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -52,7 +53,7 @@ int cmd_cluster_bootstrap(Context& c) {
   // With a new CA an operator certificate left in DIR would not verify: replace it.
   std::optional<pki::KeyCert> op;
   if (!have_ca || !exists(dir + "/operator.crt")) {
-    auto issued = pki::issue(ca, "admin", pki::Role::Operator, {}, {}, static_cast<int>(days));
+    auto issued = pki::issue(ca, "admin", pki::Role::Operator, {}, {}, static_cast<int>(std::min(days, kOperatorCertDays)));
     if (!issued.ok()) return fail("issuing the operator certificate: " + issued.error());
     op = *issued;
   }

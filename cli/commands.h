@@ -31,7 +31,12 @@ int cmd_ca_init(Context& c);
 int cmd_cert_issue(Context& c);
 int cmd_cluster_bootstrap(Context& c);
 // --days N (default 3650) into `days`; a usage error's exit code otherwise.
-int days_option(const Context& c, long long& days);
+// Members and the CA live long (replacing them is a maintenance window); an operator
+// certificate is a person's credential on a laptop, so it expires in 90 days unless
+// --days says otherwise (issue 9 §3), and `cert revoke` withdraws it at once.
+inline constexpr long long kOperatorCertDays = 90;
+// --days N (1..36500), else `default_days`.
+int days_option(const Context& c, long long& days, long long default_days = 3650);
 
 // Through the controller's API.
 int cmd_status(Context& c);
@@ -54,6 +59,9 @@ int cmd_force(Context& c);
 int cmd_failback(Context& c);
 int cmd_events(Context& c);
 int cmd_token_create(Context& c);
+int cmd_cert_show(Context& c);
+int cmd_cert_revoke(Context& c);
+int cmd_cert_revoked(Context& c);
 int cmd_settings_show(Context& c);
 int cmd_settings_set(Context& c);
 int cmd_wait(Context& c);

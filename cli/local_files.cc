@@ -31,7 +31,7 @@ Status write_pair(const std::string& dir, const std::string& name, const pki::Ke
 
 Expected<pki::KeyCert> read_ca(const std::string& dir) {
   auto ca_cert = pki::read_file(dir + "/ca.crt", pki::kMaxPemBytes);
-  auto ca_key = pki::read_file(dir + "/ca.key", pki::kMaxPemBytes);
+  auto ca_key = pki::read_private_key(dir + "/ca.key");
   if (!ca_cert.ok()) return Expected<pki::KeyCert>::Error(ca_cert.error());
   if (!ca_key.ok()) return Expected<pki::KeyCert>::Error(ca_key.error());
   return pki::KeyCert{*ca_key, *ca_cert};

@@ -24,7 +24,8 @@ struct CommandSpec {
 const std::set<std::string> kValueOptions = {"api", "tls-dir", "dir", "cluster", "days", "name", "role",
                                              "controller", "arbiter", "controller-vip", "etc-dir", "state-dir",
                                              "ip", "dns", "to", "rule", "node", "limit", "ttl-s",
-                                             "file", "phase", "primary", "timeout-ms", "term-above"};
+                                             "file", "phase", "primary", "timeout-ms", "term-above", "serial",
+                                             "note"};
 const std::set<std::string> kFlagOptions = {"json", "help", "version", "force", "override"};
 const std::vector<std::string> kGlobalOptions = {"api", "tls-dir", "json", "help"};
 
@@ -33,14 +34,24 @@ const std::vector<CommandSpec>& commands() {
       {{"ca", "init"}, {}, {"dir", "cluster", "days"}, "--dir DIR [--cluster NAME] [--days N]",
        "Creates the cluster CA in DIR (ca.crt, ca.key 0600) and an operator certificate for poolhactl\n"
        "(operator.crt/.key: CN admin, role operator). Refuses if DIR already holds a CA.\n"
-       "--cluster names the CA (default poolha); --days its validity (default 3650).",
+       "--cluster names the CA (default poolha); --days its validity (default 3650; the operator\n"
+       "certificate 90 days at most).",
        cmd_ca_init},
       {{"cert", "issue"}, {}, {"dir", "name", "role", "ip", "dns", "days", "force"},
        "--dir DIR --name NAME --role controller|arbiter|agent|operator [--ip ADDR ...] [--dns NAME ...] [--days N] [--force]",
        "Issues DIR/NAME.crt and DIR/NAME.key (0600), signed with DIR/ca.key. CN is NAME, the role is\n"
        "carried in the certificate. --ip/--dns add subject alternative names (repeat, or comma-separate).\n"
-       "--days defaults to 3650 and never outlives the CA. Existing files are kept unless --force.",
+       "--days defaults to 3650 (90 for operator certificates) and never outlives the CA. Existing\n"
+       "files are kept unless --force.",
        cmd_cert_issue},
+      {{"cert", "show"}, {}, {"file"}, "-f CERT.crt", "Prints a certificate's name, role, serial and fingerprint.",
+       cmd_cert_show},
+      {{"cert", "revoke"}, {}, {"serial", "file", "note"}, "(--serial HEX | -f CERT.crt) [--note TEXT]",
+       "Revokes a certificate of the cluster CA (a lost operator laptop, a retired member): the\n"
+       "serial goes into the replicated denylist, every control-plane member refuses it on every port\n"
+       "and closes the sessions it holds. Agents do not check it: retire an agent by removing its node.",
+       cmd_cert_revoke},
+      {{"cert", "revoked"}, {}, {}, "", "Lists the revoked certificates (serial, note).", cmd_cert_revoked},
       {{"status"}, {}, {}, "",
        "Shows pools, nodes (liveness, maintenance, agent, held VIPs) and rules (primary, standby,\n"
        "phase, epoch, last error). --json prints GET /v1/status as is.",

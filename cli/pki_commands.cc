@@ -1,4 +1,5 @@
 // `poolhactl ca init` and `poolhactl cert issue`: the cluster CA on local files.
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/bootstrap_plan.h"
@@ -8,8 +9,8 @@
 
 namespace poolha::cli {
 
-int days_option(const Context& c, long long& days) {
-  days = 3650;
+int days_option(const Context& c, long long& days, long long default_days) {
+  days = default_days;
   if (c.args.has("days")) {
     auto d = parse_int("days", c.args.value("days"), 1, pki::kMaxDays);
     if (!d.ok()) return usage(d.error());
@@ -33,7 +34,7 @@ int cmd_ca_init(Context& c) {
 
   auto ca = pki::create_ca(cluster, static_cast<int>(days));
   if (!ca.ok()) return fail("creating the CA: " + ca.error());
-  auto op = pki::issue(*ca, "admin", pki::Role::Operator, {}, {}, static_cast<int>(days));
+  auto op = pki::issue(*ca, "admin", pki::Role::Operator, {}, {}, static_cast<int>(std::min(days, kOperatorCertDays)));
   if (!op.ok()) return fail("issuing the operator certificate: " + op.error());
   // Key first: a crash leaves no certificate without its key.
   if (auto st = write_pair(dir, "ca", *ca); !st.ok()) return fail(st.error());
@@ -58,6 +59,23 @@ int cmd_ca_init(Context& c) {
   return kExitOk;
 }
 
+int cmd_cert_show(Context& c) {
+  const std::string file = c.args.value("file");
+  if (file.empty()) return usage("cert show: -f CERT.crt is required");
+  auto pem = pki::read_file(file, pki::kMaxPemBytes);
+  if (!pem.ok()) return fail(pem.error());
+  auto id = pki::identity_of(*pem);
+  if (!id.ok()) return fail(file + ": " + id.error());
+  if (c.json) {
+    print_json({{"name", id->common_name}, {"role", pki::to_string(id->role)}, {"serial", id->serial},
+                {"fingerprint_sha256", id->fingerprint_sha256}});
+  } else {
+    std::printf("name         %s\nrole         %s\nserial       %s\nfingerprint  %s\n", id->common_name.c_str(),
+                pki::to_string(id->role).c_str(), id->serial.c_str(), id->fingerprint_sha256.c_str());
+  }
+  return kExitOk;
+}
+
 int cmd_cert_issue(Context& c) {
   const std::string dir = c.args.value("dir");
   const std::string name = c.args.value("name");
@@ -71,7 +89,7 @@ int cmd_cert_issue(Context& c) {
   auto role = pki::parse_role(role_text);
   if (!role) return usage("cert issue: --role must be controller, arbiter, agent or operator, got '" + role_text + "'");
   long long days = 0;
-  if (int rc = days_option(c, days); rc != kExitOk) return rc;
+  if (int rc = days_option(c, days, *role == pki::Role::Operator ? kOperatorCertDays : 3650); rc != kExitOk) return rc;
   std::vector<std::string> ips, dns;
   for (const auto& v : c.args.all("ip")) {
     for (size_t start = 0; start <= v.size();) {  // "--ip A,B" and "--ip A --ip B" both work

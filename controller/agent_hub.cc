@@ -7,13 +7,14 @@
 namespace poolha::controller {
 
 AgentHub::AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, std::string member_id,
-                   Handlers h)
-    : h_(std::move(h)) {
+                   Handlers h, std::function<bool(const pki::Identity&)> revoked)
+    : h_(std::move(h)), revoked_(std::move(revoked)) {
   wire::Listener::Options opts;
   opts.roles = {pki::Role::Agent};
   opts.member_id = std::move(member_id);
   opts.gate = wire::kAgentPortGate;
   opts.on_refusals = [](const std::string& line) { spdlog::warn("agent port: {}", line); };
+  opts.revoked = revoked_;
   listener_ = std::make_shared<wire::Listener>(io, std::move(ctx), opts);
   listener_->on_hello([this](const std::shared_ptr<wire::Session>& s, const wire::Hello& hello) -> std::string {
     const std::string node = hello.node_id();
@@ -58,6 +59,15 @@ bool AgentHub::send(const std::string& node, const wire::Envelope& e) {
 }
 
 bool AgentHub::connected(const std::string& node) const { return sessions_.count(node) > 0; }
+
+size_t AgentHub::close_revoked() {
+  if (!revoked_) return 0;
+  std::vector<std::shared_ptr<wire::Session>> gone;
+  for (const auto& [node, s] : sessions_)
+    if (revoked_(s->peer())) gone.push_back(s);
+  for (const auto& s : gone) s->close("certificate revoked");
+  return gone.size();
+}
 
 void AgentHub::on_message(const std::string& node, const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
   switch (e.body_case()) {

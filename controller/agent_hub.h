@@ -21,18 +21,22 @@ class AgentHub {
     std::function<void(const std::string& node, const wire::CommandResult&)> on_result;
   };
 
+  // `revoked`: the cluster's certificate denylist (may be empty).
   AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, std::string member_id,
-           Handlers h);
+           Handlers h, std::function<bool(const pki::Identity&)> revoked = {});
   Status listen(const wire::Endpoint& ep);
   // False when the node has no open session.
   bool send(const std::string& node, const wire::Envelope& e);
   bool connected(const std::string& node) const;
+  // Closes the sessions of agents whose certificate is now revoked; returns how many.
+  size_t close_revoked();
 
  private:
   void on_message(const std::string& node, const std::shared_ptr<wire::Session>& s, wire::Envelope&& e);
 
   std::shared_ptr<wire::Listener> listener_;
   Handlers h_;
+  std::function<bool(const pki::Identity&)> revoked_;
   std::map<std::string, std::shared_ptr<wire::Session>> sessions_;
 };
 

@@ -4,6 +4,7 @@
 #include "rules/json_codec.h"
 #include "rules/rule_templates.h"
 #include "rules/validation.h"
+#include "wire/pki.h"
 
 namespace poolha::controller {
 
@@ -126,6 +127,24 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     history_.record({.kind = "operator:token", .node = body["node"].get<std::string>(), .outcome = "ok",
                      .detail = "enrolment token minted, valid " + std::to_string(ttl) + " s", .actor = actor});
     return {200, Json{{"token", *t}, {"node", body["node"]}, {"ttl_s", ttl}}};
+  }
+  if (method == "GET" && p.size() == 2 && what == "certificates") {
+    Json revoked = Json::array();
+    for (const auto& [serial, note] : core_.state().revoked) revoked.push_back({{"serial", serial}, {"note", note}});
+    return {200, Json{{"revoked", revoked}}};
+  }
+  if (method == "POST" && p.size() == 3 && what == "certificates" && p[2] == "revoke") {
+    if (auto st = only_fields(body, {"serial", "note"}); !st.ok()) return error(400, st.error());
+    if (!body.contains("serial") || !body["serial"].is_string())
+      return error(400, "serial: the certificate's serial number (hex, as poolhactl cert show prints it) is required");
+    auto serial = pki::canonical_serial(body["serial"].get<std::string>());
+    if (!serial.ok()) return error(400, serial.error());
+    std::string note;
+    if (body.contains("note")) {
+      if (!body["note"].is_string()) return error(400, "note: expected a string");
+      note = body["note"].get<std::string>();
+    }
+    return command(rules::RevokeCertificate{*serial, note}, actor, reply);
   }
   if (p.size() < 3) return error(404, "unknown path " + path);
   const std::string id = p[2];

@@ -10,6 +10,7 @@
 
 #include "controller/controller_core.h"
 #include "controller/token_store.h"
+#include "wire/pki.h"
 
 namespace poolha::controller {
 
@@ -39,6 +40,9 @@ class ApiRoutes {
   // POST /v1/cluster/<verb> (transfer, members): membership and leadership operations.
   using ClusterOp = std::function<ApiResponse(const std::string& verb, const nlohmann::json& body, const std::string& actor)>;
   void set_cluster_ops(ClusterOp f) { cluster_ops_ = std::move(f); }
+  // The cluster's certificate denylist (poolhactl cert revoke): the API server refuses
+  // a revoked operator certificate after its handshake.
+  bool revoked(const pki::Identity& id) const { return core_.state().revoked.count(id.serial) > 0; }
   // POST /v1/rules/<id>/switchover {"forced": true, "target", "override": true}.
   using Override = std::function<ApiResponse(const std::string& rule, const std::string& target, const std::string& actor)>;
   void set_override(Override f) { override_ = std::move(f); }

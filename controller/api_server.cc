@@ -41,6 +41,10 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
                    id.ok() ? "role " + pki::to_string(id->role) : id.error());
       return close();
     }
+    if (routes_.revoked(*id)) {
+      spdlog::warn("API: refused {}: its certificate (serial {}) is revoked", id->common_name, id->serial);
+      return close();
+    }
     actor_ = id->common_name;
     read();
   }

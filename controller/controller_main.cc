@@ -74,7 +74,8 @@ class ControllerDaemon : public Outbox {
                                             return core_->vouching() && (!node_ || node_->leads_with_lease());
                                           },
                                           [this](const std::string& n, const wire::CommandResult& r) { core_->on_result(n, r, now()); },
-                                      });
+                                      },
+                                      [this](const pki::Identity& id) { return revoked(id); });
     if (auto st = hub_->listen(cfg_.listen_agents); !st.ok()) return fatal(st.error());
 
     // One link per arbiter witness: the single controller's `arbiter`, or every
@@ -121,7 +122,7 @@ class ControllerDaemon : public Outbox {
 
     if (cfg_.listen_enrol) {
       pki::KeyCert ca;
-      auto key = pki::read_file(cfg_.ca_key);
+      auto key = pki::read_private_key(cfg_.ca_key);
       auto cert = pki::read_file(cfg_.tls.ca_file);
       if (!key.ok()) return fatal("ca_key: " + key.error());
       if (!cert.ok()) return fatal("tls.ca: " + cert.error());
@@ -158,6 +159,7 @@ class ControllerDaemon : public Outbox {
     core_ = std::make_unique<ControllerCore>(*raft_log_, *history_, *this, cfg_.settings);
     const member::ConsensusNodeOptions o = node_options(*cfg_.cluster, cfg_.name);
     auto cb = core_callbacks(*core_, [] { return steady_ms(); }, [this] { leadership_changed(); });
+    cb.revoked = [this](const pki::Identity& id) { return revoked(id); };
     node_ = std::make_unique<member::ConsensusNode>(io_, server_ctx, client_ctx, *db_, o, cb);
     raft_log_->set_node(node_.get());
     if (auto st = node_->start(); !st.ok()) return Status::Error("consensus: " + st.error());
@@ -336,6 +338,18 @@ class ControllerDaemon : public Outbox {
   }
 
  private:
+  // The replicated certificate denylist (poolhactl cert revoke).
+  bool revoked(const pki::Identity& id) const { return core_->state().revoked.count(id.serial) > 0; }
+  // A revocation that just applied also ends the sessions that certificate holds.
+  void close_revoked_sessions() {
+    const size_t n = core_->state().revoked.size();
+    if (n == revocations_seen_) return;
+    revocations_seen_ = n;
+    const size_t closed = hub_->close_revoked() + (node_ ? node_->close_revoked() : 0);
+    if (closed) spdlog::warn("closed {} session(s) of revoked certificates", closed);
+  }
+  size_t revocations_seen_ = 0;
+
   static TimeMs steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
@@ -364,6 +378,7 @@ class ControllerDaemon : public Outbox {
       core_->on_timer(now(), minute_of_day());
       replace_arbiter_if_needed();
       if (reporter_) reporter_->tick(now(), [this] { return core_->unheard_nodes(now(), report_never_heard_after_); });
+      close_revoked_sessions();
       if (vip_) vip_->set_active(core_->acting());
       schedule_timer();
     });

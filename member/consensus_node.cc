@@ -29,6 +29,8 @@ pki::Role certificate_role(consensus::MemberRole r) {
 }  // namespace
 
 std::string ConsensusNode::stranger(const pki::Identity& who) const {
+  if (cb_.revoked && cb_.revoked(who))
+    return "the certificate of " + who.common_name + " (serial " + who.serial + ") is revoked";
   for (const MemberAddress& m : opts_.members)
     if (m.id == who.common_name) {
       if (certificate_role(m.role) == who.role) return "";
@@ -313,6 +315,17 @@ bool ConsensusNode::leads_with_lease() const {
   if (!running_) return false;
   catch_up();
   return raft_->is_leader() && raft_->lease_valid();
+}
+
+size_t ConsensusNode::close_revoked() {
+  if (!cb_.revoked) return 0;
+  std::vector<std::shared_ptr<wire::Session>> gone;
+  for (const auto& [id, peer] : peers_)
+    if (peer.session && cb_.revoked(peer.session->peer())) gone.push_back(peer.session);
+  for (const auto& s : incoming_)
+    if (cb_.revoked(s->peer())) gone.push_back(s);
+  for (const auto& s : gone) s->close("certificate revoked");
+  return gone.size();
 }
 
 std::map<consensus::MemberId, bool> ConsensusNode::peer_links() const {

@@ -82,6 +82,9 @@ class ConsensusNode {
     // Any other message a listed member sent us over its link (e.g. MemberSightings);
     // `from` is its certificate's CN. Optional.
     std::function<void(const std::string& from, const wire::Envelope&)> message;
+    // The cluster's certificate denylist: a member whose certificate is revoked is
+    // refused on both sides of a link. Optional.
+    std::function<bool(const pki::Identity&)> revoked;
   };
 
   ConsensusNode(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> server_ctx,
@@ -96,6 +99,8 @@ class ConsensusNode {
   // batch (which applies the committed entries again). Error names what failed;
   // nothing is left running then.
   Status start();
+  // Closes links to and from members whose certificate is now revoked; returns how many.
+  size_t close_revoked();
   // Closes every session and timer; no callback runs afterwards. raft() stays
   // readable. Idempotent. A stopped node is not started again: make a new one, as a
   // restarted process would.

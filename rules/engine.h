@@ -43,6 +43,7 @@ class Engine {
   void on(const Resume&);
   void on(const SetSettings&);
   void on(const SetTerm&);
+  void on(const RevokeCertificate&);
 
   struct Start {
     std::vector<RuleId> unit;

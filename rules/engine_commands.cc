@@ -255,4 +255,11 @@ void Engine::on(const SetTerm& e) {
   s_.term = e.term;
 }
 
+void Engine::on(const RevokeCertificate& e) {
+  if (auto err = validate_revocation(e.serial, e.note); !err.empty()) return reject(err);
+  if (s_.revoked.size() >= kMaxRevocations && !s_.revoked.count(e.serial))
+    return reject("already " + std::to_string(kMaxRevocations) + " revoked certificates: issue a new CA instead");
+  s_.revoked[e.serial] = e.note;
+}
+
 }  // namespace poolha::rules

@@ -68,10 +68,12 @@ struct Freeze { RuleId rule; PoolId pool; bool on = true; };  // one of rule/poo
 struct Resume { RuleId rule; TimeMs now = 0; };  // leave admin-wait / blocked
 struct SetSettings { Settings settings; };
 struct SetTerm { uint64_t term = 1; };
+// Withdraws a certificate of the cluster CA (a lost operator laptop, a retired member).
+struct RevokeCertificate { std::string serial; std::string note; };
 
 using Event = std::variant<NodeReachable, NodeUnreachable, ArbiterView, MonitorReport, ActionResult, Tick,
                            UpsertPool, DeletePool, UpsertNode, RemoveNode, SetMaintenance, UpsertRule, DeleteRule,
-                           Switchover, Failback, Freeze, Resume, SetSettings, SetTerm>;
+                           Switchover, Failback, Freeze, Resume, SetSettings, SetTerm, RevokeCertificate>;
 
 const char* event_name(const Event&);
 

@@ -26,7 +26,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Transition, id, rules, from, tar
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolState, spec, ratio_alert)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ClusterState, settings, term, next_action_id, next_transition_id, pools,
                                                 nodes, rules, transitions, arbiter_reachable,
-                                                last_placement_retry_ms, clock_ms)
+                                                last_placement_retry_ms, clock_ms, revoked)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeReachable, node, now, subnets, held_vips, actions_done)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeUnreachable, node, now, last_heard_ms)
@@ -47,6 +47,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Freeze, rule, pool, on)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resume, rule, now)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetSettings, settings)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetTerm, term)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RevokeCertificate, serial, note)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Acquire, action_id, term, epoch, rule, node, old_node, vips, script, script_timeout_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Release, action_id, term, epoch, rule, node, new_node, vips, script, script_timeout_ms)
@@ -178,6 +179,7 @@ Expected<Event> event_from_json(const Json& j) {
   if (t == "resume") return untagged<Resume>(j, t);
   if (t == "set_settings") return untagged<SetSettings>(j, t);
   if (t == "set_term") return untagged<SetTerm>(j, t);
+  if (t == "revoke_certificate") return untagged<RevokeCertificate>(j, t);
   return Expected<Event>::Error("event: unknown type '" + t + "'");
 }
 

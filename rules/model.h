@@ -181,6 +181,9 @@ struct ClusterState {
   // The newest event time applied: where the cluster clock stands in this state. A
   // member restored from a snapshot resumes its clock from here, never before it.
   TimeMs clock_ms = 0;
+  // Certificates withdrawn by an operator (poolhactl cert revoke): serial (lowercase
+  // hex) -> the operator's note. Every member refuses them on every port.
+  std::map<std::string, std::string> revoked;
 };
 
 const char* to_string(Liveness);

@@ -97,6 +97,14 @@ std::string validate_rule(const RuleSpec& r) {
   return "";
 }
 
+std::string validate_revocation(const std::string& serial, const std::string& note) {
+  bool hex = !serial.empty() && serial.size() <= 40 && (serial == "0" || serial[0] != '0');
+  for (char c : serial) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!hex) return "serial '" + serial.substr(0, 64) + "': expected 1..40 lowercase hex digits without leading zeros";
+  if (note.size() > 256) return "note: at most 256 bytes";
+  return "";
+}
+
 std::string validate_settings(const Settings& s) {
   if (s.heartbeat_interval_ms < 20 || s.heartbeat_interval_ms > 10000) return "heartbeat_interval_ms must be 20..10000";
   if (s.suspect_after_ms < 2 * s.heartbeat_interval_ms) return "suspect_after_ms must be at least twice heartbeat_interval_ms";

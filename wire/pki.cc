@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -362,7 +363,14 @@ Expected<Identity> identity_from(X509* cert) {
   unsigned int md_len = 0;
   if (X509_digest(cert, EVP_sha256(), md, &md_len) != 1)
     return ssl_fail("cannot compute certificate fingerprint");
-  return Identity{*cn, *role, hex(md, md_len)};
+  BnPtr bn(ASN1_INTEGER_to_BN(X509_get_serialNumber(cert), nullptr));
+  if (!bn) return ssl_fail("cannot read certificate serial");
+  char* serial_hex = BN_bn2hex(bn.get());
+  if (!serial_hex) return ssl_fail("cannot read certificate serial");
+  auto serial = canonical_serial(serial_hex);
+  OPENSSL_free(serial_hex);
+  if (!serial.ok()) return serial.status();
+  return Identity{*cn, *role, hex(md, md_len), *serial};
 }
 
 Status check_csr_key(EVP_PKEY* key) {
@@ -598,6 +606,40 @@ Status write_file_atomic(const std::string& path, const std::string& data, unsig
     close(dfd);
   }
   return Status::Ok();
+}
+
+Expected<std::string> canonical_serial(const std::string& text) {
+  std::string s = text;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s = s.substr(2);
+  std::string out;
+  for (char c : s) {
+    if (c == ':') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return Status::Error("serial '" + text.substr(0, 64) + "' is not hexadecimal");
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const size_t first = out.find_first_not_of('0');
+  if (first == std::string::npos) out = out.empty() ? "" : "0";
+  else out.erase(0, first);
+  if (out.empty() || out.size() > 40) return Status::Error("serial '" + text.substr(0, 64) + "': expected 1..40 hex digits");
+  return out;
+}
+
+Status check_private_key_file(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Status::Error("cannot stat " + path + ": " + std::strerror(errno));
+  if (st.st_mode & 077) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::Error("private key " + path + " is readable by group or others (mode " + mode +
+                         "): refused; run chmod 600 " + path);
+  }
+  return Status::Ok();
+}
+
+Expected<std::string> read_private_key(const std::string& path) {
+  if (auto st = check_private_key_file(path); !st.ok()) return st;
+  return read_file(path, kMaxPemBytes);
 }
 
 Expected<std::string> read_file(const std::string& path, size_t max_bytes) {

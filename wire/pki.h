@@ -31,7 +31,12 @@ struct Identity {
   std::string common_name;
   Role role;
   std::string fingerprint_sha256;  // lowercase hex of SHA-256 over the DER certificate
+  std::string serial;              // lowercase hex, no leading zeros: what a revocation names
 };
+
+// A serial number as revocations name it: 1..40 hex digits, any case, "0x" and ':'
+// separators accepted; returns the canonical lowercase form without leading zeros.
+Expected<std::string> canonical_serial(const std::string& text);
 
 // Limits applied to every input (SPEC §7: all external input is size-limited).
 inline constexpr size_t kMaxPemBytes = 64 * 1024;
@@ -84,5 +89,10 @@ Status write_file_atomic(const std::string& path, const std::string& data, unsig
 
 // Reads a regular file of at most max_bytes.
 Expected<std::string> read_file(const std::string& path, size_t max_bytes = 1 << 20);
+// A private key file must not be readable by group or others (issue 9 §3): the key
+// is refused, with the chmod that fixes it, rather than used.
+Status check_private_key_file(const std::string& path);
+// read_file of a private key, after check_private_key_file.
+Expected<std::string> read_private_key(const std::string& path);
 
 }  // namespace poolha::pki

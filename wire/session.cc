@@ -22,6 +22,8 @@ Expected<std::shared_ptr<asio::ssl::context>> base_context(bool server) {
 Status load(asio::ssl::context& ctx, const std::string& what, const std::string& file,
             const std::function<void(error_code&)>& f) {
   if (file.empty()) return Status::Error(what + ": no file configured");
+  if (what == "private key")
+    if (auto st = pki::check_private_key_file(file); !st.ok()) return st;
   error_code ec;
   f(ec);
   if (ec) return Status::Error(what + " '" + file + "': " + ec.message());
@@ -318,6 +320,12 @@ void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::s
   if (!id.ok() || !opts_.roles.count(id->role)) {
     timer->cancel();
     s->close("peer " + s->remote() + " not allowed: " + (id.ok() ? "role " + pki::to_string(id->role) : id.error()));
+    return;
+  }
+  if (opts_.revoked && opts_.revoked(*id)) {
+    timer->cancel();
+    s->close("peer " + s->remote() + " not allowed: certificate of " + id->common_name + " (serial " + id->serial +
+             ") is revoked");
     return;
   }
   s->set_peer(*id);

@@ -137,6 +137,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
     GateLimits gate;  // admission before authentication (connection_gate.h)
     // Gets at most one line per 10 s summing up refused connections (for the log).
     std::function<void(const std::string&)> on_refusals;
+    // True for a certificate an operator revoked (the replicated denylist): refused
+    // after the TLS handshake like a wrong role.
+    std::function<bool(const pki::Identity&)> revoked;
   };
 
   Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, Options opts);

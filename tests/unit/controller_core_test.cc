@@ -461,5 +461,31 @@ TEST_F(ControllerCoreTest, AgentReportsAreBoundedAndRateLimited) {
   EXPECT_GT(proposed, 0u);
 }
 
+
+// Issue 9 §3: revocation is a replicated denylist by serial; it survives a restart
+// and the API server asks it about every operator certificate.
+TEST_F(ControllerCoreTest, RevokedCertificatesAreReplicatedState) {
+  configure();
+  auto routes = std::make_unique<ApiRoutes>(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
+    ApiResponse got;
+    routes->handle(method, target, body, "admin", [&](ApiResponse a) { got = std::move(a); });
+    return got;
+  };
+  const pki::Identity laptop{"alice", pki::Role::Operator, "", "ab12"};
+  EXPECT_FALSE(routes->revoked(laptop));
+  EXPECT_EQ(call("POST", "/v1/certificates/revoke", R"({"serial": "xyz"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/certificates/revoke", R"({"serial": "0xAB:12", "note": "lost laptop", "x": 1})").status, 400);
+  EXPECT_TRUE(core_->state().revoked.empty()) << "refused requests change nothing";
+  auto ok = call("POST", "/v1/certificates/revoke", R"({"serial": "0xAB:12", "note": "lost laptop"})");
+  ASSERT_EQ(ok.status, 200) << json_text(ok.body);
+  EXPECT_TRUE(routes->revoked(laptop));
+  EXPECT_EQ(call("GET", "/v1/certificates", "").body["revoked"][0]["note"], "lost laptop");
+  routes.reset();
+  close();
+  open(1400);
+  EXPECT_EQ(core_->state().revoked.at("ab12"), "lost laptop") << "the denylist is in the log";
+}
+
 }  // namespace
 }  // namespace poolha::controller

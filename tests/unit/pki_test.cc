@@ -237,6 +237,26 @@ TEST(PkiIssue, SerialsDiffer) {
   EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(ca.get()), X509_get0_serialNumber(cb.get())), 0);
 }
 
+// Issue 9 §3: revocations name a serial; the identity carries it in the one canonical
+// spelling (lowercase hex, no leading zeros) that operators may write any way.
+TEST(PkiIssue, IdentityCarriesTheSerialRevocationsName) {
+  auto a = issue(test_ca(), "op1", Role::Operator, {}, {}, 30);
+  ASSERT_TRUE(a.ok());
+  auto id = identity_of(a->cert_pem);
+  ASSERT_TRUE(id.ok()) << id.error();
+  X509Ptr x = parse_cert(a->cert_pem);
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x.get()), nullptr);
+  char* hex_upper = BN_bn2hex(bn);
+  EXPECT_EQ(canonical_serial(hex_upper).value(), id->serial);
+  OPENSSL_free(hex_upper);
+  BN_free(bn);
+  EXPECT_EQ(canonical_serial("0x00AB:CD").value(), "abcd");
+  EXPECT_EQ(canonical_serial("000").value(), "0");
+  EXPECT_FALSE(canonical_serial("").ok());
+  EXPECT_FALSE(canonical_serial("xyz").ok());
+  EXPECT_FALSE(canonical_serial(std::string(41, 'f')).ok());
+}
+
 TEST(PkiIssue, ValidityClampedToCa) {
   auto short_ca = create_ca("short", 10);
   ASSERT_TRUE(short_ca.ok());
@@ -527,6 +547,20 @@ TEST_F(PkiFiles, ReadErrors) {
   Status s = write_file_atomic(dir_ + "/no/such/dir/f", "x", 0600);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().find("No such file"), std::string::npos) << s.error();
+}
+
+// Issue 9 §3: a private key readable by group or others is refused, with the fix.
+TEST_F(PkiFiles, PrivateKeyReadableByOthersIsRefused) {
+  const auto ca = test_ca();
+  ASSERT_TRUE(write_file_atomic(dir_ + "/good.key", ca.key_pem, 0600).ok());
+  EXPECT_TRUE(read_private_key(dir_ + "/good.key").ok());
+  for (mode_t mode : {0644, 0640, 0604}) {
+    ASSERT_TRUE(write_file_atomic(dir_ + "/bad.key", ca.key_pem, mode).ok());
+    auto r = read_private_key(dir_ + "/bad.key");
+    ASSERT_FALSE(r.ok()) << std::oct << mode;
+    EXPECT_NE(r.error().find("readable by group or others"), std::string::npos) << r.error();
+    EXPECT_NE(r.error().find("chmod 600 " + dir_ + "/bad.key"), std::string::npos) << r.error();
+  }
 }
 
 // ---- mutual TLS ---------------------------------------------------------------------------

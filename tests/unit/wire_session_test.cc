@@ -275,6 +275,39 @@ TEST(ListenerGate, RefusesConnectionsBeyondThePerAddressRate) {
   fs::remove_all(pki.dir);
 }
 
+// Issue 9 §3: a revoked certificate is refused after the handshake like a wrong role.
+TEST(ListenerGate, RevokedCertificateIsRefused) {
+  Pki pki = make_pki();
+  asio::io_context io;
+  auto ctx = mutual_tls_context(pki.server, true);
+  ASSERT_TRUE(ctx.ok());
+  auto agent_pem = pki::read_file(pki.agent.cert_file);
+  ASSERT_TRUE(agent_pem.ok());
+  const std::string serial = pki::identity_of(*agent_pem)->serial;
+  Listener::Options o{{pki::Role::Agent}, "ctl1", Millis(2000), Millis(2000)};
+  o.revoked = [&](const pki::Identity& id) { return id.serial == serial; };
+  auto listener = std::make_shared<Listener>(io, *ctx, o);
+  int hellos = 0;
+  listener->on_hello([&](const std::shared_ptr<Session>& s, const Hello&) {
+    ++hellos;
+    s->start([](Envelope&&) {}, [](const std::string&) {});
+    return std::string();
+  });
+  ASSERT_TRUE(listener->listen("127.0.0.1", 0).ok());
+  auto cctx = mutual_tls_context(pki.agent, false);
+  Hello hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_node_id("h1");
+  std::optional<Expected<std::shared_ptr<Session>>> result;
+  connect(io, *cctx, {"127.0.0.1", listener->port()}, &hello, pki::Role::Controller, Millis(2000), Millis(2000),
+          [&](Expected<std::shared_ptr<Session>> s, const HelloAck&) { result = std::move(s); });
+  for (int i = 0; i < 400 && !result; ++i) io.run_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(result->ok());
+  EXPECT_EQ(hellos, 0);
+  fs::remove_all(pki.dir);
+}
+
 TEST(ConnectionGate, CapsConnectionsHandshakesAndRatePerAddress) {
   auto g = ConnectionGate::make(GateLimits{3, 2, 1, 2, 2});
   auto a1 = g->admit("198.18.0.1", 0);
