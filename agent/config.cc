@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "agent/addresses.h"
+#include "common/config_input.h"
 #include "common/utf8.h"
 
 namespace poolha::agent {
@@ -127,7 +128,7 @@ AgentConfig parse_root(const YAML::Node& root) {
   only_keys(root, "",
             {"node_id", "state_dir", "script_dir", "tls", "members", "heartbeat_interval_ms", "isolation_timeout_ms",
              "isolation_address", "isolation_response", "arp", "monitors", "log_level", "script_output_encoding",
-             "vip_subnets", "vip_interfaces"});
+             "vip_subnets", "vip_interfaces", "log_dirs", "script_monitor_args"});
   AgentConfig c;
   if (!root["node_id"]) fail("node_id", "required (the CN of this agent's certificate)");
   c.node_id = get_string(root["node_id"], "node_id");
@@ -229,6 +230,22 @@ AgentConfig parse_root(const YAML::Node& root) {
       c.vip_policy.interfaces.push_back(name);
     }
   }
+  if (auto v = root["log_dirs"]) {
+    if (!v.IsSequence()) fail("log_dirs", "expected a list of absolute directories");
+    if (v.size() > 64) fail("log_dirs", "at most 64 directories");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string path = "log_dirs[" + std::to_string(i) + "]";
+      std::string dir = abs_path(v[i], path);
+      while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+      if (dir == "/" || (dir + "/").find("/../") != std::string::npos || (dir + "/").find("/./") != std::string::npos)
+        fail(path, "'" + dir + "': name the directories that hold the logs, not / and without . or ..");
+      c.log_dirs.push_back(dir);
+    }
+  }
+  if (auto v = root["script_monitor_args"]) {
+    if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) fail("script_monitor_args", "expected true | false");
+    c.script_monitor_args = v.Scalar() == "true";
+  }
   if (auto v = root["script_output_encoding"]) {
     auto e = text::parse_encoding(get_string(v, "script_output_encoding"));
     if (!e) fail("script_output_encoding", "expected utf-8 | gbk");
@@ -265,9 +282,10 @@ Status validate_monitor_shape(const rules::MonitorSpec& m, const std::string& wh
 }
 
 Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::string& source) {
-  if (yaml_text.size() > (1u << 20)) return Expected<AgentConfig>::Error(source + ": larger than 1 MiB");
+  if (auto st = check_config_text(yaml_text, source); !st.ok()) return st;
   try {
     YAML::Node root = YAML::Load(yaml_text);
+    if (auto st = check_yaml_shape(root, source); !st.ok()) return st;
     return parse_root(root);
   } catch (const FieldError& e) {
     return Expected<AgentConfig>::Error(source + ": " + e.message);
@@ -277,12 +295,11 @@ Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::stri
 }
 
 Expected<AgentConfig> load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Expected<AgentConfig>::Error(path + ": cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
   const auto slash = path.rfind('/');
-  return parse_config(ss.str(), slash == std::string::npos ? path : path.substr(slash + 1));
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  auto text = read_config_file(path);
+  if (!text.ok()) return text.status();
+  return parse_config(*text, name);
 }
 
 std::string to_string(MemberRole r) { return r == MemberRole::Controller ? "controller" : "arbiter"; }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/host_ops.h"
 #include "agent/vip_policy.h"
 #include "common/status.h"
 #include "common/text_encoding.h"
@@ -51,6 +52,15 @@ struct AgentConfig {
   VipPolicy vip_policy;
   // What scripts write (acquire/release/restart/monitor scripts): decoded to UTF-8.
   text::Encoding script_output_encoding = text::Encoding::Utf8;
+  // log_pattern monitors read regular files under these only (none: no log_pattern).
+  std::vector<std::string> log_dirs;
+  // Whether script monitors may take the arguments a monitor spec names.
+  bool script_monitor_args = false;
+
+  // What monitors may do on this host, from the keys above.
+  CheckPolicy check_policy() const {
+    return {script_dir, log_dirs, script_monitor_args, script_output_encoding};
+  }
   std::string log_level = "info";  // trace debug info warn error critical off
 };
 

@@ -69,7 +69,7 @@ AgentDaemon::AgentDaemon(AgentConfig cfg, HostOps& host, LeaseFile lease, Comman
       heartbeat_timer_(io_), tick_timer_(io_), facts_timer_(io_), lease_(std::move(lease), cfg_.isolation_response),
       ledger_(std::move(ledger)) {
   runner_ = std::make_unique<ActionRunner>(cfg_, host_, lease_,
-                                           [this](std::function<void()> job) { background_pool_.submit(std::move(job)); });
+                                           [this](std::function<void()> job) { safety_pool_.submit(std::move(job)); });
 }
 
 AgentDaemon::~AgentDaemon() = default;
@@ -193,7 +193,7 @@ void AgentDaemon::set_facts(const Expected<std::vector<Interface>>& ifaces) {
 }
 
 void AgentDaemon::refresh_facts() {
-  background_pool_.submit([this] {
+  safety_pool_.submit([this] {
     auto ifaces = host_.list_interfaces();
     boost::asio::post(io_, [this, ifaces = std::move(ifaces)]() mutable {
       set_facts(ifaces);
@@ -315,7 +315,7 @@ void AgentDaemon::persist_then(std::function<void()> after) {
   const uint64_t gen = ++state_generation_;
   const std::string json = ledger_.to_json();
   const std::string path = cfg_.state_dir + "/agent-state.json";
-  background_pool_.submit([this, gen, json, path, after = std::move(after), mu = state_mu_, written = state_written_] {
+  safety_pool_.submit([this, gen, json, path, after = std::move(after), mu = state_mu_, written = state_written_] {
     Status st = Status::Ok();
     {
       std::lock_guard lock(*mu);
@@ -357,10 +357,11 @@ void AgentDaemon::on_role(const wire::RoleAssignment& ra) {
 std::shared_ptr<MonitorScheduler> AgentDaemon::make_monitor(const std::string& rule, const rules::MonitorSpec& spec) {
   std::string invalid;
   if (auto st = validate_monitor_shape(spec, "monitor"); !st.ok()) invalid = st.error();
-  else if (auto st2 = host_.validate_check({spec.kind, spec.params, milliseconds(spec.timeout_ms)}); !st2.ok())
+  else if (auto st2 = host_.validate_check({spec.kind, spec.params, milliseconds(spec.timeout_ms)}, cfg_.check_policy());
+           !st2.ok())
     invalid = st2.error();
   if (!invalid.empty()) spdlog::error("{} monitor {}: refused: {}", rule.empty() ? "node" : "rule " + rule, spec.name, invalid);
-  return std::make_shared<MonitorScheduler>(io_, background_pool_, host_, cfg_.script_dir, cfg_.node_id, rule, spec,
+  return std::make_shared<MonitorScheduler>(io_, monitor_pool_, host_, cfg_.check_policy(), cfg_.node_id, rule, spec,
                                             invalid, [this] { send_heartbeat(); });
 }
 
@@ -438,7 +439,7 @@ void AgentDaemon::check_keeper_release() {
   if (gone.empty()) return;
   spdlog::error("the lease keeper released {} VIP(s) (our hold lapsed: paused or starved?); they are no longer held",
                 gone.size());
-  background_pool_.submit([this, gone] {
+  safety_pool_.submit([this, gone] {
     for (const auto& line : runner_->remove_all(gone, "released by the keeper").lines) spdlog::warn("{}", line);
   });
 }
@@ -455,7 +456,7 @@ void AgentDaemon::on_lapse(const std::string& why) {
   if (held.empty()) return;
   for (auto& l : links_) l->abort("isolation release: discarding queued reports");
   // Then the release scripts.
-  background_pool_.submit([this, held, scripts = release_scripts_] {
+  command_pool_.submit([this, held, scripts = release_scripts_] {
     for (const auto& line : runner_->run_isolation_scripts(held, scripts)) spdlog::critical("{}", line);
     boost::asio::post(io_, [this] { send_heartbeat(); });
   });
@@ -477,7 +478,7 @@ void AgentDaemon::isolation_tick() {
     ping_in_flight_ = true;
     last_ping_sent_ = now;
     const int64_t sent_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
-    background_pool_.submit([this, sent_ms] {
+    safety_pool_.submit([this, sent_ms] {
       auto ok = host_.ping(cfg_.isolation_address, milliseconds(150));
       boost::asio::post(io_, [this, ok, sent_ms] {
         ping_in_flight_ = false;

@@ -103,8 +103,14 @@ class AgentDaemon {
   uint64_t state_generation_ = 0;
   std::shared_ptr<uint64_t> state_written_ = std::make_shared<uint64_t>(0);
   // Declared last: destroyed (joined) first, while everything jobs touch still exists.
+  // Three pools, so that nothing waits behind what an operator configured (issue 9 §3):
+  // commands and their scripts; monitors (a check may take up to 10 minutes, and at
+  // most three run at once); and the agent's own safety work, which is always short:
+  // the state file written before a result is answered, the isolation address ping,
+  // announcements, interface facts, cleanup after the keeper.
   WorkerPool command_pool_{3};
-  WorkerPool background_pool_{3};
+  WorkerPool monitor_pool_{3};
+  WorkerPool safety_pool_{2};
 };
 
 }  // namespace poolha::agent

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/text_encoding.h"
 
 namespace poolha::agent {
 
@@ -39,6 +40,17 @@ struct ScriptRun {
   bool timed_out = false;
   std::string output;  // stdout+stderr, capped at 64 KiB
   Millis duration{0};
+};
+
+// What this host lets monitors do (agent.yaml, issue 9 §3): a monitor spec comes from
+// the controller, so the host decides where check scripts live, which log files a
+// log_pattern monitor may read, whether script monitors may take arguments, and how
+// scripts' output is encoded.
+struct CheckPolicy {
+  std::string script_dir;
+  std::vector<std::string> log_dirs;  // absolute; log_pattern reads regular files under these only
+  bool script_args = false;           // script monitors may pass (checked) arguments
+  text::Encoding script_output_encoding = text::Encoding::Utf8;
 };
 
 // A health check as a monitor spec names it (kind and params as in rules::MonitorSpec).
@@ -71,10 +83,11 @@ class HostOps {
   // (refused path — SPEC §7 —, exec failure); a script that ran and failed is a ScriptRun.
   virtual Expected<ScriptRun> run_script(const std::string& script_dir, const std::string& name,
                                          const std::map<std::string, std::string>& env, Millis timeout) = 0;
-  // Error if kind/params/timeout are not valid for this OS; names the bad param.
-  virtual Status validate_check(const CheckRequest& check) = 0;
+  // Error if kind/params/timeout are not valid for this OS or not allowed by the
+  // policy; names the bad param.
+  virtual Status validate_check(const CheckRequest& check, const CheckPolicy& policy) = 0;
   // Never longer than check.timeout (+ small slack); an invalid check is unhealthy.
-  virtual CheckResult run_check(const CheckRequest& check, const std::string& script_dir) = 0;
+  virtual CheckResult run_check(const CheckRequest& check, const CheckPolicy& policy) = 0;
   // ICMP echo: true if answered within timeout; error if nothing could be sent.
   virtual Expected<bool> ping(const std::string& ipv4, Millis timeout) = 0;
 };

@@ -1,5 +1,6 @@
 // poolha-agent: the node agent (run, check-config, enrol, stop-keeper). This file
 // is the composition root: it picks the Linux HostOps and the Linux keeper launcher.
+#include <sys/stat.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -66,7 +67,8 @@ Status check_certificate(const AgentConfig& cfg) {
 Status check_monitors(const AgentConfig& cfg, HostOps& host) {
   for (size_t i = 0; i < cfg.monitors.size(); ++i) {
     const auto& m = cfg.monitors[i];
-    if (auto st = host.validate_check({m.kind, m.params, std::chrono::milliseconds(m.timeout_ms)}); !st.ok())
+    if (auto st = host.validate_check({m.kind, m.params, std::chrono::milliseconds(m.timeout_ms)}, cfg.check_policy());
+        !st.ok())
       return Status::Error("monitors[" + std::to_string(i) + "] (" + m.name + "): " + st.error());
   }
   return Status::Ok();
@@ -163,6 +165,7 @@ int cmd_run(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ::umask(077);  // state files and directories are the agent's alone (scripts get 022 back)
   if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
     std::cout << kUsage;
     return 0;

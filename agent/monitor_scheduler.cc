@@ -8,10 +8,10 @@
 
 namespace poolha::agent {
 
-MonitorScheduler::MonitorScheduler(boost::asio::io_context& io, WorkerPool& pool, HostOps& host,
-                                   std::string script_dir, std::string node_id, std::string rule,
-                                   rules::MonitorSpec spec, std::string invalid, std::function<void()> on_change)
-    : io_(io), pool_(pool), host_(host), script_dir_(std::move(script_dir)), node_id_(std::move(node_id)),
+MonitorScheduler::MonitorScheduler(boost::asio::io_context& io, WorkerPool& pool, HostOps& host, CheckPolicy policy,
+                                   std::string node_id, std::string rule, rules::MonitorSpec spec, std::string invalid,
+                                   std::function<void()> on_change)
+    : io_(io), pool_(pool), host_(host), policy_(std::move(policy)), node_id_(std::move(node_id)),
       rule_(std::move(rule)), spec_(std::move(spec)), invalid_(std::move(invalid)), on_change_(std::move(on_change)),
       timer_(io), state_(spec_.threshold, spec_.restarts) {}
 
@@ -46,7 +46,7 @@ void MonitorScheduler::run_check() {
   const auto started = std::chrono::steady_clock::now();
   CheckRequest req{spec_.kind, spec_.params, std::chrono::milliseconds(spec_.timeout_ms)};
   pool_.submit([self = shared_from_this(), req, started] {
-    CheckResult r = self->host_.run_check(req, self->script_dir_);
+    CheckResult r = self->host_.run_check(req, self->policy_);
     boost::asio::post(self->io_, [self, r, started] {
       if (self->stopped_) return;
       self->on_result(r);
@@ -92,7 +92,7 @@ void MonitorScheduler::run_restart() {
                                          {"POOLHA_ROLE", rule_.empty() ? "" : "primary"}};
   const auto timeout = std::chrono::milliseconds(30000);  // restart scripts get 30 s (docs/agent-config.md)
   pool_.submit([self = shared_from_this(), env, timeout] {
-    auto run = self->host_.run_script(self->script_dir_, self->spec_.restart_script, env, timeout);
+    auto run = self->host_.run_script(self->policy_.script_dir, self->spec_.restart_script, env, timeout);
     std::string what = !run.ok() ? "restart script refused: " + run.error()
                        : run->timed_out ? "restart script timed out"
                                         : "restart script exited " + std::to_string(run->exit_code);

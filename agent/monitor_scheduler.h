@@ -27,7 +27,7 @@ class MonitorScheduler : public std::enable_shared_from_this<MonitorScheduler> {
  public:
   // rule: empty for a node-level monitor. `invalid`: non-empty means the spec was
   // refused; the monitor then reports unhealthy with that reason and runs nothing.
-  MonitorScheduler(boost::asio::io_context& io, WorkerPool& pool, HostOps& host, std::string script_dir,
+  MonitorScheduler(boost::asio::io_context& io, WorkerPool& pool, HostOps& host, CheckPolicy policy,
                    std::string node_id, std::string rule, rules::MonitorSpec spec, std::string invalid,
                    std::function<void()> on_change);
 
@@ -45,7 +45,7 @@ class MonitorScheduler : public std::enable_shared_from_this<MonitorScheduler> {
   boost::asio::io_context& io_;
   WorkerPool& pool_;
   HostOps& host_;
-  std::string script_dir_;
+  CheckPolicy policy_;
   std::string node_id_;
   std::string rule_;
   rules::MonitorSpec spec_;

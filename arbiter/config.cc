@@ -5,6 +5,7 @@
 #include <charconv>
 #include <set>
 
+#include "common/config_input.h"
 #include "wire/pki.h"
 
 namespace poolha::arbiter {
@@ -60,13 +61,15 @@ Status check_keys(const std::string& src, const std::string& path, const YAML::N
 
 Expected<ArbiterConfig> parse_config(const std::string& text, const std::string& src) {
   using R = Expected<ArbiterConfig>;
+  if (auto st = check_config_text(text, src, kMaxConfigBytes); !st.ok()) return st;
   YAML::Node root;
   try {
     root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
+  } catch (const YAML::Exception& e) {
     return R::Error(src + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                     ": not valid YAML: " + e.msg);
   }
+  if (auto st = check_yaml_shape(root, src); !st.ok()) return st;
   if (!root.IsMap()) return R::Error(src + ": expected a mapping of keys (name, tls, listen, ...)");
   if (auto st = check_keys(src, "", root, {"name", "tls", "listen", "sees_within_ms", "log_level", "state_dir", "cluster"},
                            {"name", "tls", "listen"});

@@ -2,6 +2,7 @@
 // Usage and exit codes: docs/arbiter-config.md.
 #include <utility>  // before Asio (see wire/session.h)
 
+#include <sys/stat.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -77,6 +78,7 @@ int run(const poolha::arbiter::ArbiterConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ::umask(077);  // its state (the Raft log) is the arbiter's alone
   spdlog::set_default_logger(spdlog::stderr_color_mt("arbiter"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   if (argc < 2) return usage_error("missing command");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <regex>
 
+#include "common/config_input.h"
 #include "wire/pki.h"
 
 namespace poolha::cli {
@@ -109,6 +110,7 @@ Expected<Json> convert(const YAML::Node& n, const std::string& source) {
 }  // namespace
 
 Expected<Json> yaml_to_json(const std::string& text, const std::string& source) {
+  if (auto st = check_config_text(text, source, kMaxFileBytes); !st.ok()) return st;
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
@@ -120,6 +122,9 @@ Expected<Json> yaml_to_json(const std::string& text, const std::string& source) 
   if (docs.empty()) return Expected<Json>::Error(source + ": the file is empty");
   if (docs.size() > 1)
     return Expected<Json>::Error(at(source, docs[1].Mark()) + ": more than one YAML document; put everything in one");
+  // An apply file for SPEC §5's scale (1,000 rules, 5,000 nodes) is a few hundred
+  // thousand nodes; aliases may not multiply that.
+  if (auto st = check_yaml_shape(docs[0], source, 32, 2'000'000); !st.ok()) return st;
   try {
     return convert(docs[0], source);
   } catch (const YAML::Exception& e) {

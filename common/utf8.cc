@@ -76,14 +76,16 @@ size_t width_of(char32_t c) { return zero_width(c) ? 0 : wide(c) ? 2 : 1; }
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s) {
+size_t first_invalid_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const Decoded d = decode_one(s, i);
-    if (!d.valid) return false;
+    if (!d.valid) return i;
     i += d.length;
   }
-  return true;
+  return std::string_view::npos;
 }
+
+bool is_valid_utf8(std::string_view s) { return first_invalid_utf8(s) == std::string_view::npos; }
 
 std::string sanitize_utf8(std::string_view bytes) {
   std::string out;

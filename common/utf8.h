@@ -15,6 +15,8 @@ namespace poolha::text {
 
 // True if `s` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
 bool is_valid_utf8(std::string_view s);
+// The offset of the first byte that starts an ill-formed sequence; npos if none.
+size_t first_invalid_utf8(std::string_view s);
 
 // `bytes` as valid UTF-8: every ill-formed sequence becomes U+FFFD (one per maximal
 // ill-formed subpart, as Unicode §3.9 recommends); valid input comes back unchanged.

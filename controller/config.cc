@@ -1,6 +1,7 @@
 #include "controller/config.h"
 
 #include "agent/linux/net_ops.h"
+#include "common/config_input.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -60,15 +61,16 @@ struct Reader {
 }  // namespace
 
 Expected<ControllerConfig> load_controller_config(const std::string& path) {
+  auto text = read_config_file(path);
+  if (!text.ok()) return text.status();
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Expected<ControllerConfig>::Error(path + ": cannot be read");
+    root = YAML::Load(*text);
   } catch (const YAML::Exception& e) {
     return Expected<ControllerConfig>::Error(path + ": line " + std::to_string(e.mark.line + 1) + ", column " +
                                              std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+  if (auto st = check_yaml_shape(root, path); !st.ok()) return st;
   Reader r{path, ""};
   ControllerConfig c;
   r.check_keys(root, "", {"name", "state_dir", "tls", "ca_key", "listen_agents", "listen_enrol", "listen_api", "arbiter",

@@ -1,6 +1,7 @@
 // poolha-controller: the I/O shell around ControllerCore. One io_context, one thread:
 // agent sessions, the arbiter link, the REST API, the enrolment port and the timer
 // all run on it; the core never blocks (SQLite appends are short fsynced writes).
+#include <sys/stat.h>
 #include <utility>
 
 #include <boost/asio/signal_set.hpp>
@@ -425,6 +426,7 @@ const char* kUsage =
 }  // namespace poolha::controller
 
 int main(int argc, char** argv) {
+  ::umask(077);  // its state (log, history, tokens, the VIP lease) is the controller's alone
   using namespace poolha::controller;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {

@@ -1,11 +1,23 @@
 #include "controller/sqlite_db.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace poolha::controller {
 
 Expected<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
+  // The database holds the cluster's state, script output and the audit history:
+  // owner-only (issue 9 §4), also a file an older version created 0644. SQLite gives
+  // its -wal and -shm files the database file's mode.
+  if (::access(path.c_str(), F_OK) == 0 && ::chmod(path.c_str(), 0600) != 0)
+    return Expected<std::unique_ptr<SqliteDb>>::Error("open database '" + path + "': chmod 600: " + std::strerror(errno));
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
-      SQLITE_OK) {
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return Expected<std::unique_ptr<SqliteDb>>::Error("open database '" + path + "': " + msg);
@@ -14,6 +26,9 @@ Expected<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
   sqlite3_busy_timeout(db, 5000);
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
     if (auto st = out->exec(pragma); !st.ok()) return Expected<std::unique_ptr<SqliteDb>>::Error("'" + path + "': " + st.error());
+  // sqlite3_open_v2 creates the file lazily on first write: make sure it is 0600 now.
+  if (::chmod(path.c_str(), 0600) != 0 && errno != ENOENT)
+    return Expected<std::unique_ptr<SqliteDb>>::Error("open database '" + path + "': chmod 600: " + std::strerror(errno));
   return out;
 }
 

@@ -5,8 +5,8 @@ set -euo pipefail
 packages=(build-essential cmake ccache pkg-config
   libboost-dev libboost-system-dev libssl-dev libsqlite3-dev sqlite3
   libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  iproute2 iputils-ping iputils-arping procps python3)
+  libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
+  iproute2 iputils-ping iputils-arping procps python3 systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

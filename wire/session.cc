@@ -11,11 +11,19 @@ namespace {
 
 using boost::system::error_code;
 
+// Every peer is poolha (issue 9 §4): TLS 1.3 only, its AEAD suites only, modern
+// groups, no session tickets (nothing to resume across restarts), no compression.
 Expected<std::shared_ptr<asio::ssl::context>> base_context(bool server) {
   auto ctx = std::make_shared<asio::ssl::context>(server ? asio::ssl::context::tls_server
                                                          : asio::ssl::context::tls_client);
-  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  SSL_CTX* c = ctx->native_handle();
+  if (SSL_CTX_set_min_proto_version(c, TLS1_3_VERSION) != 1 || SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) != 1)
+    return Expected<std::shared_ptr<asio::ssl::context>>::Error("TLS: cannot require TLS 1.3");
+  if (SSL_CTX_set_ciphersuites(c, kTlsCipherSuites) != 1)
+    return Expected<std::shared_ptr<asio::ssl::context>>::Error("TLS: cannot set the cipher suites");
+  if (SSL_CTX_set1_groups_list(c, kTlsGroups) != 1)
+    return Expected<std::shared_ptr<asio::ssl::context>>::Error("TLS: cannot set the key exchange groups");
+  SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   return ctx;
 }
 
@@ -35,6 +43,7 @@ Status load(asio::ssl::context& ctx, const std::string& what, const std::string&
 
 Expected<std::shared_ptr<asio::ssl::context>> mutual_tls_context(const TlsFiles& files, bool server) {
   auto ctx = base_context(server);
+  if (!ctx.ok()) return ctx;
   auto& c = **ctx;
   if (auto st = load(c, "CA certificate", files.ca_file, [&](error_code& ec) { c.load_verify_file(files.ca_file, ec); }); !st.ok())
     return st;
@@ -52,6 +61,7 @@ Expected<std::shared_ptr<asio::ssl::context>> mutual_tls_context(const TlsFiles&
 
 Expected<std::shared_ptr<asio::ssl::context>> enrol_server_context(const std::string& cert_file, const std::string& key_file) {
   auto ctx = base_context(true);
+  if (!ctx.ok()) return ctx;
   auto& c = **ctx;
   if (auto st = load(c, "certificate", cert_file, [&](error_code& ec) { c.use_certificate_chain_file(cert_file, ec); }); !st.ok())
     return st;
@@ -65,6 +75,7 @@ Expected<std::shared_ptr<asio::ssl::context>> enrol_server_context(const std::st
 
 Expected<std::shared_ptr<asio::ssl::context>> enrol_client_context(const std::string& ca_file) {
   auto ctx = base_context(false);
+  if (!ctx.ok()) return ctx;
   auto& c = **ctx;
   if (auto st = load(c, "CA certificate", ca_file, [&](error_code& ec) { c.load_verify_file(ca_file, ec); }); !st.ok())
     return st;

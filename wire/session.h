@@ -35,6 +35,10 @@ using Millis = std::chrono::milliseconds;
 // Frames queued for a peer beyond this mean it is not reading: the session is closed.
 inline constexpr size_t kMaxQueuedBytes = 8u << 20;
 
+// The TLS policy every poolha endpoint uses (one place: session.cc's base context).
+inline constexpr char kTlsCipherSuites[] = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
+inline constexpr char kTlsGroups[] = "X25519:P-256:P-384";
+
 struct TlsFiles {
   std::string ca_file;    // the cluster CA certificate
   std::string cert_file;  // this member's certificate

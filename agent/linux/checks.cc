@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -23,13 +24,15 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
+#include <re2/re2.h>
+
 #include "agent/linux/script_runner.h"
+#include "common/text_encoding.h"
 #include "common/utf8.h"
 
 namespace poolha::agent::linux_checks {
@@ -691,7 +694,7 @@ struct LogWatch {
   dev_t dev = 0;
   ino_t ino = 0;
   off_t offset = 0;
-  std::optional<std::regex> re;
+  std::unique_ptr<re2::RE2> re;
 };
 
 std::mutex g_log_mu;
@@ -700,38 +703,81 @@ std::map<std::string, std::shared_ptr<LogWatch>>& log_watches() {
   return *m;
 }
 
-CheckOutcome check_log(const CheckSpec& spec, Clock::time_point deadline) {
+// Patterns are RE2 (linear time in the line's length, no backtracking), compiled with
+// a memory bound, so no pattern can stall the agent's workers.
+constexpr std::size_t kMaxPatternBytes = 1024;
+constexpr int64_t kPatternMaxMem = 1 << 20;
+
+std::unique_ptr<re2::RE2> compile_pattern(const std::string& pattern, std::string* error) {
+  if (pattern.size() > kMaxPatternBytes) {
+    *error = "longer than " + std::to_string(kMaxPatternBytes) + " bytes";
+    return nullptr;
+  }
+  re2::RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(kPatternMaxMem);
+  auto re = std::make_unique<re2::RE2>(pattern, o);
+  if (!re->ok()) {
+    *error = re->error();
+    return nullptr;
+  }
+  return re;
+}
+
+// The log file a monitor may read (issue 9 §3: the controller names the path, the
+// agent runs as root): it must resolve inside one of the configured log_dirs. Returns
+// the resolved path, or an error; ENOENT comes back as an empty path (not there yet).
+Expected<std::string> allowed_log_file(const std::string& path, const std::vector<std::string>& log_dirs) {
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) {
+    if (errno == ENOENT) return std::string();
+    return Expected<std::string>::Error("log " + path + ": " + errno_text(errno));
+  }
+  const std::string real = buf;
+  for (const auto& dir : log_dirs) {
+    if (!::realpath(dir.c_str(), buf)) continue;
+    const std::string root = std::string(buf) == "/" ? "/" : std::string(buf) + "/";
+    if (real.size() > root.size() && real.compare(0, root.size(), root) == 0) return real;
+  }
+  return Expected<std::string>::Error("log " + path + " resolves to " + real +
+                                      ", outside this host's log_dirs; refused");
+}
+
+CheckOutcome check_log(const CheckSpec& spec, const CheckPolicy& policy, Clock::time_point deadline) {
   const std::string path = get(spec, "path");
   const std::string pattern = get(spec, "pattern");
+  const text::Encoding encoding = text::parse_encoding(get(spec, "encoding", "utf-8")).value_or(text::Encoding::Utf8);
   std::shared_ptr<LogWatch> w;
   {
     std::lock_guard<std::mutex> lk(g_log_mu);
-    auto& slot = log_watches()[path + '\n' + pattern];
+    auto& slot = log_watches()[path + '\n' + pattern + '\n' + text::to_string(encoding)];
     if (!slot) slot = std::make_shared<LogWatch>();
     w = slot;
   }
   std::lock_guard<std::mutex> lk(w->mu);
   if (!w->re) {
-    try {
-      w->re.emplace(pattern, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return {false, "bad pattern '" + pattern + "': " + e.what()};
-    }
+    std::string err;
+    w->re = compile_pattern(pattern, &err);
+    if (!w->re) return {false, "bad pattern: " + err};
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    int e = errno;
-    if (e == ENOENT) {
-      w->seen = true;
-      w->absent = true;
-      return {true, "log " + path + " absent; nothing to scan"};
-    }
-    return {false, "open log " + path + ": " + errno_text(e)};
+  auto real = allowed_log_file(path, policy.log_dirs);
+  if (!real.ok()) return {false, real.error()};
+  if (real->empty()) {
+    w->seen = true;
+    w->absent = true;
+    return {true, "log " + path + " absent; nothing to scan"};
   }
+  // Nothing but a regular file is opened: a device node (a watchdog, a tape) can act
+  // on open. lstat first, then open without following a link, then the same inode.
+  struct stat lst {};
+  if (::lstat(real->c_str(), &lst) != 0 || !S_ISREG(lst.st_mode))
+    return {false, "log " + path + " is not a regular file; refused"};
+  int fd = ::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+  if (fd < 0) return {false, "open log " + path + ": " + errno_text(errno)};
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != lst.st_dev || st.st_ino != lst.st_ino) {
     ::close(fd);
-    return {false, "log " + path + " is not a readable regular file"};
+    return {false, "log " + path + " changed while being opened; refused"};
   }
   if (!w->seen) {
     w->seen = true;
@@ -769,8 +815,11 @@ CheckOutcome check_log(const CheckSpec& spec, Clock::time_point deadline) {
     ++lines;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kLogMaxLine) line = line.substr(0, kLogMaxLine);
-    if (std::regex_search(line.begin(), line.end(), *w->re)) {
-      if (matches++ == 0) first_match = summarize(std::string(line));
+    // Matched as UTF-8 text: a GBK log (encoding: gbk) is decoded first, so a pattern
+    // in Chinese matches it; other bytes that are not UTF-8 become U+FFFD.
+    const std::string text_line = text::decode_to_utf8(line, encoding);
+    if (re2::RE2::PartialMatch(text_line, *w->re)) {
+      if (matches++ == 0) first_match = summarize(text_line);
     }
   };
   while (true) {
@@ -850,13 +899,13 @@ CheckOutcome check_service(const CheckSpec& spec, Clock::time_point deadline) {
                                  std::to_string(r->exit_code) + ")"};
 }
 
-CheckOutcome check_script(const CheckSpec& spec, const std::string& script_dir, Clock::time_point deadline) {
+CheckOutcome check_script(const CheckSpec& spec, const CheckPolicy& policy, Clock::time_point deadline) {
   std::string name = get(spec, "name");
   auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
   if (left < milliseconds(1)) left = milliseconds(1);
-  auto r = run_script(script_dir, name, split_ws(get(spec, "args")), {{"POOLHA_CHECK", "1"}}, left);
+  auto r = run_script(policy.script_dir, name, split_ws(get(spec, "args")), {{"POOLHA_CHECK", "1"}}, left);
   if (!r.ok()) return {false, "script " + name + " not run: " + r.error()};
-  std::string out = summarize(r->output);
+  std::string out = summarize(text::decode_to_utf8(r->output, policy.script_output_encoding));
   if (r->timed_out)
     return {false, "script " + name + " timed out after " + std::to_string(r->duration.count()) + " ms" +
                        (out.empty() ? "" : ": " + out)};
@@ -878,7 +927,7 @@ std::string to_string(CheckKind k) {
   return "unknown";
 }
 
-Status validate(const CheckSpec& spec) {
+Status validate(const CheckSpec& spec, const CheckPolicy& policy) {
   if (spec.timeout < milliseconds(1) || spec.timeout > kMaxTimeout)
     return Status::Error("timeout " + std::to_string(spec.timeout.count()) + " ms for " + to_string(spec.kind) +
                          " check is outside 1..600000 ms");
@@ -949,14 +998,27 @@ Status validate(const CheckSpec& spec) {
       return Status::Ok();
     }
     case CheckKind::LogPattern: {
-      if (Status s = check_allowed(spec, {"path", "pattern"}); !s.ok()) return s;
+      if (Status s = check_allowed(spec, {"path", "pattern", "encoding"}); !s.ok()) return s;
       if (Status s = need_abs_path(spec, "path"); !s.ok()) return s;
       if (Status s = need(spec, "pattern"); !s.ok()) return s;
-      try {
-        std::regex re(get(spec, "pattern"), std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return Status::Error("param 'pattern' = '" + get(spec, "pattern") + "' is not a valid regex: " + e.what());
+      const std::string& path = *param(spec, "path");
+      for (const auto& comp : {std::string("/../"), std::string("/./"), std::string("//")})
+        if ((path + "/").find(comp) != std::string::npos)
+          return Status::Error("param 'path' = '" + path + "' contains a '" + comp.substr(1, comp.size() - 2) +
+                               "' path component");
+      if (policy.log_dirs.empty())
+        return Status::Error("log_pattern monitors are refused: this host's agent.yaml lists no log_dirs");
+      bool inside = false;
+      for (const auto& dir : policy.log_dirs) {
+        const std::string root = dir == "/" ? "/" : dir + "/";
+        inside = inside || (path.size() > root.size() && path.compare(0, root.size(), root) == 0);
       }
+      if (!inside) return Status::Error("param 'path' = '" + path + "' is outside this host's log_dirs");
+      std::string err;
+      if (!compile_pattern(get(spec, "pattern"), &err))
+        return Status::Error("param 'pattern' = '" + text::log_safe(get(spec, "pattern"), 64) + "' is not a valid RE2 pattern: " + err);
+      if (const std::string* e = param(spec, "encoding"); e && !text::parse_encoding(*e))
+        return Status::Error("param 'encoding' = '" + *e + "': expected utf-8 or gbk");
       return Status::Ok();
     }
     case CheckKind::Script: {
@@ -970,14 +1032,26 @@ Status validate(const CheckSpec& spec) {
                                "' path component");
       if (has_ctl_or_nul(n) || has_ctl_or_nul(get(spec, "args")))
         return Status::Error("param 'name' or 'args' contains control characters");
+      // Arguments come from the controller: an admin's wrapper that passes "$@" on
+      // would run what the controller says (issue 9 §3). Only where agent.yaml allows.
+      const auto args = split_ws(get(spec, "args"));
+      if (!args.empty() && !policy.script_args)
+        return Status::Error("param 'args': script monitors may not take arguments on this host "
+                             "(agent.yaml script_monitor_args: false)");
+      if (args.size() > 16) return Status::Error("param 'args': at most 16 arguments");
+      for (const auto& a : args) {
+        bool ok = a.size() <= 128;
+        for (char c : a) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._:=@%+,/-", c));
+        if (!ok) return Status::Error("param 'args': '" + a + "' is not a plain argument (letters, digits, ._:=@%+,/-)");
+      }
       return Status::Ok();
     }
   }
   return Status::Error("unknown check kind");
 }
 
-CheckOutcome run_check(const CheckSpec& spec, const std::string& script_dir) {
-  if (Status s = validate(spec); !s.ok()) return {false, "invalid " + to_string(spec.kind) + " check: " + s.error()};
+CheckOutcome run_check(const CheckSpec& spec, const CheckPolicy& policy) {
+  if (Status s = validate(spec, policy); !s.ok()) return {false, "invalid " + to_string(spec.kind) + " check: " + s.error()};
   const auto started = Clock::now();
   const auto deadline = started + spec.timeout;
   switch (spec.kind) {
@@ -990,8 +1064,8 @@ CheckOutcome run_check(const CheckSpec& spec, const std::string& script_dir) {
     case CheckKind::Disk: return check_disk(spec);
     case CheckKind::NicLink: return check_nic(spec);
     case CheckKind::Gateway: return check_gateway(spec);
-    case CheckKind::LogPattern: return check_log(spec, deadline);
-    case CheckKind::Script: return check_script(spec, script_dir, deadline);
+    case CheckKind::LogPattern: return check_log(spec, policy, deadline);
+    case CheckKind::Script: return check_script(spec, policy, deadline);
   }
   return {false, "unknown check kind"};
 }

@@ -24,17 +24,23 @@
 //               "unknown" with carrier 1 (loopback and some virtual drivers
 //               never report "up"; carrier 1 means the link is there).
 //   gateway     address=IPv4 literal: ICMP echo answered within the timeout.
-//   log_pattern path (absolute), pattern (ECMAScript std::regex): unhealthy if
-//               a complete line appended since the previous call matches. The
-//               read position is kept per (path, pattern) in a process-wide
-//               map; the first call starts at end of file; truncation or a new
-//               inode (rotation) restarts at offset 0. A missing file is
-//               healthy ("nothing to scan") and, when it appears, is read from
-//               its start. At most 8 MiB are scanned per call.
-//   script      name (relative to script_dir), args (optional, split on
-//               whitespace, no quoting): exit 0 within the timeout = healthy.
-//               The script gets an empty environment plus PATH and
-//               POOLHA_CHECK=1.
+//   log_pattern path (absolute, under one of the policy's log_dirs, resolving
+//               inside it, a regular file: never a device node or a link out),
+//               pattern (RE2: linear time, at most 1 KiB, 1 MiB of program),
+//               encoding (utf-8 default, or gbk: lines are decoded before
+//               matching): unhealthy if a complete line appended since the
+//               previous call matches. The read position is kept per (path,
+//               pattern) in a process-wide map; the first call starts at end of
+//               file; truncation or a new inode (rotation) restarts at offset 0.
+//               A missing file is healthy ("nothing to scan") and, when it
+//               appears, is read from its start. At most 8 MiB are scanned per
+//               call, lines are cut at 4 KiB.
+//   script      name (relative to the policy's script_dir), args (optional,
+//               split on whitespace, no quoting; only where the policy allows
+//               script arguments, each of letters, digits and ._:=@%+,/-):
+//               exit 0 within the timeout = healthy. The script gets an empty
+//               environment plus PATH and POOLHA_CHECK=1; its output is decoded
+//               from the policy's script_output_encoding.
 #pragma once
 
 #include <chrono>
@@ -42,9 +48,12 @@
 #include <optional>
 #include <string>
 
+#include "agent/host_ops.h"
 #include "common/status.h"
 
 namespace poolha::agent::linux_checks {
+
+using agent::CheckPolicy;
 
 enum class CheckKind { Process, Service, TcpPort, Http, Cpu, Memory, Disk, NicLink, Gateway, LogPattern, Script };
 
@@ -64,13 +73,14 @@ struct CheckOutcome {
 std::optional<CheckKind> parse_check_kind(const std::string&);
 std::string to_string(CheckKind);
 
-// Validates params (and timeout: 1 ms .. 10 min) for the kind; the error names
-// the missing/bad param. Used when config is loaded. Unknown params are refused.
-Status validate(const CheckSpec&);
+// Validates params (and timeout: 1 ms .. 10 min) for the kind against what the host
+// allows; the error names the missing/bad param. Used when config is loaded and when
+// the controller sends a monitor. Unknown params are refused.
+Status validate(const CheckSpec&, const CheckPolicy&);
 
 // Runs one check, blocking, never longer than spec.timeout (+ small slack).
 // An invalid spec yields healthy=false with the validation error as detail.
-CheckOutcome run_check(const CheckSpec&, const std::string& script_dir);
+CheckOutcome run_check(const CheckSpec&, const CheckPolicy&);
 
 // ICMP echo to an IPv4 literal: true if a reply arrived within timeout, false
 // if none did (or the network is unreachable); an error if no probe could be

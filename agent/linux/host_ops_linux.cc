@@ -51,16 +51,16 @@ Expected<linux_checks::CheckSpec> to_spec(const CheckRequest& c) {
 
 }  // namespace
 
-Status LinuxHostOps::validate_check(const CheckRequest& check) {
+Status LinuxHostOps::validate_check(const CheckRequest& check, const CheckPolicy& policy) {
   auto spec = to_spec(check);
   if (!spec.ok()) return spec.status();
-  return linux_checks::validate(*spec);
+  return linux_checks::validate(*spec, policy);
 }
 
-CheckResult LinuxHostOps::run_check(const CheckRequest& check, const std::string& script_dir) {
+CheckResult LinuxHostOps::run_check(const CheckRequest& check, const CheckPolicy& policy) {
   auto spec = to_spec(check);
   if (!spec.ok()) return {false, spec.error()};
-  auto r = linux_checks::run_check(*spec, script_dir);
+  auto r = linux_checks::run_check(*spec, policy);
   return {r.healthy, std::move(r.detail)};
 }
 

@@ -58,10 +58,35 @@ Status validate_name(const std::string& name) {
   return Status::Ok();
 }
 
+// The configured script_dir as written, before symlinks are resolved: a symlink on the
+// way that someone else owns, or a directory someone else may write, could later point
+// the directory at /usr/bin (issue 9 §3). Each component must be root's (or ours when
+// not root) and, unless a symlink, not writable by group or others.
+Status check_configured_chain(const std::string& script_dir) {
+  const uid_t me = ::geteuid();
+  std::string comp = script_dir;
+  while (comp.size() > 1 && comp.back() == '/') comp.pop_back();
+  while (true) {
+    struct stat st {};
+    if (::lstat(comp.c_str(), &st) != 0)
+      return Status::Error("script directory component " + comp + ": " + errno_text(errno));
+    if (st.st_uid != 0 && !(me != 0 && st.st_uid == me))
+      return Status::Error("script directory component " + comp + " is owned by uid " + std::to_string(st.st_uid) +
+                           ", not root");
+    if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+      return Status::Error("script directory component " + comp + " is writable by group/others (mode " +
+                           mode_text(st.st_mode) + ")");
+    if (comp == "/" || comp.empty()) break;
+    comp = parent_of(comp);
+  }
+  return Status::Ok();
+}
+
 // Returns the resolved absolute path of an accepted script.
 Expected<std::string> resolve_script(const std::string& script_dir, const std::string& name) {
   if (Status s = validate_name(name); !s.ok()) return s;
   if (script_dir.empty()) return Expected<std::string>::Error("script directory is not configured");
+  if (Status s = check_configured_chain(script_dir); !s.ok()) return s;
   char buf[PATH_MAX];
   if (!::realpath(script_dir.c_str(), buf))
     return Expected<std::string>::Error("script directory " + script_dir + ": " + errno_text(errno));
@@ -209,6 +234,7 @@ Expected<ScriptResult> exec_capture(const std::string& path, const std::vector<s
   if (pid == 0) {
     // Child.
     ::setpgid(0, 0);
+    ::umask(022);  // the agent's own is 077 (its state files); scripts get the usual one
     sigset_t empty;
     sigemptyset(&empty);
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);

@@ -64,11 +64,11 @@ Expected<ScriptRun> FakeHostOps::run_script(const std::string&, const std::strin
   return it->second;
 }
 
-Status FakeHostOps::validate_check(const CheckRequest& check) {
+Status FakeHostOps::validate_check(const CheckRequest& check, const CheckPolicy&) {
   return check.kind.empty() ? Status::Error("check kind is empty") : Status::Ok();
 }
 
-CheckResult FakeHostOps::run_check(const CheckRequest& check, const std::string&) {
+CheckResult FakeHostOps::run_check(const CheckRequest& check, const CheckPolicy&) {
   std::lock_guard l(mu_);
   calls_.push_back("check " + check.kind);
   auto it = checks_.find(check.kind);

@@ -36,8 +36,8 @@ class FakeHostOps : public HostOps {
   Status announce(const std::string& ifname, const std::string& cidr, int count, Millis interval) override;
   Expected<ScriptRun> run_script(const std::string& script_dir, const std::string& name,
                                  const std::map<std::string, std::string>& env, Millis timeout) override;
-  Status validate_check(const CheckRequest& check) override;
-  CheckResult run_check(const CheckRequest& check, const std::string& script_dir) override;
+  Status validate_check(const CheckRequest& check, const CheckPolicy& policy) override;
+  CheckResult run_check(const CheckRequest& check, const CheckPolicy& policy) override;
   Expected<bool> ping(const std::string& ipv4, Millis timeout) override;
 
  private:

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace lc = poolha::agent::linux_checks;
 namespace fs = std::filesystem;
 using lc::CheckKind;
@@ -41,9 +43,19 @@ CheckSpec spec(CheckKind k, std::map<std::string, std::string> p, milliseconds t
   return CheckSpec{k, std::move(p), t};
 }
 
-lc::CheckOutcome run(const CheckSpec& s, const std::string& dir = "") {
+// What the host allows in these tests: scripts in `script_dir`, logs under /var/log
+// (or the test's own directory), script arguments.
+lc::CheckPolicy policy(const std::string& script_dir = "", std::vector<std::string> log_dirs = {"/var/log"}) {
+  lc::CheckPolicy p;
+  p.script_dir = script_dir;
+  p.log_dirs = std::move(log_dirs);
+  p.script_args = true;
+  return p;
+}
+
+lc::CheckOutcome run(const CheckSpec& s, const std::string& dir = "", std::vector<std::string> log_dirs = {"/var/log"}) {
   auto t0 = Clock::now();
-  auto o = lc::run_check(s, dir);
+  auto o = lc::run_check(s, policy(dir, std::move(log_dirs)));
   std::printf("[measure] %-11s %-8s %4lld ms  %s\n", lc::to_string(s.kind).c_str(), o.healthy ? "healthy" : "UNHEALTHY",
               elapsed_ms(t0), o.detail.c_str());
   return o;
@@ -145,8 +157,8 @@ TEST(CheckKindTest, RoundTripsEveryKind) {
   EXPECT_FALSE(lc::parse_check_kind("ping").has_value());
 }
 
-void expect_invalid(const CheckSpec& s, const std::string& needle) {
-  auto st = lc::validate(s);
+void expect_invalid(const CheckSpec& s, const std::string& needle, const lc::CheckPolicy& p = policy()) {
+  auto st = lc::validate(s, p);
   ASSERT_FALSE(st.ok()) << "expected invalid: " << lc::to_string(s.kind) << " (" << needle << ")";
   EXPECT_NE(st.error().find(needle), std::string::npos) << st.error();
 }
@@ -177,7 +189,21 @@ TEST(ValidateTest, NamesMissingOrBadParam) {
   expect_invalid(spec(CheckKind::Gateway, {}), "missing param 'address'");
   expect_invalid(spec(CheckKind::Gateway, {{"address", "198.18.0.300"}}), "not an IPv4");
   expect_invalid(spec(CheckKind::LogPattern, {{"path", "/var/log/x"}}), "missing param 'pattern'");
-  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/var/log/x"}, {"pattern", "([a-"}}), "not a valid regex");
+  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/var/log/x"}, {"pattern", "([a-"}}), "not a valid RE2 pattern");
+  // Issue 9 §3: the controller names the path and the agent runs as root.
+  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/root/.bash_history"}, {"pattern", "pass"}}), "outside this host's log_dirs");
+  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/var/log/../../etc/shadow"}, {"pattern", "x"}}), "'..'");
+  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/dev/watchdog"}, {"pattern", "x"}}), "outside this host's log_dirs");
+  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/var/log/app.log"}, {"pattern", "x"}}), "lists no log_dirs",
+                 policy("", {}));
+  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/var/log/app.log"}, {"pattern", std::string(2000, 'a')}}),
+                 "longer than 1024 bytes");
+  expect_invalid(spec(CheckKind::LogPattern, {{"path", "/var/log/app.log"}, {"pattern", "x"}, {"encoding", "latin1"}}),
+                 "'encoding'");
+  lc::CheckPolicy no_args = policy();
+  no_args.script_args = false;
+  expect_invalid(spec(CheckKind::Script, {{"name", "check.sh"}, {"args", "-c id"}}), "may not take arguments", no_args);
+  expect_invalid(spec(CheckKind::Script, {{"name", "check.sh"}, {"args", "$(id)"}}), "not a plain argument");
   expect_invalid(spec(CheckKind::Script, {}), "missing param 'name'");
   expect_invalid(spec(CheckKind::Script, {{"name", "../evil.sh"}}), "'..'");
   expect_invalid(spec(CheckKind::Script, {{"name", "/bin/sh"}}), "relative");
@@ -200,15 +226,16 @@ TEST(ValidateTest, AcceptsGoodSpecs) {
            spec(CheckKind::NicLink, {{"interface", "eth0"}}),
            spec(CheckKind::Gateway, {{"address", "198.18.0.1"}}),
            spec(CheckKind::LogPattern, {{"path", "/var/log/app.log"}, {"pattern", "ERROR|FATAL"}}),
+           spec(CheckKind::LogPattern, {{"path", "/var/log/app/gw.log"}, {"pattern", "\xE5\xA4\xB1\xE8\xB4\xA5"}, {"encoding", "gbk"}}),
            spec(CheckKind::Script, {{"name", "check_db.sh"}, {"args", "--quick 5"}}),
        }) {
-    auto st = lc::validate(s);
+    auto st = lc::validate(s, policy());
     EXPECT_TRUE(st.ok()) << lc::to_string(s.kind) << ": " << st.error();
   }
 }
 
 TEST(RunCheckTest, InvalidSpecIsUnhealthyWithReason) {
-  auto o = lc::run_check(spec(CheckKind::TcpPort, {}), "");
+  auto o = lc::run_check(spec(CheckKind::TcpPort, {}), policy());
   EXPECT_FALSE(o.healthy);
   EXPECT_NE(o.detail.find("missing param 'port'"), std::string::npos) << o.detail;
 }
@@ -411,7 +438,7 @@ class LogCheckTest : public ::testing::Test {
   }
   void append(const std::string& s) { std::ofstream(path_, std::ios::app) << s; }
   lc::CheckOutcome check() {
-    return run(spec(CheckKind::LogPattern, {{"path", path_}, {"pattern", "ERROR|FATAL"}}));
+    return run(spec(CheckKind::LogPattern, {{"path", path_}, {"pattern", "ERROR|FATAL"}}), "", {dir_});
   }
   std::string dir_, path_;
 };
@@ -454,6 +481,58 @@ TEST_F(LogCheckTest, TruncationAndRotationRestartAtZero) {
   o = check();
   EXPECT_FALSE(o.healthy);
   EXPECT_NE(o.detail.find("replaced"), std::string::npos) << o.detail;
+}
+
+// Issue 9 §3: root opened any path the controller named, device nodes included, and
+// ran an unbounded regex. Only regular files inside log_dirs are read now, never
+// through a link that leads out, and patterns are RE2.
+TEST_F(LogCheckTest, OnlyRegularFilesInsideLogDirsAreRead) {
+  auto check_path = [&](const std::string& p) {
+    return run(spec(CheckKind::LogPattern, {{"path", p}, {"pattern", "x"}}), "", {dir_});
+  };
+  ASSERT_EQ(::symlink("/etc/passwd", (dir_ + "/passwd.log").c_str()), 0);
+  auto o = check_path(dir_ + "/passwd.log");
+  EXPECT_FALSE(o.healthy);
+  EXPECT_NE(o.detail.find("outside this host's log_dirs"), std::string::npos) << o.detail;
+  ASSERT_EQ(::symlink("/dev/zero", (dir_ + "/zero.log").c_str()), 0);
+  o = check_path(dir_ + "/zero.log");
+  EXPECT_FALSE(o.healthy);
+  EXPECT_NE(o.detail.find("outside this host's log_dirs"), std::string::npos) << o.detail;
+  ASSERT_EQ(::mkfifo((dir_ + "/fifo.log").c_str(), 0600), 0);
+  const auto t0 = Clock::now();
+  o = check_path(dir_ + "/fifo.log");  // opening a FIFO would block: it is never opened
+  EXPECT_FALSE(o.healthy);
+  EXPECT_NE(o.detail.find("not a regular file"), std::string::npos) << o.detail;
+  EXPECT_LT(elapsed_ms(t0), 500);
+}
+
+TEST_F(LogCheckTest, GbkLogIsDecodedBeforeMatching) {
+  auto check_gbk = [&] {
+    // 失败 ("failed") as the pattern, in UTF-8; the log is written in GBK.
+    return run(spec(CheckKind::LogPattern, {{"path", path_}, {"pattern", "\xE5\xA4\xB1\xE8\xB4\xA5"}, {"encoding", "gbk"}}),
+               "", {dir_});
+  };
+  append("start\n");
+  EXPECT_TRUE(check_gbk().healthy);
+  append("2026-11-30 \xBD\xBB\xD2\xD7\xCA\xA7\xB0\xDC code=17 \xFF\n");  // 交易失败 in GBK, then a stray byte
+  auto o = check_gbk();
+  EXPECT_FALSE(o.healthy) << o.detail;
+  EXPECT_NE(o.detail.find("\xE4\xBA\xA4\xE6\x98\x93\xE5\xA4\xB1\xE8\xB4\xA5 code=17"), std::string::npos) << o.detail;
+  EXPECT_TRUE(poolha::text::is_valid_utf8(o.detail));
+}
+
+TEST_F(LogCheckTest, PatternTimeIsLinear) {
+  append("start\n");
+  auto evil = [&] { return run(spec(CheckKind::LogPattern, {{"path", path_}, {"pattern", "(a+)+$"}}), "", {dir_}); };
+  EXPECT_TRUE(evil().healthy);
+  for (int i = 0; i < 2000; ++i) append(std::string(4000, 'a') + "!\n");  // catastrophic for a backtracker
+  const auto t0 = Clock::now();
+  auto o = evil();
+  const auto ms = elapsed_ms(t0);
+  std::printf("[measure] RE2 '(a+)+$' over 2000 lines of 4000 'a' + '!': %lld ms (std::regex backtracks exponentially)\n",
+              static_cast<long long>(ms));
+  EXPECT_TRUE(o.healthy) << o.detail;
+  EXPECT_LT(ms, 1000);
 }
 
 TEST_F(LogCheckTest, MissingFileIsHealthyAndReadFromStartWhenItAppears) {

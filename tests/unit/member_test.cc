@@ -3,10 +3,12 @@
 // (round trips, refusals, splitting), then a 3-member cluster whose every batch goes
 // through SQLite and every message through Protobuf, with one member restarted.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <random>
@@ -570,6 +572,32 @@ TEST(MemberDriver, EveryBatchThroughSqliteEveryMessageThroughProtobufAndARestart
     EXPECT_EQ(c.member(id).state, c.member(c.leader()).state) << id;
     expect_disk_matches_memory(c.member(id));
   }
+}
+
+
+// Issue 9 §4: a member's database (the cluster's state, script output, the history) is
+// owner-only, also when an older version created it 0644, and so are its WAL files.
+TEST(SqliteDbFiles, AreOwnerOnly) {
+  const fs::path dir = fs::temp_directory_path() / ("poolha-db-mode-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const mode_t old_mask = ::umask(022);
+  auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
+  {
+    auto db = controller::SqliteDb::open((dir / "new.db").string());
+    ASSERT_TRUE(db.ok()) << db.error();
+    ASSERT_TRUE((*db)->exec("CREATE TABLE t (x)").ok());
+    EXPECT_EQ(mode(dir / "new.db"), fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(mode(dir / "new.db-wal"), fs::perms::owner_read | fs::perms::owner_write);
+  }
+  {
+    std::ofstream(dir / "old.db").flush();
+    fs::permissions(dir / "old.db", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+    auto db = controller::SqliteDb::open((dir / "old.db").string());
+    ASSERT_TRUE(db.ok()) << db.error();
+    EXPECT_EQ(mode(dir / "old.db"), fs::perms::owner_read | fs::perms::owner_write);
+  }
+  ::umask(old_mask);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -300,6 +300,21 @@ TEST_F(ScriptRunnerTest, RefusesNonRootOwnerAnywhereInPath) {
   ::chown(scripts_.c_str(), 0, 0);
 }
 
+// Issue 9 §3: script_dir as configured may itself go through a symlink. One that
+// another user owns could later point the directory at /usr/bin.
+TEST_F(ScriptRunnerTest, RefusesAConfiguredDirectoryThroughSomeoneElsesSymlink) {
+  write_script(scripts_ + "/ok.sh", "exit 0");
+  const std::string link = scripts_ + "-link";
+  ASSERT_EQ(::symlink(scripts_.c_str(), link.c_str()), 0);
+  EXPECT_TRUE(lc::check_script_path(link, "ok.sh").ok()) << "root's own link is fine";
+  ASSERT_EQ(::lchown(link.c_str(), 12345, 0), 0);
+  auto s = lc::check_script_path(link, "ok.sh");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("script directory component " + link + " is owned by uid 12345"), std::string::npos)
+      << s.error();
+  ::unlink(link.c_str());
+}
+
 TEST_F(ScriptRunnerTest, RefusesNonExecutableMissingAndNonRegular) {
   write_script(scripts_ + "/noexec.sh", "exit 0", 0644);
   auto s = lc::check_script_path(scripts_, "noexec.sh");

@@ -210,6 +210,25 @@ TEST_F(WireSessionTest, LargeFrameBeforeTheHelloIsRefused) {
   EXPECT_TRUE(hellos_.empty());
 }
 
+// Issue 9 §4: every peer is poolha, so TLS 1.2 (and its CBC/SHA-1 suites) is refused.
+TEST_F(WireSessionTest, Tls12ClientIsRefused) {
+  asio::ssl::context old(asio::ssl::context::tls_client);
+  SSL_CTX_set_max_proto_version(old.native_handle(), TLS1_2_VERSION);
+  old.load_verify_file(pki_.agent.ca_file);
+  old.use_certificate_chain_file(pki_.agent.cert_file);
+  old.use_private_key_file(pki_.agent.key_file, asio::ssl::context::pem);
+  Session::Stream stream(io_, old);
+  stream.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), listener_->port()});
+  std::optional<boost::system::error_code> shook;
+  stream.async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { shook = e; });
+  for (int i = 0; i < 400 && !shook; ++i) run_ms(5);
+  ASSERT_TRUE(shook.has_value());
+  EXPECT_TRUE(*shook) << "a TLS 1.2 handshake succeeded";
+  auto ok = dial(pki_.agent, "h1");  // TLS 1.3 still works
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_STREQ(SSL_get_version((*ok)->stream().native_handle()), "TLSv1.3");
+}
+
 // A handler that throws costs its session, never the process or another session.
 TEST_F(WireSessionTest, AThrowingHandlerClosesOnlyItsSession) {
   auto ctx = mutual_tls_context(pki_.server, true);
