@@ -283,6 +283,7 @@ Status validate_monitor_shape(const rules::MonitorSpec& m, const std::string& wh
 
 Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::string& source) {
   if (auto st = check_config_text(yaml_text, source); !st.ok()) return st;
+  if (auto st = check_yaml_syntax(yaml_text, source); !st.ok()) return st;
   try {
     YAML::Node root = YAML::Load(yaml_text);
     if (auto st = check_yaml_shape(root, source); !st.ok()) return st;

@@ -59,9 +59,14 @@ Status check_keys(const std::string& src, const std::string& path, const YAML::N
 
 }  // namespace
 
+namespace {
+Expected<ArbiterConfig> config_from(const YAML::Node& root, const std::string& src);
+}  // namespace
+
 Expected<ArbiterConfig> parse_config(const std::string& text, const std::string& src) {
   using R = Expected<ArbiterConfig>;
   if (auto st = check_config_text(text, src, kMaxConfigBytes); !st.ok()) return st;
+  if (auto st = check_yaml_syntax(text, src); !st.ok()) return st;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -71,6 +76,18 @@ Expected<ArbiterConfig> parse_config(const std::string& text, const std::string&
   }
   if (auto st = check_yaml_shape(root, src); !st.ok()) return st;
   if (!root.IsMap()) return R::Error(src + ": expected a mapping of keys (name, tls, listen, ...)");
+  // yaml-cpp throws where a node has another shape than asked for: an error, not a crash.
+  try {
+    return config_from(root, src);
+  } catch (const YAML::Exception& e) {
+    return R::Error(src + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+namespace {
+
+Expected<ArbiterConfig> config_from(const YAML::Node& root, const std::string& src) {
+  using R = Expected<ArbiterConfig>;
   if (auto st = check_keys(src, "", root, {"name", "tls", "listen", "sees_within_ms", "log_level", "state_dir", "cluster"},
                            {"name", "tls", "listen"});
       !st.ok())
@@ -123,6 +140,8 @@ Expected<ArbiterConfig> parse_config(const std::string& text, const std::string&
   }
   return c;
 }
+
+}  // namespace
 
 Expected<ArbiterConfig> load_config(const std::string& path) {
   auto text = pki::read_file(path, kMaxConfigBytes);

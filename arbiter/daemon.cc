@@ -1,5 +1,6 @@
 #include "arbiter/daemon.h"
 
+#include "common/utf8.h"
 #include "wire/vouch_grant.h"
 
 #include <spdlog/spdlog.h>
@@ -83,21 +84,16 @@ std::string ArbiterDaemon::on_hello(const std::shared_ptr<wire::Session>& s, con
 }
 
 void ArbiterDaemon::on_agent_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
-  const std::string& node = s->peer().common_name;
-  if (!e.has_heartbeat()) {
-    spdlog::warn("agent {} sent {}, which agents may not send; closing its session", node, wire::body_name(e));
-    s->close(std::string("unexpected ") + wire::body_name(e) + " from an agent");
-    return;
-  }
-  if (witness_.heard(node, now_ms())) {
-    s->send(heartbeat_answer(e.heartbeat().seq()));
-  } else if (witness_.fenced(node)) {
-    spdlog::debug("heartbeat {} from fenced node {} not counted", e.heartbeat().seq(), node);
-  } else {
-    // Not vouching now (no grant from the active controller, or just started): seq 0
-    // keeps the session alive without renewing the agent's lease.
-    s->send(heartbeat_answer(0));
-  }
+  deliver(s, handle(pki::Role::Agent, s->peer().common_name, e));
+}
+
+void ArbiterDaemon::on_controller_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
+  deliver(s, handle(pki::Role::Controller, s->peer().common_name, e));
+}
+
+void ArbiterDaemon::deliver(const std::shared_ptr<wire::Session>& s, const ArbiterReply& r) {
+  if (r.send) s->send(*r.send);
+  if (!r.close.empty()) s->close(r.close);
 }
 
 std::string ArbiterDaemon::not_leader(const std::string& ctl, std::optional<uint64_t> term) const {
@@ -110,23 +106,36 @@ std::string ArbiterDaemon::not_leader(const std::string& ctl, std::optional<uint
   return "";
 }
 
-void ArbiterDaemon::on_controller_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e) {
-  const std::string& ctl = s->peer().common_name;
+ArbiterReply ArbiterDaemon::handle(pki::Role role, const std::string& peer, const wire::Envelope& e) {
+  return role == pki::Role::Agent ? from_agent(peer, e) : from_controller(peer, e);
+}
+
+ArbiterReply ArbiterDaemon::from_agent(const std::string& node, const wire::Envelope& e) {
   if (!e.has_heartbeat()) {
-    std::optional<uint64_t> term;
-    if (e.has_vouch_grant()) term = e.vouch_grant().term();
-    if (std::string why = not_leader(ctl, term); !why.empty()) {
-      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now().time_since_epoch()).count();
-      if (auto suppressed = ignored_log_.allow(now))
-        spdlog::warn("{} from controller {} ignored: {}{}", wire::body_name(e), ctl, why,
-                     *suppressed ? " (" + std::to_string(*suppressed) + " more ignored in the last 10 s)" : "");
-      return;
-    }
+    spdlog::warn("agent {} sent {}, which agents may not send; closing its session", node, wire::body_name(e));
+    return {std::nullopt, std::string("unexpected ") + wire::body_name(e) + " from an agent"};
   }
-  if (e.has_heartbeat()) {
-    s->send(heartbeat_answer(e.heartbeat().seq()));
-  } else if (e.has_arbiter_query()) {
+  if (witness_.heard(node, now_ms())) return {heartbeat_answer(e.heartbeat().seq()), ""};
+  if (witness_.fenced(node)) {
+    spdlog::debug("heartbeat {} from fenced node {} not counted", e.heartbeat().seq(), node);
+    return {};
+  }
+  // Not vouching now (no grant from the active controller, or just started): seq 0
+  // keeps the session alive without renewing the agent's lease.
+  return {heartbeat_answer(0), ""};
+}
+
+ArbiterReply ArbiterDaemon::from_controller(const std::string& ctl, const wire::Envelope& e) {
+  if (e.has_heartbeat()) return {heartbeat_answer(e.heartbeat().seq()), ""};
+  std::optional<uint64_t> term;
+  if (e.has_vouch_grant()) term = e.vouch_grant().term();
+  if (std::string why = not_leader(ctl, term); !why.empty()) {
+    if (auto suppressed = ignored_log_.allow(now_ms()))
+      spdlog::warn("{} from controller {} ignored: {}{}", wire::body_name(e), ctl, why,
+                   *suppressed ? " (" + std::to_string(*suppressed) + " more ignored in the last 10 s)" : "");
+    return {};
+  }
+  if (e.has_arbiter_query()) {
     const auto& q = e.arbiter_query();
     const bool was_fenced = witness_.fenced(q.node_id());
     const WitnessAnswer a = witness_.query(q.node_id(), now_ms());
@@ -136,23 +145,26 @@ void ArbiterDaemon::on_controller_message(const std::shared_ptr<wire::Session>& 
     ans->set_node_id(q.node_id());
     ans->set_sees(a.sees);
     ans->set_ms_since_heard(a.ms_since_heard);
-    s->send(out);
-    spdlog::info("controller {} asked about {}: {} (last heard {})", ctl, q.node_id(), a.sees ? "seen" : "not seen",
+    const std::string node = text::log_safe(q.node_id(), 64);
+    spdlog::info("controller {} asked about {}: {} (last heard {})", ctl, node, a.sees ? "seen" : "not seen",
                  a.ms_since_heard < 0 ? std::string("never") : std::to_string(a.ms_since_heard) + " ms ago");
     if (!was_fenced && witness_.fenced(q.node_id()))
-      spdlog::warn("node {} fenced: its heartbeats no longer count until a controller hears it again", q.node_id());
-  } else if (e.has_vouch_grant()) {
+      spdlog::warn("node {} fenced: its heartbeats no longer count until a controller hears it again", node);
+    return {out, ""};
+  }
+  if (e.has_vouch_grant()) {
     if (!witness_.vouching(now_ms())) spdlog::info("controller {} (term {}) lets the arbiter vouch for agents", ctl, e.vouch_grant().term());
     if (!witness_.grant(now_ms(), wire::kVouchGrantMs, e.vouch_grant().term()))
       spdlog::warn("controller {} sent a grant of term {}, older than one already taken: ignored", ctl, e.vouch_grant().term());
-  } else if (e.has_arbiter_heard()) {
-    if (witness_.lift(e.arbiter_heard().node_id()))
-      spdlog::info("controller {} hears {} again: fence lifted", ctl, e.arbiter_heard().node_id());
-  } else {
-    spdlog::warn("controller {} sent {}, which the arbiter does not take; closing its session", ctl,
-                 wire::body_name(e));
-    s->close(std::string("unexpected ") + wire::body_name(e) + " at the arbiter");
+    return {};
   }
+  if (e.has_arbiter_heard()) {
+    if (witness_.lift(e.arbiter_heard().node_id()))
+      spdlog::info("controller {} hears {} again: fence lifted", ctl, text::log_safe(e.arbiter_heard().node_id(), 64));
+    return {};
+  }
+  spdlog::warn("controller {} sent {}, which the arbiter does not take; closing its session", ctl, wire::body_name(e));
+  return {std::nullopt, std::string("unexpected ") + wire::body_name(e) + " at the arbiter"};
 }
 
 }  // namespace poolha::arbiter

@@ -22,6 +22,13 @@
 
 namespace poolha::arbiter {
 
+// What the arbiter does with one message: the answer to send, if any, and whether the
+// session must close (and why).
+struct ArbiterReply {
+  std::optional<wire::Envelope> send;
+  std::string close;
+};
+
 // Heartbeats go unanswered this long after start: longer than the agents' isolation
 // timeout plus drift margin (800 + 150 ms by default), see Witness. Kept short: agents
 // cannot reach the arbiter at all meanwhile.
@@ -50,11 +57,19 @@ class ArbiterDaemon {
   // Call before start().
   void refuse_revoked(std::function<bool(const pki::Identity&)> revoked) { revoked_ = std::move(revoked); }
 
+  // The arbiter's answer to one message from a verified peer (its certificate's role
+  // and name), at the daemon's clock. No I/O: the session sends the answer, so tests
+  // and the fuzzer drive exactly what the daemon runs.
+  ArbiterReply handle(pki::Role role, const std::string& peer, const wire::Envelope& e);
+
  private:
   TimeMs now_ms() const;
   std::string on_hello(const std::shared_ptr<wire::Session>& s, const wire::Hello& hello);
   void on_agent_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e);
   void on_controller_message(const std::shared_ptr<wire::Session>& s, wire::Envelope&& e);
+  void deliver(const std::shared_ptr<wire::Session>& s, const ArbiterReply& r);
+  ArbiterReply from_agent(const std::string& node, const wire::Envelope& e);
+  ArbiterReply from_controller(const std::string& ctl, const wire::Envelope& e);
 
   boost::asio::io_context& io_;
   ArbiterConfig config_;

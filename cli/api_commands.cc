@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cli/apply_file.h"
 #include "cli/commands.h"
 #include "cli/tables.h"
 #include "cli/yaml_json.h"
@@ -59,23 +60,6 @@ bool on_off(const std::string& s, bool& out) {
   return false;
 }
 
-// Checks one list of apply items with the same strict decoder the controller uses,
-// so a typo is reported with its position before anything is sent.
-template <class Decode>
-Status check_items(const Json& doc, const char* key, Decode decode) {
-  if (!doc.contains(key)) return Status::Ok();
-  const Json& items = doc[key];
-  if (!items.is_array()) return Status::Error(std::string(key) + ": expected a list");
-  for (size_t i = 0; i < items.size(); ++i) {
-    const Json& it = items[i];
-    const std::string id = it.is_object() && it.contains("id") && it["id"].is_string() ? it["id"].get<std::string>() : "";
-    const std::string where = std::string(key) + "[" + std::to_string(i) + "]" + (id.empty() ? "" : " (" + id + ")");
-    if (id.empty()) return Status::Error(where + ": every item needs a string field 'id'");
-    auto r = decode(it);
-    if (!r.ok()) return Status::Error(where + ": " + r.error());
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -198,28 +182,11 @@ int cmd_rule_resume(Context& c) {
 int cmd_apply(Context& c) {
   const std::string file = c.args.value("file");
   if (file.empty()) return usage("apply: -f FILE is required (YAML or JSON with settings, pools, nodes, rules)");
-  auto loaded = load_yaml_or_json_file(file);
-  if (!loaded.ok()) return fail(loaded.error() + "; fix the file and run apply again");
-  if (!loaded->is_object()) return fail(file + ": expected a mapping with keys settings, pools, nodes, templates, rules");
-  for (const auto& [k, v] : loaded->items())
-    if (k != "settings" && k != "pools" && k != "nodes" && k != "rules" && k != "templates")
-      return fail(file + ": unknown top-level key '" + k + "' (allowed: settings, pools, nodes, templates, rules)");
-  // Templates are expanded here, so the controller receives full rules.
-  auto doc = rules::expand_rule_templates(*loaded);
-  if (!doc.ok()) return fail(file + ": " + doc.error() + "; fix the file and run apply again (nothing was sent)");
-  Status st = Status::Ok();
-  if (doc->contains("settings")) {
-    auto s = rules::settings_from_json((*doc)["settings"]);
-    if (!s.ok()) st = s.status();
-  }
-  if (st.ok()) st = check_items(*doc, "pools", rules::pool_from_json);
-  if (st.ok()) st = check_items(*doc, "nodes", rules::node_from_json);
-  if (st.ok()) st = check_items(*doc, "rules", rules::rule_from_json);
-  if (!st.ok()) return fail(file + ": " + st.error() + "; fix the file and run apply again (nothing was sent)");
-
-  Json body = Json::object();
-  if (doc->contains("settings")) body["settings"] = (*doc)["settings"];
-  for (const char* k : {"pools", "nodes", "rules"}) body[k] = doc->contains(k) ? (*doc)[k] : Json::array();
+  auto text = pki::read_file(file, kMaxApplyFileBytes);
+  if (!text.ok()) return fail(text.error() + "; fix the file and run apply again");
+  auto checked = apply_body(*text, file);
+  if (!checked.ok()) return fail(checked.error() + "; fix the file and run apply again (nothing was sent)");
+  Json& body = *checked;
   int rc = kExitFailed;
   auto res = call(c, "applying " + file, "POST", "/v1/apply", body, &rc);
   if (!res) return rc;

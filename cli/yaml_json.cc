@@ -14,7 +14,6 @@ namespace poolha::cli {
 namespace {
 
 using Json = nlohmann::json;
-constexpr size_t kMaxFileBytes = 8 << 20;
 
 std::string at(const std::string& source, const YAML::Mark& m) {
   return source + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
@@ -110,18 +109,19 @@ Expected<Json> convert(const YAML::Node& n, const std::string& source) {
 }  // namespace
 
 Expected<Json> yaml_to_json(const std::string& text, const std::string& source) {
-  if (auto st = check_config_text(text, source, kMaxFileBytes); !st.ok()) return st;
-  std::vector<YAML::Node> docs;
+  if (auto st = check_config_text(text, source, kMaxApplyFileBytes); !st.ok()) return st;
+  // libyaml first: it refuses malformed text (and a second document) with a position;
+  // yaml-cpp's LoadAll looped for ever on some of it.
+  if (auto st = check_yaml_syntax(text, source); !st.ok()) return st;
+  std::vector<YAML::Node> docs(1);
   try {
-    docs = YAML::LoadAll(text);
+    docs[0] = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     return Expected<Json>::Error(at(source, e.mark) + ": not valid YAML or JSON: " + e.msg);
   } catch (const YAML::Exception& e) {
     return Expected<Json>::Error(source + ": not valid YAML or JSON: " + e.what());
   }
-  if (docs.empty()) return Expected<Json>::Error(source + ": the file is empty");
-  if (docs.size() > 1)
-    return Expected<Json>::Error(at(source, docs[1].Mark()) + ": more than one YAML document; put everything in one");
+  if (!docs[0].IsDefined() || docs[0].IsNull()) return Expected<Json>::Error(source + ": the file is empty");
   // An apply file for SPEC §5's scale (1,000 rules, 5,000 nodes) is a few hundred
   // thousand nodes; aliases may not multiply that.
   if (auto st = check_yaml_shape(docs[0], source, 32, 2'000'000); !st.ok()) return st;
@@ -133,7 +133,7 @@ Expected<Json> yaml_to_json(const std::string& text, const std::string& source) 
 }
 
 Expected<Json> load_yaml_or_json_file(const std::string& path) {
-  auto text = pki::read_file(path, kMaxFileBytes);
+  auto text = pki::read_file(path, kMaxApplyFileBytes);
   if (!text.ok()) return text.status();
   return yaml_to_json(*text, path);
 }

@@ -1,5 +1,6 @@
 #include "common/config_input.h"
 
+#include <yaml.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -75,6 +76,49 @@ Expected<std::string> read_config_file(const std::string& path, size_t max_bytes
   text.resize(static_cast<size_t>(in.gcount()));
   if (auto st = check_config_text(text, path, max_bytes); !st.ok()) return st;
   return text;
+}
+
+Status check_yaml_syntax(std::string_view text, const std::string& source, int max_depth) {
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) return Status::Error(source + ": out of memory");
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  Status result = Status::Ok();
+  int depth = 0, documents = 0;
+  for (bool done = false; !done;) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev)) {
+      result = Status::Error(source + ":" + std::to_string(parser.problem_mark.line + 1) + ":" +
+                             std::to_string(parser.problem_mark.column + 1) + ": not valid YAML: " +
+                             (parser.problem ? parser.problem : "syntax error") +
+                             (parser.context ? std::string(" ") + parser.context : std::string()));
+      break;
+    }
+    const auto line = ev.start_mark.line + 1;
+    switch (ev.type) {
+      case YAML_STREAM_END_EVENT: done = true; break;
+      case YAML_DOCUMENT_START_EVENT:
+        if (++documents > 1) {
+          result = Status::Error(source + ": line " + std::to_string(line) +
+                                 ": more than one YAML document; put everything in one");
+          done = true;
+        }
+        break;
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT:
+        if (++depth > max_depth) {
+          result = Status::Error(source + ": line " + std::to_string(line) + ": nested deeper than " +
+                                 std::to_string(max_depth) + " levels");
+          done = true;
+        }
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: --depth; break;
+      default: break;
+    }
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&parser);
+  return result;
 }
 
 Status check_yaml_shape(const YAML::Node& root, const std::string& source, int max_depth, size_t max_nodes) {

@@ -3,6 +3,10 @@
 //   - the size: at most 1 MiB unless the reader says less;
 //   - the text: UTF-8 without NUL bytes (a GBK file gets its line and column named,
 //     and how to convert it, instead of a parser error or mojibake in the state);
+//   - the syntax, by libyaml before yaml-cpp sees the text: libyaml is the parser
+//     OSS-Fuzz has beaten on for years, and yaml-cpp 0.7 is not (fuzzing found
+//     YAML::LoadAll looping for ever, allocating, on a malformed flow sequence, and
+//     YAML::Load accepting the same garbage). One document, nesting bounded.
 //   - the shape: yaml-cpp resolves an alias by sharing the node, so walking a file of
 //     nested aliases visits exponentially many nodes ("billion laughs"), and nothing
 //     else bounds the nesting. At most `max_depth` levels and `max_nodes` visits.
@@ -26,5 +30,8 @@ Status check_config_text(std::string_view text, const std::string& source, size_
 Expected<std::string> read_config_file(const std::string& path, size_t max_bytes = kMaxConfigBytes);
 Status check_yaml_shape(const YAML::Node& root, const std::string& source, int max_depth = 32,
                         size_t max_nodes = 100000);
+// libyaml's verdict on `text`: well-formed, exactly one document (or none: empty),
+// at most `max_depth` levels of nesting. Errors name the line and column.
+Status check_yaml_syntax(std::string_view text, const std::string& source, int max_depth = 32);
 
 }  // namespace poolha

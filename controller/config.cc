@@ -60,17 +60,40 @@ struct Reader {
 
 }  // namespace
 
+namespace {
+Expected<ControllerConfig> config_from(const YAML::Node& root, const std::string& path);
+}  // namespace
+
 Expected<ControllerConfig> load_controller_config(const std::string& path) {
   auto text = read_config_file(path);
   if (!text.ok()) return text.status();
+  return parse_controller_config(*text, path);
+}
+
+Expected<ControllerConfig> parse_controller_config(const std::string& text, const std::string& path) {
+  if (auto st = check_config_text(text, path); !st.ok()) return st;
+  if (auto st = check_yaml_syntax(text, path); !st.ok()) return st;
   YAML::Node root;
   try {
-    root = YAML::Load(*text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return Expected<ControllerConfig>::Error(path + ": line " + std::to_string(e.mark.line + 1) + ", column " +
                                              std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   if (auto st = check_yaml_shape(root, path); !st.ok()) return st;
+  if (!root.IsMap()) return Expected<ControllerConfig>::Error(path + ": expected a mapping of keys (name, state_dir, tls, ...)");
+  // yaml-cpp throws where a node has another shape than asked for: whatever slips past
+  // the checks below is still an error naming the file, never a crash at start.
+  try {
+    return config_from(root, path);
+  } catch (const YAML::Exception& e) {
+    return Expected<ControllerConfig>::Error(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+namespace {
+
+Expected<ControllerConfig> config_from(const YAML::Node& root, const std::string& path) {
   Reader r{path, ""};
   ControllerConfig c;
   r.check_keys(root, "", {"name", "state_dir", "tls", "ca_key", "listen_agents", "listen_enrol", "listen_api", "arbiter",
@@ -143,4 +166,5 @@ Expected<ControllerConfig> load_controller_config(const std::string& path) {
   return c;
 }
 
+}  // namespace
 }  // namespace poolha::controller

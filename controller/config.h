@@ -32,5 +32,7 @@ struct ControllerConfig {
 };
 
 Expected<ControllerConfig> load_controller_config(const std::string& path);
+// The same from text; `path` names it in errors.
+Expected<ControllerConfig> parse_controller_config(const std::string& text, const std::string& path);
 
 }  // namespace poolha::controller

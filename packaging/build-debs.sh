@@ -39,7 +39,7 @@ CONTROL
   echo "$out/${name}_${version}_${arch}.deb"
 }
 
-common="libc6, libstdc++6, libssl3, libprotobuf-lite32, libspdlog1.10, libfmt9, libyaml-cpp0.7, libre2-9"
+common="libc6, libstdc++6, libssl3, libprotobuf-lite32, libspdlog1.10, libfmt9, libyaml-cpp0.7, libyaml-0-2, libre2-9"
 make_deb poolha-controller "controller/poolha-controller" poolha-controller.service \
   "controller-config.md api.md rules.md" "$common, libsqlite3-0"
 make_deb poolha-arbiter "arbiter/poolha-arbiter" poolha-arbiter.service "arbiter-config.md" "$common, libsqlite3-0"

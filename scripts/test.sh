@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: installs dependencies, builds once (ccache), runs every test
-# (unit, scenario corpus, namespace-based OS tests, 1,000 simulation seeds) and then
-# the engine benchmark, which prints its figures. Needs root (network namespaces).
+# The whole test suite: installs dependencies, builds once (ccache), prints the engine
+# benchmark, runs every test (unit, scenario corpus, namespace-based OS tests,
+# simulations, end-to-end fault scenarios), then the sanitizer builds and the bounded
+# fuzzing (scripts/sanitize.sh). Needs root (network namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -11,4 +12,6 @@ cmake --build "$build" -j "$(nproc)"
 echo "== benchmark: engine decision latency (5,000 nodes, 1,000 rules) =="
 "$build/tests/bench/engine_bench"
 echo "== tests =="
-cd "$build" && ctest --output-on-failure --timeout 600
+(cd "$build" && ctest --output-on-failure --timeout 600)
+echo "== sanitizers and fuzzing =="
+./scripts/sanitize.sh

@@ -245,10 +245,13 @@ class Netlink {
       if (msg.msg_flags & MSG_TRUNC) return Status::Error("netlink: reply truncated");
       if (from.nl_pid != 0) continue;  // not from the kernel
       int len = static_cast<int>(n);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"  // the kernel's NLMSG_OK compares __u32 with int
       for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
         if (h->nlmsg_seq != seq_) continue;  // stale reply to an earlier request
         if (handler(h)) return Status::Ok();
       }
+#pragma GCC diagnostic pop
     }
   }
 

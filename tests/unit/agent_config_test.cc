@@ -29,7 +29,7 @@ monitors:
     restart_script: restart-sshd
 log_level: debug
 vip_subnets: [198.18.1.0/24, "2001:db8:1::5/64"]
-vip_interfaces: [eth0, "ä»¥å¤ªç½ 2"]
+vip_interfaces: [eth0, "以太网 2"]
 script_output_encoding: gbk
 )";
 
@@ -61,7 +61,7 @@ TEST(AgentConfig, ParsesEveryKey) {
   EXPECT_EQ(c.monitors[0].restarts, 1);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.vip_policy.subnets, (std::vector<std::string>{"198.18.1.0/24", "2001:db8:1::/64"}));
-  EXPECT_EQ(c.vip_policy.interfaces, (std::vector<std::string>{"eth0", "ä»¥å¤ªç½ 2"}));
+  EXPECT_EQ(c.vip_policy.interfaces, (std::vector<std::string>{"eth0", "以太网 2"}));
   EXPECT_EQ(c.script_output_encoding, text::Encoding::Gbk);
 }
 
@@ -137,7 +137,17 @@ TEST(AgentConfig, BadMonitorsAreNamed) {
 
 TEST(AgentConfig, SyntaxErrorNamesTheLine) {
   auto e = error_of("node_id: host1\nmembers: [\n");
-  EXPECT_NE(e.find("agent.yaml: YAML syntax: line"), std::string::npos) << e;
+  EXPECT_NE(e.find("agent.yaml:3:1: not valid YAML"), std::string::npos) << e;
+  // Issue 9 §4: a GBK file names where, and how to convert it.
+  e = error_of("node_id: host1\n# \xD6\xD0\xCE\xC4\n");
+  EXPECT_EQ(e, "agent.yaml: line 2, column 3: not UTF-8 (a GBK file? convert it: iconv -f GBK -t UTF-8)");
+  // Nested aliases that would expand to millions of nodes, and deep nesting.
+  e = error_of("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+               "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+               "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n");
+  EXPECT_NE(e.find("more than 100000 nodes once aliases are expanded"), std::string::npos) << e;
+  e = error_of(std::string(40, '[') + std::string(40, ']'));
+  EXPECT_NE(e.find("nested deeper than 32 levels"), std::string::npos) << e;
 }
 
 }  // namespace

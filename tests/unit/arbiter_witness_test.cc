@@ -30,6 +30,16 @@ TEST(Witness, VouchesOnlyWhileTheActiveControllerGrantsIt) {
   EXPECT_TRUE(w.query("n1", kStart + 1100).sees);
 }
 
+// Issue 9 §3: a grant of a huge term (from any controller certificate) used to lock
+// out every later grant of a real, lower term until the arbiter restarted.
+TEST(Witness, AnOlderTermMayGrantOnceTheNewerGrantRanOut) {
+  Witness w(kSees, kStart, 0);
+  EXPECT_TRUE(w.grant(kStart + 10, 500, UINT64_MAX));
+  EXPECT_FALSE(w.grant(kStart + 100, 500, 7)) << "while the newer grant lasts, an older term is ignored";
+  EXPECT_TRUE(w.grant(kStart + 600, 500, 7)) << "once it ran out, the real leader's grant is taken";
+  EXPECT_TRUE(w.heard("n1", kStart + 700));
+}
+
 TEST(Witness, NeverHeardIsNotSeenWithMinusOne) {
   Witness w = running();
   WitnessAnswer a = w.query("n1", kStart + 5);
