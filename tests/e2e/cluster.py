@@ -150,6 +150,10 @@ class Run:
         keeper = os.path.join(os.path.dirname(self.bins.get("agent", "")), "poolha-lease-keeper")
         if os.path.exists(keeper):
             extra["keeper"] = keeper
+        # The rogue agent of hostile_agent, a test tool of the same build.
+        rogue = os.path.join(os.path.dirname(os.path.dirname(self.bins.get("agent", ""))), "tests", "tools", "rogue_agent")
+        if os.path.exists(rogue):
+            extra["rogue"] = rogue
         self.sources = dict(self.bins, **extra)
         copies = {}
         for kind, path in self.sources.items():
@@ -206,7 +210,8 @@ class Cluster:
     """
 
     def __init__(self, run, name, hosts, rules, nodes=None, extra=(), enrol=None, start_agents=None,
-                 client_interval=0.02, log_dir=None, initial_rules=None, pair=False):
+                 client_interval=0.02, log_dir=None, initial_rules=None, pair=False, agent_config=None,
+                 pre_start=None):
         self.run, self.name = run, name
         self.pair = pair  # two controllers + arbiter + standby arbiter, one Raft group
         self.host_names = list(hosts)
@@ -217,6 +222,8 @@ class Cluster:
         self.start_agents = list(hosts) if start_agents is None else list(start_agents)
         self.client_interval = client_interval
         self.initial_rules = initial_rules  # rule ids applied at build (default: all)
+        self.agent_config = agent_config or {}  # host -> extra agent.yaml keys
+        self.pre_start = pre_start  # called with the cluster once files are written, before any daemon starts
         self.topo = topology.Topology(run.prefix)
         self.dir = os.path.join(run.root, "c")
         self.log_dir = log_dir or os.path.join(run.root, "logs", name)
@@ -260,6 +267,8 @@ class Cluster:
             self.topo.add_host(h, FOREIGN_ADDR if h == "foreign" else "198.18.0.%d" % (230 + i))
         self.topo.add_host("client", CLIENT_ADDR)
         self._configs()
+        if self.pre_start:
+            self.pre_start(self)
         self.start_controller()
         self.start_arbiter()
         if self.pair:
@@ -345,13 +354,15 @@ class Cluster:
                 shutil.copy(crt, os.path.join(tls, h + ".crt"))
                 shutil.copy(key, os.path.join(tls, h + ".key"))
                 os.chmod(os.path.join(tls, h + ".key"), 0o600)
-            write_file(os.path.join(d, "agent.yaml"), yamlout.dumps({
+            agent_cfg = {
                 "node_id": h, "state_dir": os.path.join(d, "state"), "script_dir": os.path.join(d, "scripts"),
                 "tls": {"ca": os.path.join(tls, "ca.crt"), "cert": os.path.join(tls, h + ".crt"),
                         "key": os.path.join(tls, h + ".key")},
                 "members": [{"name": n, "address": a + ":7400", "role": r} for n, r, a in self.control_plane()],
                 "isolation_address": topology.SWITCH_ADDR, "log_level": "info",
-                "vip_subnets": [VIP_SUBNET], "vip_interfaces": ["eth0"]}))
+                "vip_subnets": [VIP_SUBNET], "vip_interfaces": ["eth0"]}
+            agent_cfg.update(self.agent_config.get(h, {}))
+            write_file(os.path.join(d, "agent.yaml"), yamlout.dumps(agent_cfg))
 
     def cluster_yaml(self):
         return {"pools": [{"id": "p1"}], "nodes": self.nodes, "rules": self.rules}
