@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -54,6 +55,17 @@ long long get_int(const YAML::Node& n, const std::string& path, long long lo, lo
   }
   if (v < lo || v > hi) fail(path, range);
   return v;
+}
+
+// A list of at most `max` strings under `key`: each item with its path ("key[2]").
+void for_each_string(const YAML::Node& n, const std::string& key, const std::string& what, size_t max,
+                     const std::function<void(const std::string& path, const std::string& value)>& each) {
+  if (!n.IsSequence()) fail(key, "expected a list of " + what);
+  if (n.size() > max) fail(key, "at most " + std::to_string(max) + " " + what);
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string path = key + "[" + std::to_string(i) + "]";
+    each(path, get_string(n[i], path));
+  }
 }
 
 int get_int32(const YAML::Node& n, const std::string& path, int lo, int hi) {
@@ -205,43 +217,30 @@ AgentConfig parse_root(const YAML::Node& root) {
       c.monitors.push_back(std::move(m));
     }
   }
-  if (auto v = root["vip_subnets"]) {
-    if (!v.IsSequence()) fail("vip_subnets", "expected a list of subnets such as 198.18.1.0/24");
-    if (v.size() > 64) fail("vip_subnets", "at most 64 subnets");
-    for (size_t i = 0; i < v.size(); ++i) {
-      const std::string path = "vip_subnets[" + std::to_string(i) + "]";
-      const std::string cidr = get_string(v[i], path);
+  if (auto v = root["vip_subnets"])
+    for_each_string(v, "vip_subnets", "subnets such as 198.18.1.0/24", 64, [&](const std::string& path, const std::string& cidr) {
       const auto prefix = prefix_length(cidr);
       if (!prefix) fail(path, "'" + cidr + "' is not a subnet such as 198.18.1.0/24");
       const bool v4 = cidr.find(':') == std::string::npos;
       if (*prefix < (v4 ? 8 : 16)) fail(path, "'" + cidr + "' is wider than /" + (v4 ? "8" : "16") + ": list the subnets VIPs live in");
       c.vip_policy.subnets.push_back(subnet_of(cidr));
-    }
-  }
-  if (auto v = root["vip_interfaces"]) {
-    if (!v.IsSequence()) fail("vip_interfaces", "expected a list of interface names");
-    if (v.size() > 64) fail("vip_interfaces", "at most 64 interfaces");
-    for (size_t i = 0; i < v.size(); ++i) {
-      const std::string path = "vip_interfaces[" + std::to_string(i) + "]";
-      const std::string name = get_string(v[i], path);
+    });
+  if (auto v = root["vip_interfaces"])
+    for_each_string(v, "vip_interfaces", "interface names", 64, [&](const std::string& path, const std::string& name) {
       bool ok = !name.empty() && name.size() <= 256 && text::is_valid_utf8(name);
       for (unsigned char ch : name) ok = ok && ch >= 0x20 && ch != 0x7F && ch != '/';
       if (!ok) fail(path, "expected an interface name (1..256 bytes of UTF-8, no control characters or '/')");
       c.vip_policy.interfaces.push_back(name);
-    }
-  }
-  if (auto v = root["log_dirs"]) {
-    if (!v.IsSequence()) fail("log_dirs", "expected a list of absolute directories");
-    if (v.size() > 64) fail("log_dirs", "at most 64 directories");
-    for (size_t i = 0; i < v.size(); ++i) {
-      const std::string path = "log_dirs[" + std::to_string(i) + "]";
-      std::string dir = abs_path(v[i], path);
+    });
+  if (auto v = root["log_dirs"])
+    for_each_string(v, "log_dirs", "absolute directories", 64, [&](const std::string& path, const std::string& value) {
+      std::string dir = value;
+      if (dir.empty() || dir.front() != '/') fail(path, "expected an absolute path");
       while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
       if (dir == "/" || (dir + "/").find("/../") != std::string::npos || (dir + "/").find("/./") != std::string::npos)
         fail(path, "'" + dir + "': name the directories that hold the logs, not / and without . or ..");
       c.log_dirs.push_back(dir);
-    }
-  }
+    });
   if (auto v = root["script_monitor_args"]) {
     if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) fail("script_monitor_args", "expected true | false");
     c.script_monitor_args = v.Scalar() == "true";

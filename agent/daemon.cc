@@ -36,19 +36,6 @@ std::string vips_text(const wire::Command& c) {
   return s;
 }
 
-rules::MonitorSpec from_wire(const wire::MonitorSpec& m) {
-  rules::MonitorSpec s;
-  s.name = m.name();
-  s.kind = m.kind();
-  s.params = {m.params().begin(), m.params().end()};
-  s.interval_ms = m.interval_ms();
-  s.timeout_ms = m.timeout_ms();
-  s.threshold = m.threshold();
-  s.restarts = m.restarts();
-  s.restart_script = m.restart_script();
-  return s;
-}
-
 bool same_specs(const std::vector<std::shared_ptr<MonitorScheduler>>& running, const std::vector<rules::MonitorSpec>& want) {
   if (running.size() != want.size()) return false;
   for (size_t i = 0; i < want.size(); ++i) {
@@ -345,7 +332,7 @@ void AgentDaemon::on_role(const wire::RoleAssignment& ra) {
   if (old != ra.role()) spdlog::info("rule {}: role {} -> {} (epoch {})", ra.rule(), old, ra.role(), ra.epoch());
   if (ra.role() == "primary") {
     std::vector<rules::MonitorSpec> specs;
-    for (const auto& m : ra.monitors()) specs.push_back(from_wire(m));
+    for (const auto& m : ra.monitors()) specs.push_back(monitor_spec_from_wire(m));
     start_rule_monitors(ra.rule(), specs);
   } else {
     stop_rule_monitors(ra.rule());
@@ -355,11 +342,7 @@ void AgentDaemon::on_role(const wire::RoleAssignment& ra) {
 }
 
 std::shared_ptr<MonitorScheduler> AgentDaemon::make_monitor(const std::string& rule, const rules::MonitorSpec& spec) {
-  std::string invalid;
-  if (auto st = validate_monitor_shape(spec, "monitor"); !st.ok()) invalid = st.error();
-  else if (auto st2 = host_.validate_check({spec.kind, spec.params, milliseconds(spec.timeout_ms)}, cfg_.check_policy());
-           !st2.ok())
-    invalid = st2.error();
+  const std::string invalid = monitor_refusal(spec, host_, cfg_.check_policy());
   if (!invalid.empty()) spdlog::error("{} monitor {}: refused: {}", rule.empty() ? "node" : "rule " + rule, spec.name, invalid);
   return std::make_shared<MonitorScheduler>(io_, monitor_pool_, host_, cfg_.check_policy(), cfg_.node_id, rule, spec,
                                             invalid, [this] { send_heartbeat(); });

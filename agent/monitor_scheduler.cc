@@ -4,9 +4,30 @@
 
 #include <boost/asio/post.hpp>
 
+#include "agent/config.h"
 #include "common/utf8.h"
 
 namespace poolha::agent {
+
+rules::MonitorSpec monitor_spec_from_wire(const wire::MonitorSpec& m) {
+  rules::MonitorSpec s;
+  s.name = m.name();
+  s.kind = m.kind();
+  s.params = {m.params().begin(), m.params().end()};
+  s.interval_ms = m.interval_ms();
+  s.timeout_ms = m.timeout_ms();
+  s.threshold = m.threshold();
+  s.restarts = m.restarts();
+  s.restart_script = m.restart_script();
+  return s;
+}
+
+std::string monitor_refusal(const rules::MonitorSpec& spec, HostOps& host, const CheckPolicy& policy) {
+  if (auto st = validate_monitor_shape(spec, "monitor"); !st.ok()) return st.error();
+  if (auto st = host.validate_check({spec.kind, spec.params, std::chrono::milliseconds(spec.timeout_ms)}, policy); !st.ok())
+    return st.error();
+  return "";
+}
 
 MonitorScheduler::MonitorScheduler(boost::asio::io_context& io, WorkerPool& pool, HostOps& host, CheckPolicy policy,
                                    std::string node_id, std::string rule, rules::MonitorSpec spec, std::string invalid,

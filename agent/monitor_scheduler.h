@@ -23,6 +23,12 @@ namespace poolha::agent {
 // A monitor's detail as it travels in heartbeats (cut on a character boundary).
 inline constexpr size_t kMaxMonitorDetailBytes = 512;
 
+// A monitor spec as a role assignment carries it.
+rules::MonitorSpec monitor_spec_from_wire(const wire::MonitorSpec& m);
+// Why this host will not run `spec` (its shape, or what the host and its policy allow);
+// empty if it runs it.
+std::string monitor_refusal(const rules::MonitorSpec& spec, HostOps& host, const CheckPolicy& policy);
+
 class MonitorScheduler : public std::enable_shared_from_this<MonitorScheduler> {
  public:
   // rule: empty for a node-level monitor. `invalid`: non-empty means the spec was

@@ -358,8 +358,11 @@ void ControllerCore::on_heartbeat(const NodeId& node, const wire::Heartbeat& hb,
   last_local_now_ = std::max(last_local_now_, local_now);
   const bool became_up = liveness_.heard(node, local_now);
   if (!acting_) return;
+  // The monitor bound depends on how many rules the node runs; counted only when the
+  // report has more monitors than any node-level set (this runs for every heartbeat).
   size_t primary_rules = 0;
-  for (const auto& [id, r] : engine_.state().rules) primary_rules += r.primary == node;
+  if (static_cast<size_t>(hb.monitors_size()) > kMaxNodeMonitors)
+    for (const auto& [id, r] : engine_.state().rules) primary_rules += r.primary == node;
   if (std::string why = report_violation(hb, primary_rules); !why.empty()) return refuse_report(node, agent, why, local_now);
   // Only addresses some rule names mean anything to the engine.
   const auto& known = configured_vips();
@@ -472,7 +475,8 @@ void ControllerCore::on_result(const NodeId& node, const wire::CommandResult& r,
                      .detail = node + " has seen term " + std::to_string(r.agent_term()) + ", newer than this cluster's " +
                                std::to_string(engine_.state().term) + ", and ignores its commands: was the cluster "
                                "recovered from an older database? Recover again with `poolhactl cluster recover "
-                               "--term-above " + std::to_string(r.agent_term()) + "`"});
+                               "--term-above " + std::to_string(r.agent_term()) + "` (a single controller whose "
+                               "database was replaced: stop the agents and remove their state_dir/agent-state.json)"});
   // Not proposed (a leadership transfer under way): keep waiting for it, so its
   // time-out moves the transition on instead of it being stuck.
   if (!submit(rules::ActionResult{r.action_id(), node, outcome_of(r.outcome()), r.vips_removed(), r.detail(),

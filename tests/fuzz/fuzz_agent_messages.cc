@@ -8,14 +8,14 @@
 
 #include <filesystem>
 
-#include <spdlog/spdlog.h>
-
 #include "agent/action_runner.h"
 #include "agent/addresses.h"
 #include "agent/command_ledger.h"
 #include "agent/config.h"
 #include "agent/linux/checks.h"
+#include "agent/monitor_scheduler.h"
 #include "common/utf8.h"
+#include "tests/fuzz/quiet.h"
 #include "tests/fuzz/records.h"
 #include "tests/support/fake_host_ops.h"
 #include "wire/frame.h"
@@ -60,11 +60,7 @@ void check_result(const wire::CommandResult& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static bool quiet = [] {
-    spdlog::set_level(spdlog::level::off);
-    return true;
-  }();
-  (void)quiet;
+  fuzz::quiet_logs();
   AgentFixture f;  // a fresh host per input, so a crash replays from its input alone
   fuzz::Records in(data, size);
   fuzz::Record rec;
@@ -85,18 +81,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const auto& ra = env->role();
       if (!f.ledger.note_role(ra.term(), ra.rule(), ra.epoch())) continue;
       for (const auto& m : ra.monitors()) {
-        rules::MonitorSpec spec;
-        spec.name = m.name();
-        spec.kind = m.kind();
-        spec.params = {m.params().begin(), m.params().end()};
-        spec.interval_ms = m.interval_ms();
-        spec.timeout_ms = m.timeout_ms();
-        spec.threshold = m.threshold();
-        spec.restarts = m.restarts();
-        spec.restart_script = m.restart_script();
-        if (!validate_monitor_shape(spec, "monitor").ok()) continue;
-        auto kind = linux_checks::parse_check_kind(spec.kind);
-        if (kind) (void)linux_checks::validate({*kind, spec.params, std::chrono::milliseconds(spec.timeout_ms)}, f.cfg.check_policy());
+        const rules::MonitorSpec spec = monitor_spec_from_wire(m);
+        if (!monitor_refusal(spec, *f.host, f.cfg.check_policy()).empty()) continue;
+        // The in-memory host accepts every kind: the Linux checks' own validator too.
+        if (auto kind = linux_checks::parse_check_kind(spec.kind))
+          (void)linux_checks::validate({*kind, spec.params, std::chrono::milliseconds(spec.timeout_ms)}, f.cfg.check_policy());
       }
     }
     // The host's own address survives whatever was asked.

@@ -1,21 +1,16 @@
 // REST requests (controller/api_routes.h): any method, path and body an operator
 // certificate can send. A refused request changes nothing; nothing crashes.
 
-#include <spdlog/spdlog.h>
-
 #include "common/json_text.h"
 #include "controller/api_routes.h"
 #include "rules/json_codec.h"
 #include "tests/fuzz/controller_fixture.h"
+#include "tests/fuzz/quiet.h"
 #include "tests/fuzz/records.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace poolha;
-  static bool quiet = [] {
-    spdlog::set_level(spdlog::level::off);
-    return true;
-  }();
-  (void)quiet;
+  fuzz::quiet_logs();
   fuzz::ControllerFixture f;
   controller::ApiRoutes routes(*f.core, *f.history, nullptr, "ctl", [&] { return f.clock; });
   fuzz::Records in(data, size);

@@ -1,21 +1,16 @@
 // What agents and controllers can say to the arbiter (ArbiterDaemon::handle), as a
 // sequence from either role and any name, with the leader changing under it.
 
-#include <spdlog/spdlog.h>
+#include <cstdlib>
 
 #include "arbiter/daemon.h"
+#include "tests/fuzz/quiet.h"
 #include "tests/fuzz/records.h"
 #include "wire/frame.h"
 
-#include <cstdlib>
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace poolha;
-  static bool quiet = [] {
-    spdlog::set_level(spdlog::level::off);
-    return true;
-  }();
-  (void)quiet;
+  fuzz::quiet_logs();
   static boost::asio::io_context io;
   arbiter::ArbiterDaemon::LeaderView leader{"ctl-a", 3};
   arbiter::ArbiterDaemon daemon(io, arbiter::ArbiterConfig{"arb1"});

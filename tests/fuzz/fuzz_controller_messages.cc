@@ -3,23 +3,18 @@
 // arbiter answers, member sightings), at advancing times. Nothing may crash, and the
 // state must stay serializable (json_text never throws, but the log must hold JSON).
 
-#include <spdlog/spdlog.h>
-
 #include "common/json_text.h"
 #include "common/utf8.h"
 #include "controller/api_routes.h"
 #include "rules/json_codec.h"
 #include "tests/fuzz/controller_fixture.h"
+#include "tests/fuzz/quiet.h"
 #include "tests/fuzz/records.h"
 #include "wire/frame.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace poolha;
-  static bool quiet = [] {
-    spdlog::set_level(spdlog::level::off);
-    return true;
-  }();
-  (void)quiet;
+  fuzz::quiet_logs();
   fuzz::ControllerFixture f;
   fuzz::Records in(data, size);
   fuzz::Record rec;

@@ -5,9 +5,8 @@
 
 #include <filesystem>
 
-#include <spdlog/spdlog.h>
-
 #include "controller/enrolment_service.h"
+#include "tests/fuzz/quiet.h"
 #include "wire/frame.h"
 
 namespace {
@@ -41,11 +40,7 @@ struct EnrolFixture {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace poolha;
-  static bool quiet = [] {
-    spdlog::set_level(spdlog::level::off);
-    return true;
-  }();
-  (void)quiet;
+  fuzz::quiet_logs();
   static EnrolFixture f;
   auto env = wire::decode_body(std::string(reinterpret_cast<const char*>(data), size));
   if (!env.ok() || !env->has_enrol_request()) return 0;

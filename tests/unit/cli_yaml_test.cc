@@ -1,5 +1,7 @@
 // Tests for cli::yaml_to_json: what `poolhactl apply -f` sends for a YAML or JSON file.
+#include "cli/tables.h"
 #include "cli/yaml_json.h"
+#include "common/utf8.h"
 
 #include <gtest/gtest.h>
 
@@ -124,6 +126,42 @@ TEST(YamlToJson, LargeUnsignedFitsAsUnsigned) {
   Json j = ok("a: 18446744073709551615\nb: -9223372036854775808\n");
   EXPECT_TRUE(j["a"].is_number_unsigned());
   EXPECT_EQ(j["b"].get<int64_t>(), INT64_MIN);
+}
+
+}  // namespace
+}  // namespace poolha::cli
+
+// Issue 9 §1, the CLI end of every text path: a table of events with Chinese details
+// (two columns a character), a GBK remnant already replaced by the controller, and a
+// detail that carries an escape sequence and a newline from a script.
+namespace poolha::cli {
+namespace {
+
+TEST(Tables, ChineseAndControlCharactersRenderSafely) {
+  const std::string qi = "\xE5\x90\xAF";  // 启
+  Json events = Json::array();
+  events.push_back({{"id", 1}, {"time", "t"}, {"kind", "acquire"}, {"node", "h2"}, {"outcome", "ok"},
+                    {"detail", qi + qi + " \xEF\xBF\xBD ok"}, {"actor", "controller"}});
+  events.push_back({{"id", 2}, {"time", "t"}, {"kind", "monitor"}, {"node", "h1"}, {"outcome", "failed"},
+                    {"detail", "\x1b[31mred\nFAKE"}, {"actor", "controller"}});
+  const std::string out = render_events(events);
+  EXPECT_TRUE(text::is_valid_utf8(out));
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << "an escape sequence reached the terminal";
+  EXPECT_NE(out.find("\\x1B[31mred\\x0AFAKE"), std::string::npos) << out;
+  // Columns line up by display width: the NODE column starts at the same column on
+  // every line, whatever the KIND and DETAIL cells hold.
+  std::vector<std::string> lines;
+  for (size_t at = 0, nl; (nl = out.find('\n', at)) != std::string::npos; at = nl + 1) lines.push_back(out.substr(at, nl - at));
+  ASSERT_EQ(lines.size(), 3u);
+  const size_t node_col = text::display_width(lines[0].substr(0, lines[0].find("NODE")));
+  EXPECT_EQ(text::display_width(lines[1].substr(0, lines[1].find("h2"))), node_col);
+  EXPECT_EQ(text::display_width(lines[2].substr(0, lines[2].find("h1"))), node_col);
+  Table t({"A", "B"});
+  t.add({qi + qi, "x"});
+  t.add({"ab", "y"});
+  const std::string two = t.render();
+  EXPECT_NE(two.find(qi + qi + "  x\n"), std::string::npos) << two;  // 4 columns wide, then 2 spaces
+  EXPECT_NE(two.find("ab    y\n"), std::string::npos) << two;
 }
 
 }  // namespace
