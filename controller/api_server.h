@@ -9,9 +9,10 @@ namespace poolha::controller {
 
 class ApiServer : public std::enable_shared_from_this<ApiServer> {
  public:
-  // Operators are few: a small connection cap, handshakes and new connections per
-  // address bounded (wire/connection_gate.h).
-  static constexpr wire::GateLimits kGate{256, 32, 10, 20, 1024};
+  // Operators are few but script and poll (poolhactl opens a connection per call, and
+  // every operator behind one bastion host shares its address): a small connection
+  // cap and handshake cap, a generous per-address rate (wire/connection_gate.h).
+  static constexpr wire::GateLimits kGate{256, 32, 100, 200, 1024};
 
   ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes);
   Status listen(const wire::Endpoint& ep);
