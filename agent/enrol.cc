@@ -32,13 +32,15 @@ Expected<std::string> enrol(const AgentConfig& cfg, const std::string& controlle
                   r->set_node_id(cfg.node_id);
                   r->set_csr_pem(*csr);
                   session->send(req);
-                  session->read_one(wire::Millis(10000), [&outcome, session](Expected<wire::Envelope> env) {
+                  session->read_one(wire::Millis(10000), [&outcome, weak = std::weak_ptr<wire::Session>(session)](
+                                                             Expected<wire::Envelope> env) {
+                    auto live = weak.lock();
                     if (!env.ok()) outcome = Expected<wire::EnrolReply>::Error(env.error());
                     else if (!env->has_enrol_reply())
                       outcome = Expected<wire::EnrolReply>::Error(std::string("expected enrol_reply, got ") +
                                                                   wire::body_name(*env));
                     else outcome = env->enrol_reply();
-                    session->close("enrolment done");
+                    if (live) live->close("enrolment done");
                   });
                 });
   io.run();

@@ -34,17 +34,20 @@ EnrolmentService::EnrolmentService(wire::asio::io_context& io, std::shared_ptr<w
 Status EnrolmentService::listen(const wire::Endpoint& ep) { return listener_->listen(ep.host, ep.port); }
 
 void EnrolmentService::handle(const std::shared_ptr<wire::Session>& s) {
-  s->read_one(wire::Millis(3000), [this, s](Expected<wire::Envelope> env) {
+  // The session keeps this callback: it holds the session weakly, not in a cycle.
+  s->read_one(wire::Millis(3000), [this, weak = std::weak_ptr<wire::Session>(s)](Expected<wire::Envelope> env) {
+    auto live = weak.lock();
+    if (!live) return;
     wire::Envelope out;
     if (!env.ok() || !env->has_enrol_request()) {
       *out.mutable_enrol_reply() =
-          refuse(s->remote_address(), env.ok() ? "not an enrol_request" : env.error(), "expected one enrol_request");
+          refuse(live->remote_address(), env.ok() ? "not an enrol_request" : env.error(), "expected one enrol_request");
     } else {
-      *out.mutable_enrol_reply() = answer(env->enrol_request(), s->remote_address());
+      *out.mutable_enrol_reply() = answer(env->enrol_request(), live->remote_address());
     }
-    s->send(out);
+    live->send(out);
     auto t = std::make_shared<wire::asio::steady_timer>(io_, wire::Millis(500));
-    t->async_wait([s, t](boost::system::error_code) { s->close("enrolment done"); });
+    t->async_wait([live, t](boost::system::error_code) { live->close("enrolment done"); });
   });
 }
 

@@ -341,16 +341,21 @@ void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::s
   }
   s->set_peer(*id);
   // `handshake` counts this connection as handshaking until its Hello is judged.
-  s->read_one(opts_.handshake_timeout, [self = shared_from_this(), s, timer, handshake](Expected<Envelope> env) {
+  // The session keeps this callback until the Hello (or an error) arrives, so it holds
+  // the session weakly: a strong capture is a cycle that outlives a stopped event loop.
+  std::weak_ptr<Session> weak = s;
+  s->read_one(opts_.handshake_timeout, [self = shared_from_this(), weak, timer, handshake](Expected<Envelope> env) {
     timer->cancel();
-    s->set_max_frame(self->opts_.max_frame);
+    auto live = weak.lock();
+    if (!live) return;
+    live->set_max_frame(self->opts_.max_frame);
     Envelope ack_env;
     auto* ack = ack_env.mutable_hello_ack();
     ack->set_protocol_version(kProtocolVersion);
     ack->set_member_id(self->opts_.member_id);
     std::string err;
     if (!env.ok()) {
-      s->close(env.error());
+      live->close(env.error());
       return;
     }
     if (!env->has_hello()) {
@@ -358,17 +363,17 @@ void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::s
     } else if (env->hello().protocol_version() != kProtocolVersion) {
       err = "protocol version " + std::to_string(env->hello().protocol_version()) + " is not supported; this member speaks " +
             std::to_string(kProtocolVersion);
-    } else if (env->hello().node_id() != s->peer().common_name) {
-      err = "hello names '" + env->hello().node_id() + "' but the certificate is for '" + s->peer().common_name + "'";
+    } else if (env->hello().node_id() != live->peer().common_name) {
+      err = "hello names '" + env->hello().node_id() + "' but the certificate is for '" + live->peer().common_name + "'";
     } else if (self->on_hello_) {
-      err = self->on_hello_(s, env->hello());
+      err = self->on_hello_(live, env->hello());
     }
     ack->set_error(err);
-    s->send(ack_env);
+    live->send(ack_env);
     if (!err.empty()) {
       // Let the refusal reach the peer, then close.
       auto t = std::make_shared<asio::steady_timer>(self->io_, Millis(200));
-      t->async_wait([s, t, err](error_code) { s->close("refused: " + err); });
+      t->async_wait([live, t, err](error_code) { live->close("refused: " + err); });
     }
   });
 }
@@ -465,12 +470,15 @@ void connect(asio::io_context& io, std::shared_ptr<asio::ssl::context> ctx, cons
       *env.mutable_hello() = *op->hello;
       op->session->send(env);
       // The overall timer bounds the whole exchange; this only arms the read.
-      op->session->read_one(op->hello_timeout, [op](Expected<Envelope> r) {
-        if (op->finished) return;
-        if (!r.ok()) return op->fail(r.error());
-        if (!r->has_hello_ack()) return op->fail(std::string("expected hello_ack, got ") + body_name(*r));
-        if (!r->hello_ack().error().empty()) return op->fail("refused: " + r->hello_ack().error());
-        op->finish(op->session, r->hello_ack());
+      // Held weakly (the session keeps this callback: a strong capture is a cycle); the
+      // overall timer holds the operation until it finishes.
+      op->session->read_one(op->hello_timeout, [weak = std::weak_ptr<ConnectOp>(op)](Expected<Envelope> r) {
+        auto live = weak.lock();
+        if (!live || live->finished) return;
+        if (!r.ok()) return live->fail(r.error());
+        if (!r->has_hello_ack()) return live->fail(std::string("expected hello_ack, got ") + body_name(*r));
+        if (!r->hello_ack().error().empty()) return live->fail("refused: " + r->hello_ack().error());
+        live->finish(live->session, r->hello_ack());
       });
     });
   });

@@ -87,6 +87,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // The largest frame this session accepts (default kMaxFrameBytes). Member links
   // raise it so a consensus snapshot fits; call before start().
   void set_max_frame(uint32_t bytes) { max_frame_ = bytes; }
+  // Reads one frame and hands it (or the error) to `done`, once. The session keeps
+  // `done` until then, so `done` must hold the session (or its owner) weakly.
   void read_one(Millis timeout, std::function<void(Expected<Envelope>)> done);
 
  private:

@@ -213,6 +213,33 @@ TEST_F(WireSessionTest, LargeFrameBeforeTheHelloIsRefused) {
   EXPECT_TRUE(hellos_.empty());
 }
 
+// A connection that finished TLS but has not sent its Hello when the event loop stops
+// (shutdown, or a test ending) leaves nothing alive: the Hello wait holds the session
+// weakly. A cycle here kept the session, its TLS state and the listener forever.
+TEST_F(WireSessionTest, PendingHelloWaitDoesNotOutliveTheLoop) {
+  std::weak_ptr<Listener> weak_listener;
+  {
+    asio::io_context io;
+    auto ctx = mutual_tls_context(pki_.server, true);
+    ASSERT_TRUE(ctx.ok());
+    auto listener = std::make_shared<Listener>(io, *ctx, Listener::Options{{pki::Role::Agent}, "ctl1", Millis(2000), Millis(2000)});
+    ASSERT_TRUE(listener->listen("127.0.0.1", 0).ok());
+    weak_listener = listener;
+    auto client_ctx = mutual_tls_context(pki_.agent, false);
+    ASSERT_TRUE(client_ctx.ok());
+    Session::Stream stream(io, **client_ctx);
+    stream.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), listener->port()});
+    std::optional<boost::system::error_code> shook;
+    stream.async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { shook = e; });
+    for (int i = 0; i < 400 && !shook; ++i) io.run_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(shook && !*shook);
+    io.run_for(std::chrono::milliseconds(50));  // the server now waits for the Hello
+    listener->stop();
+    listener.reset();
+  }
+  EXPECT_TRUE(weak_listener.expired()) << "the listener outlived its event loop (a session holds it in a cycle)";
+}
+
 // Issue 9 §4: every peer is poolha, so TLS 1.2 (and its CBC/SHA-1 suites) is refused.
 TEST_F(WireSessionTest, Tls12ClientIsRefused) {
   asio::ssl::context old(asio::ssl::context::tls_client);
