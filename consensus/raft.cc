@@ -138,6 +138,17 @@ bool Raft::heard_leader_recently() const {
   return !leader_.empty() && election_elapsed_ < opt_.election_ticks;
 }
 
+void Raft::catch_up(uint64_t ticks) {
+  ticks = std::min(ticks, 4 * static_cast<uint64_t>(opt_.election_ticks));
+  for (; ticks > 0; --ticks) {
+    // Silence is counted in time this member was listening: every tick but the last was
+    // deaf, so "last heard" moves with it. Leases use acked_sent_tick and are untouched.
+    if (ticks > 1 && role_ == RaftRole::Leader)
+      for (auto& [id, p] : progress_) p.last_heard_tick = std::min(p.last_heard_tick + 1, now_tick_ + 1);
+    tick();
+  }
+}
+
 void Raft::tick() {
   ++now_tick_;
   ++election_elapsed_;

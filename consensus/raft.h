@@ -57,6 +57,13 @@ class Raft {
 
   // Time passes by one tick.
   void tick();
+  // `ticks` ticks at once: the process was not running for all but the last of them
+  // (frozen, or its loop blocked on a slow disk). Time still counts in full for leases
+  // and election timers, but a leader could not hear anyone meanwhile, so that time is
+  // not taken for its peers' silence (it would otherwise step down from a healthy quorum
+  // whose answers are waiting in its sockets). Past a few election timeouts more ticks
+  // change nothing (every lease and timer has run out), so the excess is skipped.
+  void catch_up(uint64_t ticks);
   // A message from the network. Bad messages (not for us, from a non-member, stale)
   // are dropped; the core's state only changes as Raft allows.
   void step(const Message& m);

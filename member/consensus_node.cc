@@ -134,11 +134,8 @@ void ConsensusNode::catch_up() const {
   const uint64_t due = static_cast<uint64_t>(elapsed) / static_cast<uint64_t>(opts_.tick_ms);
   if (due <= ticks_done_) return;
   // Ticks count elapsed time, not timer wake-ups, so a process that was frozen sees its
-  // lease (and its leader's) expire before it acts. Past a few election timeouts more
-  // ticks change nothing (every lease and timer has run out) but would queue pointless
-  // elections, so the excess is skipped.
-  const uint64_t cap = 4 * static_cast<uint64_t>(opts_.election_ticks);
-  for (uint64_t n = std::min(due - ticks_done_, cap); n > 0; --n) raft_->tick();
+  // lease (and its leader's) expire before it acts.
+  raft_->catch_up(due - ticks_done_);
   ticks_done_ = due;
   if (raft_->has_ready()) schedule_ready();
 }
@@ -263,7 +260,11 @@ bool ConsensusNode::send_to(const consensus::MemberId& to, const wire::Envelope&
 
 Expected<uint64_t> ConsensusNode::propose(std::string data) {
   if (!running_) return Expected<uint64_t>::Error("member " + opts_.id + " is stopped");
-  catch_up();  // a leader frozen until now must find out it no longer is one
+  catch_up();  // a leader frozen until now must find out its lease ran out
+  // A leader that was paused keeps its role until its quorum answers (Raft::catch_up) but
+  // not its lease; nothing is taken from it meanwhile, as the callers act on the lease too.
+  if (raft_->is_leader() && !raft_->lease_valid())
+    return Expected<uint64_t>::Error("member " + opts_.id + " leads but its lease ran out (it was paused); retry");
   auto idx = raft_->propose(std::move(data));
   if (idx.ok()) schedule_ready();
   return idx;
