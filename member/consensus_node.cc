@@ -186,6 +186,7 @@ void ConsensusNode::process_ready() {
   catch_up();
   while (running_ && raft_->has_ready()) {
     const consensus::Ready r = raft_->ready();
+    const auto started = Clock::now();
     if (auto st = storage_->save(r); !st.ok()) {
       // The core already counts this batch as stored; sending or applying it now
       // would acknowledge what is not on disk. The only safe way on is a restart
@@ -195,17 +196,37 @@ void ConsensusNode::process_ready() {
       spdlog::shutdown();
       std::exit(1);
     }
+    const auto saved = Clock::now();
     for (const consensus::Message& m : r.messages) send(m);
     if (r.snapshot && cb_.restore) cb_.restore(*r.snapshot);
     for (const consensus::Entry& e : r.committed)
       if (cb_.apply) cb_.apply(e);
     raft_->advance(r);
+    warn_if_slow(std::chrono::duration_cast<wire::Millis>(saved - started),
+                 std::chrono::duration_cast<wire::Millis>(Clock::now() - saved), r.entries.size());
   }
   in_ready_ = false;
   auto compactions = std::move(deferred_compactions_);
   deferred_compactions_.clear();
   for (auto& [index, data] : compactions) (void)do_compact(index, std::move(data));
   notice_changes();
+}
+
+void ConsensusNode::warn_if_slow(wire::Millis save, wire::Millis apply, size_t entries) {
+  // Half an election timeout: past it, followers start to doubt a leader held up this way.
+  const wire::Millis limit{static_cast<int64_t>(opts_.election_ticks) * opts_.tick_ms / 2};
+  if (save + apply < limit) return;
+  const auto now = Clock::now();
+  if (now - last_slow_warning_ < std::chrono::seconds(10)) {
+    ++slow_batches_unreported_;
+    return;
+  }
+  spdlog::warn("member {}: a batch held the event loop {} ms (writing {} entries to disk {} ms, applying {} ms; "
+               "{} more such batches since the last warning): a slow disk costs the leadership past {} ms",
+               opts_.id, (save + apply).count(), entries, save.count(), apply.count(), slow_batches_unreported_,
+               opts_.election_ticks * opts_.tick_ms);
+  last_slow_warning_ = now;
+  slow_batches_unreported_ = 0;
 }
 
 void ConsensusNode::notice_changes() {

@@ -158,6 +158,9 @@ class ConsensusNode {
   void process_ready();
   void schedule_ready() const;
   void notice_changes();
+  // Says so when the disk (or applying) held the event loop long enough to cost the
+  // leadership; at most once every 10 s.
+  void warn_if_slow(wire::Millis save, wire::Millis apply, size_t entries);
   void send(const consensus::Message& m);
   // Our outgoing session to `to` if it is up; null otherwise (unlisted, down, or self).
   std::shared_ptr<wire::Session> open_session(const consensus::MemberId& to) const;
@@ -196,6 +199,8 @@ class ConsensusNode {
   std::vector<std::pair<uint64_t, std::string>> deferred_compactions_;
   Observed observed_;
   uint64_t keepalive_seq_ = 0;
+  std::chrono::steady_clock::time_point last_slow_warning_{};
+  uint64_t slow_batches_unreported_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "member/raft_codec.h"
+#include "spdlog/sinks/ringbuffer_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace poolha::member {
 namespace {
@@ -54,6 +56,7 @@ struct App {
   uint64_t last_index = 0;
   int restores = 0;
   int changes = 0;  // changed() calls
+  int apply_sleeps_ms = 0;  // applying a command holds the event loop this long (a slow disk, say)
   bool has(const std::string& cmd) const { return state.find(cmd + "\n") != std::string::npos; }
 };
 
@@ -111,6 +114,8 @@ class Cluster {
       ++app.restores;
     };
     cb.apply = [&app](const Entry& e) {
+      if (app.apply_sleeps_ms > 0 && e.kind == EntryKind::Command)
+        std::this_thread::sleep_for(std::chrono::milliseconds(app.apply_sleeps_ms));
       if (e.kind == EntryKind::Command) app.state += e.data + "\n";
       app.last_index = e.index;
     };
@@ -337,6 +342,29 @@ TEST(ConsensusNode, AFrozenLeaderLosesItsLeaseBeforeDoingAnythingElse) {
   EXPECT_FALSE(late.ok()) << "a frozen leader accepted a proposal at index " << *late;
 
   ASSERT_TRUE(c.run_until([&] { return !c.lease_holder().empty(); }, 3000)) << "the cluster did not recover";
+}
+
+// An operator must learn from the log that the disk (or applying) held the loop long
+// enough to put the leadership at risk, not guess it from an election.
+TEST(ConsensusNode, ABatchThatHoldsTheLoopIsReported) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  {
+    Cluster c;
+    for (const auto& id : c.ids) c.start(id);
+    ASSERT_TRUE(c.run_until([&] { return !c.lease_holder().empty(); }, 3000));
+    const std::string leader = c.lease_holder();
+    c.apps[leader].apply_sleeps_ms = 400;  // election timeout 500 ms: over half of it
+    ASSERT_TRUE(c.node(leader).propose("slow").ok());
+    ASSERT_TRUE(c.run_until([&] { return c.apps[leader].has("slow"); }, 3000));
+  }
+  spdlog::set_default_logger(previous);
+  std::string found;
+  for (const auto& line : sink->last_formatted())
+    if (line.find("held the event loop") != std::string::npos) found = line;
+  std::printf("%s", found.c_str());
+  EXPECT_NE(found.find("applying 4"), std::string::npos) << "no warning about the slow batch";
 }
 
 TEST(ConsensusNode, RefusesAgentsAndMessagesFromSomeoneElsesSession) {
