@@ -1,62 +1,39 @@
 #include "agent/addresses.h"
 
-#include <utility>  // before Asio: Boost 1.74 + GCC 12
-
-#include <algorithm>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/network_v4.hpp>
-#include <boost/asio/ip/network_v6.hpp>
 #include <set>
+
+#include "common/net_address.h"
 
 namespace poolha::agent {
 
-namespace ip = boost::asio::ip;
-
 namespace {
 
-struct Parsed {
-  ip::address addr;
-  int prefix = 0;
-};
-
-bool parse(const std::string& cidr, Parsed* out) {
-  auto slash = cidr.find('/');
-  if (slash == std::string::npos || slash + 1 >= cidr.size() || cidr.size() - slash > 4) return false;
-  const std::string p = cidr.substr(slash + 1);
-  if (p.find_first_not_of("0123456789") != std::string::npos) return false;
-  boost::system::error_code ec;
-  out->addr = ip::make_address(cidr.substr(0, slash), ec);
-  if (ec) return false;
-  out->prefix = std::stoi(p);
-  return out->prefix <= (out->addr.is_v4() ? 32 : 128);
-}
-
-std::string network_text(const Parsed& p) {
-  if (p.addr.is_v4()) return ip::network_v4(p.addr.to_v4(), static_cast<unsigned short>(p.prefix)).canonical().to_string();
-  return ip::network_v6(p.addr.to_v6(), static_cast<unsigned short>(p.prefix)).canonical().to_string();
+bool is_loopback_or_link_local(const net::IpAddress& a) {
+  if (!a.v6) return a.bytes[0] == 127 || (a.bytes[0] == 169 && a.bytes[1] == 254);  // 127/8, 169.254/16
+  static const net::IpAddress loopback6 = *net::parse_ip("::1");
+  return a == loopback6 || (a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80);  // ::1, fe80::/10
 }
 
 }  // namespace
 
 std::string canonical_cidr(const std::string& cidr) {
-  Parsed p;
-  if (!parse(cidr, &p)) return "";
-  return p.addr.to_string() + "/" + std::to_string(p.prefix);
+  const auto c = net::parse_cidr(cidr);
+  return c ? c->str() : "";
 }
 
 std::string subnet_of(const std::string& cidr) {
-  Parsed p;
-  return parse(cidr, &p) ? network_text(p) : "";
+  const auto c = net::parse_cidr(cidr);
+  return c ? c->network().str() : "";
 }
 
 std::string address_of(const std::string& cidr) {
-  Parsed p;
-  return parse(cidr, &p) ? p.addr.to_string() : "";
+  const auto c = net::parse_cidr(cidr);
+  return c ? c->address.str() : "";
 }
 
 bool same_cidr(const std::string& a, const std::string& b) {
-  Parsed x, y;
-  return parse(a, &x) && parse(b, &y) && x.addr == y.addr && x.prefix == y.prefix;
+  const auto x = net::parse_cidr(a);
+  return x && x == net::parse_cidr(b);
 }
 
 bool has_address(const std::vector<Interface>& interfaces, const std::string& ifname, const std::string& cidr) {
@@ -70,15 +47,13 @@ bool has_address(const std::vector<Interface>& interfaces, const std::string& if
 
 std::optional<SubnetMatch> subnet_containing(const std::vector<Interface>& interfaces, const std::string& cidr,
                                              const std::string& only_ifname) {
-  Parsed vip;
-  if (!parse(cidr, &vip)) return std::nullopt;
+  const auto vip = net::parse_cidr(cidr);
+  if (!vip) return std::nullopt;
   for (const auto& i : interfaces) {
     if (!only_ifname.empty() && i.name != only_ifname) continue;
     for (const auto& a : i.addresses) {
-      Parsed own;
-      if (!parse(a, &own) || own.addr.is_v4() != vip.addr.is_v4() || own.addr == vip.addr) continue;
-      Parsed vip_in_own{vip.addr, own.prefix};
-      if (network_text(vip_in_own) == network_text(own)) return SubnetMatch{i.name, a};
+      const auto own = net::parse_cidr(a);
+      if (own && own->address != vip->address && own->contains(vip->address)) return SubnetMatch{i.name, a};
     }
   }
   return std::nullopt;
@@ -91,12 +66,11 @@ std::string interface_for_subnet(const std::vector<Interface>& interfaces, const
 
 std::vector<std::string> interfaces_with_address(const std::vector<Interface>& interfaces, const std::string& cidr) {
   std::vector<std::string> out;
-  Parsed want;
-  if (!parse(cidr, &want)) return out;
+  const auto want = net::parse_cidr(cidr);
+  if (!want) return out;
   for (const auto& i : interfaces)
     for (const auto& a : i.addresses) {
-      Parsed p;
-      if (parse(a, &p) && p.addr == want.addr) {
+      if (const auto p = net::parse_cidr(a); p && p->address == want->address) {
         out.push_back(i.name);
         break;
       }
@@ -105,26 +79,24 @@ std::vector<std::string> interfaces_with_address(const std::vector<Interface>& i
 }
 
 std::optional<int> prefix_length(const std::string& cidr) {
-  Parsed p;
-  if (!parse(cidr, &p)) return std::nullopt;
-  return p.prefix;
+  const auto c = net::parse_cidr(cidr);
+  if (!c) return std::nullopt;
+  return c->prefix;
 }
 
 bool in_subnet(const std::string& subnet, const std::string& cidr) {
-  Parsed net, x;
-  if (!parse(subnet, &net) || !parse(cidr, &x) || net.addr.is_v4() != x.addr.is_v4()) return false;
-  return network_text(Parsed{x.addr, net.prefix}) == network_text(net);
+  const auto n = net::parse_cidr(subnet);
+  const auto x = net::parse_cidr(cidr);
+  return n && x && n->contains(x->address);
 }
 
 std::vector<std::string> subnets_of(const std::vector<Interface>& interfaces) {
   std::set<std::string> out;
   for (const auto& i : interfaces) {
     for (const auto& a : i.addresses) {
-      Parsed p;
-      if (!parse(a, &p) || p.addr.is_loopback()) continue;
-      if (p.addr.is_v6() && p.addr.to_v6().is_link_local()) continue;
-      if (p.addr.is_v4() && (p.addr.to_v4().to_uint() >> 16) == 0xA9FE) continue;  // 169.254/16
-      out.insert(network_text(p));
+      const auto p = net::parse_cidr(a);
+      if (!p || is_loopback_or_link_local(p->address)) continue;
+      out.insert(p->network().str());
     }
   }
   return {out.begin(), out.end()};

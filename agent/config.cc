@@ -10,7 +10,10 @@
 
 #include "agent/addresses.h"
 #include "common/config_input.h"
+#include "common/ids.h"
+#include "common/net_address.h"
 #include "common/utf8.h"
+#include "rules/validation.h"
 
 namespace poolha::agent {
 
@@ -72,47 +75,6 @@ int get_int32(const YAML::Node& n, const std::string& path, int lo, int hi) {
   return static_cast<int>(get_int(n, path, lo, hi));
 }
 
-bool is_ipv4_literal(const std::string& s) {
-  int parts = 0;
-  size_t i = 0;
-  while (i <= s.size()) {
-    size_t j = s.find('.', i);
-    if (j == std::string::npos) j = s.size();
-    const std::string p = s.substr(i, j - i);
-    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 255)
-      return false;
-    ++parts;
-    i = j + 1;
-  }
-  return parts == 4;
-}
-
-bool valid_endpoint(const std::string& s) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  std::string host = s.substr(0, colon), port = s.substr(colon + 1);
-  if (host.front() == '[') {
-    if (host.back() != ']' || host.size() < 3) return false;
-  } else if (!is_ipv4_literal(host)) {
-    return false;
-  }
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-  const int p = std::stoi(port);
-  return p >= 1 && p <= 65535;
-}
-
-// A name usable as a file name in script_dir (SPEC §7: nothing outside it).
-bool valid_script_name(const std::string& s) {
-  return !s.empty() && s.size() <= 255 && s.find('/') == std::string::npos && s != "." && s != "..";
-}
-
-bool valid_node_name(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
-
 rules::MonitorSpec parse_monitor(const YAML::Node& n, const std::string& path) {
   only_keys(n, path, {"name", "kind", "params", "interval_ms", "timeout_ms", "threshold", "restarts", "restart_script"});
   rules::MonitorSpec m;
@@ -127,10 +89,11 @@ rules::MonitorSpec parse_monitor(const YAML::Node& n, const std::string& path) {
       m.params[key] = get_string(kv.second, join(join(path, "params"), key));
     }
   }
-  if (auto v = n["interval_ms"]) m.interval_ms = get_int(v, join(path, "interval_ms"), 50, 3'600'000);
-  if (auto v = n["timeout_ms"]) m.timeout_ms = get_int(v, join(path, "timeout_ms"), 1, 600'000);
-  if (auto v = n["threshold"]) m.threshold = get_int32(v, join(path, "threshold"), 1, 100);
-  if (auto v = n["restarts"]) m.restarts = get_int32(v, join(path, "restarts"), 0, 100);
+  using L = rules::MonitorLimits;
+  if (auto v = n["interval_ms"]) m.interval_ms = get_int(v, join(path, "interval_ms"), L::kMinIntervalMs, L::kMaxIntervalMs);
+  if (auto v = n["timeout_ms"]) m.timeout_ms = get_int(v, join(path, "timeout_ms"), L::kMinTimeoutMs, L::kMaxTimeoutMs);
+  if (auto v = n["threshold"]) m.threshold = get_int32(v, join(path, "threshold"), L::kMinThreshold, L::kMaxThreshold);
+  if (auto v = n["restarts"]) m.restarts = get_int32(v, join(path, "restarts"), 0, L::kMaxRestarts);
   if (auto v = n["restart_script"]) m.restart_script = get_string(v, join(path, "restart_script"));
   if (auto st = validate_monitor_shape(m, path); !st.ok()) throw FieldError{st.error()};
   return m;
@@ -144,7 +107,7 @@ AgentConfig parse_root(const YAML::Node& root) {
   AgentConfig c;
   if (!root["node_id"]) fail("node_id", "required (the CN of this agent's certificate)");
   c.node_id = get_string(root["node_id"], "node_id");
-  if (!valid_node_name(c.node_id)) fail("node_id", "expected 1..64 of [A-Za-z0-9._-]");
+  if (!valid_id(c.node_id)) fail("node_id", std::string("expected ") + kIdRule);
   auto abs_path = [](const YAML::Node& n, const std::string& path) {
     auto s = get_string(n, path);
     if (s.empty() || s.front() != '/') fail(path, "expected an absolute path");
@@ -172,10 +135,10 @@ AgentConfig parse_root(const YAML::Node& root) {
     if (!m["address"]) fail(join(path, "address"), "required");
     if (!m["role"]) fail(join(path, "role"), "required (controller | arbiter)");
     mc.name = get_string(m["name"], join(path, "name"));
-    if (!valid_node_name(mc.name)) fail(join(path, "name"), "expected 1..64 of [A-Za-z0-9._-]");
+    if (!valid_id(mc.name)) fail(join(path, "name"), std::string("expected ") + kIdRule);
     if (!names.insert(mc.name).second) fail(join(path, "name"), "duplicate member name '" + mc.name + "'");
     mc.address = get_string(m["address"], join(path, "address"));
-    if (!valid_endpoint(mc.address)) fail(join(path, "address"), "expected IPv4:port or [IPv6]:port");
+    if (!net::parse_endpoint(mc.address).ok()) fail(join(path, "address"), "expected IPv4:port or [IPv6]:port");
     const auto role = get_string(m["role"], join(path, "role"));
     if (role == "controller") mc.role = MemberRole::Controller;
     else if (role == "arbiter") mc.role = MemberRole::Arbiter;
@@ -189,7 +152,7 @@ AgentConfig parse_root(const YAML::Node& root) {
                                      std::to_string(c.heartbeat_interval_ms) + ")");
   if (auto v = root["isolation_address"]) {
     c.isolation_address = get_string(v, "isolation_address");
-    if (!c.isolation_address.empty() && !is_ipv4_literal(c.isolation_address))
+    if (const auto ip = net::parse_ip(c.isolation_address); !c.isolation_address.empty() && (!ip || ip->v6))
       fail("isolation_address", "expected an IPv4 address or \"\"");
   }
   if (auto v = root["isolation_response"]) {
@@ -261,22 +224,8 @@ AgentConfig parse_root(const YAML::Node& root) {
 }  // namespace
 
 Status validate_monitor_shape(const rules::MonitorSpec& m, const std::string& where) {
-  auto err = [&](const std::string& field, const std::string& what) {
-    return Status::Error(where + "." + field + ": " + what);
-  };
-  if (m.name.empty() || m.name.size() > 64) return err("name", "expected 1..64 characters");
-  static const std::set<std::string> kinds{"process", "service", "tcp_port", "http",       "cpu",   "memory",
-                                           "disk",    "nic_link", "gateway", "log_pattern", "script"};
-  if (!kinds.count(m.kind))
-    return err("kind", "expected process | service | tcp_port | http | cpu | memory | disk | nic_link | gateway | "
-                       "log_pattern | script");
-  if (m.interval_ms < 50 || m.interval_ms > 3'600'000) return err("interval_ms", "expected an integer 50..3600000");
-  if (m.timeout_ms < 1 || m.timeout_ms > 600'000) return err("timeout_ms", "expected an integer 1..600000");
-  if (m.threshold < 1 || m.threshold > 100) return err("threshold", "expected an integer 1..100");
-  if (m.restarts < 0 || m.restarts > 100) return err("restarts", "expected an integer 0..100");
-  if (m.restarts > 0 && m.restart_script.empty()) return err("restart_script", "required when restarts > 0");
-  if (!m.restart_script.empty() && !valid_script_name(m.restart_script))
-    return err("restart_script", "expected a file name in script_dir (no '/')");
+  // The controller's rule (rules/validation.h), so both accept the same monitors.
+  if (auto p = rules::check_monitor(m)) return Status::Error(where + "." + p->field + ": " + p->what);
   return Status::Ok();
 }
 
@@ -302,7 +251,6 @@ Expected<AgentConfig> load_config(const std::string& path) {
   return parse_config(*text, name);
 }
 
-std::string to_string(MemberRole r) { return r == MemberRole::Controller ? "controller" : "arbiter"; }
 std::string to_string(IsolationResponse r) { return r == IsolationResponse::Release ? "release" : "keep"; }
 
 }  // namespace poolha::agent

@@ -11,11 +11,12 @@
 #include "agent/vip_policy.h"
 #include "common/status.h"
 #include "common/text_encoding.h"
+#include "consensus/raft_types.h"
 #include "rules/model.h"
 
 namespace poolha::agent {
 
-enum class MemberRole { Controller, Arbiter };
+using consensus::MemberRole;  // one definition of a member's role
 enum class IsolationResponse { Release, Keep };
 
 struct MemberConfig {
@@ -74,7 +75,6 @@ Expected<AgentConfig> load_config(const std::string& path);
 // host (HostOps::validate_check). `where` prefixes the error.
 Status validate_monitor_shape(const rules::MonitorSpec& m, const std::string& where);
 
-std::string to_string(MemberRole r);
 std::string to_string(IsolationResponse r);
 
 }  // namespace poolha::agent

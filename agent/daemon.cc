@@ -222,11 +222,11 @@ void AgentDaemon::on_message(MemberLink& from, wire::Envelope&& e) {
       return on_contact(from);  // the member's answer to one of our heartbeats
     case wire::Envelope::kCommand:
       if (from.member().role != MemberRole::Controller)
-        return from.drop("command from " + to_string(from.member().role) + " " + from.member().name + " refused");
+        return from.drop(std::string("command from ") + to_string(from.member().role) + " " + from.member().name + " refused");
       return on_command(from, e.command());
     case wire::Envelope::kRole:
       if (from.member().role != MemberRole::Controller)
-        return from.drop("role assignment from " + to_string(from.member().role) + " refused");
+        return from.drop(std::string("role assignment from ") + to_string(from.member().role) + " refused");
       return on_role(e.role());
     default:
       spdlog::warn("member {}: unexpected {}: closing that connection", from.member().name, wire::body_name(e));

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/config_input.h"
+#include "common/ids.h"
 #include "wire/pki.h"
 
 namespace poolha::arbiter {
@@ -96,7 +97,7 @@ Expected<ArbiterConfig> config_from(const YAML::Node& root, const std::string& s
   ArbiterConfig c;
   auto name = string_field(src, "name", root["name"]);
   if (!name.ok()) return name.status();
-  if (name->size() > pki::kMaxNameBytes) return R::Error(where(src, root["name"]) + ": name: longer than 64 bytes");
+  if (!valid_id(*name)) return R::Error(where(src, root["name"]) + ": name: " + kIdRule);
   c.name = *name;
 
   const YAML::Node tls = root["tls"];

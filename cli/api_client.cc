@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/json_text.h"
+#include "common/net_address.h"
 #include "wire/pki.h"
 #include "wire/session.h"
 
@@ -49,29 +50,6 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-Expected<std::pair<std::string, std::string>> split_host_port(const std::string& s) {
-  using R = Expected<std::pair<std::string, std::string>>;
-  std::string host, port;
-  if (!s.empty() && s[0] == '[') {
-    auto close = s.find(']');
-    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
-      return R::Error("API address '" + s + "': expected [address]:port");
-    host = s.substr(1, close - 1);
-    port = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos || s.find(':') != colon)
-      return R::Error("API address '" + s + "': expected ADDR:PORT, e.g. 127.0.0.1:7443 (IPv6: [::1]:7443)");
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-  }
-  if (host.empty()) return R::Error("API address '" + s + "': the address part is empty");
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) < 1 || std::stoi(port) > 65535)
-    return R::Error("API address '" + s + "': port must be 1..65535");
-  return std::pair{host, port};
-}
-
 ApiClient::ApiClient(ApiOptions opts) : opts_(std::move(opts)) {}
 
 ApiClient::~ApiClient() = default;
@@ -87,10 +65,10 @@ error_code ApiClient::run_step(Start&& start) {
 
 Status ApiClient::setup() {
   if (ctx_) return Status::Ok();
-  auto hp = split_host_port(opts_.api);
-  if (!hp.ok()) return hp.status();
-  host_ = hp->first;
-  port_ = hp->second;
+  auto ep = net::parse_endpoint_or_name(opts_.api, "API address");
+  if (!ep.ok()) return ep.status();
+  host_ = ep->host;
+  port_ = std::to_string(ep->port);
   const std::string& d = opts_.tls_dir;
   wire::TlsFiles files{d + "/ca.crt", d + "/operator.crt", d + "/operator.key"};
   const std::string where_tls = "; pass --tls-dir or set POOLHA_TLS_DIR to a directory holding ca.crt, "
@@ -208,15 +186,15 @@ ApiResult ApiClient::call(const std::string& method, const std::string& target, 
     const auto slash = rest.find('/');
     if (slash != std::string::npos && slash > 0) {
       drop_connection();
-      auto hp = split_host_port(rest.substr(0, slash));
-      if (!hp.ok()) {
+      auto ep = net::parse_endpoint_or_name(rest.substr(0, slash), "redirect");
+      if (!ep.ok()) {
         r.failure = ApiFailure::BadResponse;
         r.error = "the standby redirected to " + r.location + ", which is not host:port";
         return r;
       }
       opts_.api = rest.substr(0, slash);
-      host_ = hp->first;
-      port_ = hp->second;
+      host_ = ep->host;
+      port_ = std::to_string(ep->port);
       if (auto st = connect(); !st.ok()) {
         r.failure = ApiFailure::Transport;
         r.error = "following the standby's redirect: " + st.error();

@@ -79,7 +79,4 @@ class ApiClient {
 // Percent-encodes one path segment or query value (RFC 3986 unreserved kept).
 std::string url_encode(const std::string& s);
 
-// Splits "ADDR:PORT" / "[v6]:PORT"; error says what is wrong.
-Expected<std::pair<std::string, std::string>> split_host_port(const std::string& s);
-
 }  // namespace poolha::cli

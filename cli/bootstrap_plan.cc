@@ -1,29 +1,23 @@
 #include "cli/bootstrap_plan.h"
 
-#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <set>
 
+#include "common/ids.h"
+#include "common/net_address.h"
 #include "wire/pki.h"
 
 namespace poolha::cli {
 
 namespace {
 
-bool is_ipv4(const std::string& s) {
-  in_addr a{};
-  return ::inet_pton(AF_INET, s.c_str(), &a) == 1;
-}
-
 Status check_vip(const std::string& cidr) {
-  const auto slash = cidr.find('/');
-  if (slash == std::string::npos || !is_ipv4(cidr.substr(0, slash)))
+  const auto ip = net::parse_ip(cidr.substr(0, cidr.find('/')));
+  if (!ip || ip->v6 || cidr.find('/') == std::string::npos)
     return Status::Error("--controller-vip '" + cidr + "': expected an IPv4 cidr such as 198.18.0.90/24");
-  const std::string p = cidr.substr(slash + 1);
-  if (p.empty() || p.size() > 2 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) < 1 ||
-      std::stoi(p) > 32)
+  if (const auto c = net::parse_cidr(cidr); !c || c->prefix < 1)
     return Status::Error("--controller-vip '" + cidr + "': the prefix length must be 1..32");
   return Status::Ok();
 }
@@ -74,28 +68,20 @@ std::string header(const BootstrapMember& m, const BootstrapInput& in) {
 
 }  // namespace
 
-bool valid_member_name(const std::string& n) {
-  if (n.empty() || n.size() > pki::kMaxNameBytes || n[0] == '.' || n[0] == '-') return false;
-  for (unsigned char ch : n)
-    if (!(std::isalnum(ch) || ch == '.' || ch == '_' || ch == '-')) return false;
-  return true;
-}
-
 Expected<BootstrapMember> parse_member_option(const std::string& role, const std::string& value) {
   const auto eq = value.find('=');
   if (eq == std::string::npos)
     return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': expected NAME=IP, e.g. ctl-a=198.18.0.1");
   BootstrapMember m{value.substr(0, eq), role, value.substr(eq + 1)};
-  if (!valid_member_name(m.name))
-    return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': the name must be 1-64 letters, digits, '.', "
-                                            "'_' or '-', not starting with '.' or '-'");
+  if (!valid_id(m.name))
+    return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': the name must be " + kIdRule);
   // Member folders sit beside the CA's and the operator's files in DIR.
   for (const char* reserved : {"ca", "operator", "ca.crt", "ca.key", "operator.crt", "operator.key", "agent-members.yaml"})
     if (m.name == reserved)
       return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': '" + m.name +
                                               "' is a file of DIR itself (the CA, the operator, the agents' list); "
                                               "choose another name");
-  if (!is_ipv4(m.ip))
+  if (const auto ip = net::parse_ip(m.ip); !ip || ip->v6)
     return Expected<BootstrapMember>::Error("--" + role + " '" + value + "': '" + m.ip + "' is not an IPv4 address");
   return m;
 }

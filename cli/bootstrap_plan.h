@@ -56,7 +56,4 @@ inline std::string bootstrap_key_name(const std::string& member) { return member
 // The address part of a "A.B.C.D/P" cidr (the controller VIP).
 inline std::string vip_address(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
 
-// A name that is safe as a file name and as a certificate CN.
-bool valid_member_name(const std::string& n);
-
 }  // namespace poolha::cli

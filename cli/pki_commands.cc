@@ -5,6 +5,7 @@
 #include "cli/bootstrap_plan.h"
 #include "cli/commands.h"
 #include "cli/local_files.h"
+#include "common/ids.h"
 #include "wire/pki.h"
 
 namespace poolha::cli {
@@ -82,9 +83,7 @@ int cmd_cert_issue(Context& c) {
   const std::string role_text = c.args.value("role");
   if (dir.empty()) return usage("cert issue: --dir DIR is required (the directory holding ca.crt and ca.key)");
   if (name.empty()) return usage("cert issue: --name NAME is required (the member's id, e.g. ctl1, arb1, n1)");
-  if (!valid_member_name(name))
-    return usage("cert issue: --name '" + name + "' must be 1-64 characters of letters, digits, '.', '_', '-', "
-                 "not starting with '.' or '-'");
+  if (!valid_id(name)) return usage("cert issue: --name '" + name + "' must be " + kIdRule);
   if (name == "ca") return usage("cert issue: --name ca would replace the CA's own files; choose another name");
   auto role = pki::parse_role(role_text);
   if (!role) return usage("cert issue: --role must be controller, arbiter, agent or operator, got '" + role_text + "'");

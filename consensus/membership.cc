@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "common/ids.h"
+
 namespace poolha::consensus {
 
 std::optional<MemberRole> Membership::role_of(const MemberId& id) const {
@@ -58,8 +60,7 @@ Expected<Membership> decode_membership(const std::string& text) {
 Expected<Membership> apply_change(const Membership& current, const MembershipChange& c) {
   Membership next = current;
   const auto err = [&](const std::string& why) { return Expected<Membership>::Error(describe(c) + ": " + why); };
-  if (c.member.empty() || c.member.find_first_of(" \t\n") != std::string::npos)
-    return err("a member id is one word");
+  if (!valid_id(c.member)) return err(std::string("a member id is ") + kIdRule);
   switch (c.kind) {
     case MembershipChange::Kind::AddLearner:
       if (current.contains(c.member)) return err("already a member");

@@ -1,12 +1,11 @@
 #include "controller/config.h"
 
-#include "agent/linux/net_ops.h"
-#include "common/config_input.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <set>
 
+#include "common/config_input.h"
+#include "common/net_address.h"
 #include "rules/json_codec.h"
 #include "rules/validation.h"
 
@@ -150,9 +149,8 @@ Expected<ControllerConfig> config_from(const YAML::Node& root, const std::string
     else if (r.check_keys(v, "controller_vip", {"cidr", "interface"})) {
       r.text(v["cidr"], "controller_vip.cidr", &c.controller_vip, true);
       r.text(v["interface"], "controller_vip.interface", &c.controller_vip_interface, false);
-      int prefix = 0;
-      bool v6 = false;
-      if (r.error.empty() && (!agent::linux_net::parse_cidr(c.controller_vip, nullptr, &prefix, &v6) || v6))
+      const auto cidr = net::parse_cidr(c.controller_vip);
+      if (r.error.empty() && (!cidr || cidr->address.v6))
         r.fail("controller_vip.cidr", "expected an IPv4 address with its prefix, like 198.18.0.100/24");
     }
   }

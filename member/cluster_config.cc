@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/ids.h"
+
 namespace poolha::member {
 
 consensus::Membership ClusterConfig::initial() const {
@@ -71,7 +73,7 @@ Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::
     ClusterMember cm;
     if (!m["id"] || !m["id"].IsScalar()) return E::Error(at + ".id: required");
     cm.id = m["id"].as<std::string>();
-    if (cm.id.empty() || cm.id.find_first_of(" \t\n") != std::string::npos) return E::Error(at + ".id: one word");
+    if (!valid_id(cm.id)) return E::Error(at + ".id: " + kIdRule);
     if (!ids.insert(cm.id).second) return E::Error(at + ".id: " + cm.id + " is listed twice");
     const std::string role = m["role"] && m["role"].IsScalar() ? m["role"].as<std::string>() : "";
     if (role == "controller") cm.role = consensus::MemberRole::Controller;

@@ -3,58 +3,14 @@
 #include <string_view>
 #include <unordered_map>
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <array>
-#include <cstring>
 #include <tuple>
+
+#include "common/net_address.h"
 
 namespace poolha::rules {
 
 namespace {
-
-struct Addr {
-  bool v6 = false;
-  std::array<unsigned char, 16> bytes{};
-  int prefix = 0;
-};
-
-// inet_pton is pure parsing (no I/O); kept here so the engine needs no other library.
-bool parse(const std::string& cidr, Addr* out) {
-  auto slash = cidr.find('/');
-  std::string ip = cidr.substr(0, slash);
-  int max_prefix = 32;
-  if (inet_pton(AF_INET, ip.c_str(), out->bytes.data()) == 1) {
-    out->v6 = false;
-  } else if (inet_pton(AF_INET6, ip.c_str(), out->bytes.data()) == 1) {
-    out->v6 = true;
-    max_prefix = 128;
-  } else {
-    return false;
-  }
-  out->prefix = max_prefix;
-  if (slash != std::string::npos) {
-    try {
-      size_t used = 0;
-      out->prefix = std::stoi(cidr.substr(slash + 1), &used);
-      if (used != cidr.size() - slash - 1) return false;
-    } catch (...) {
-      return false;
-    }
-    if (out->prefix < 0 || out->prefix > max_prefix) return false;
-  }
-  return true;
-}
-
-bool same_network(const Addr& a, const Addr& b, int prefix) {
-  if (a.v6 != b.v6) return false;
-  int full = prefix / 8, rest = prefix % 8;
-  if (std::memcmp(a.bytes.data(), b.bytes.data(), full) != 0) return false;
-  if (rest == 0) return true;
-  unsigned char mask = static_cast<unsigned char>(0xff << (8 - rest));
-  return (a.bytes[full] & mask) == (b.bytes[full] & mask);
-}
 
 bool has_labels(const NodeSpec& node, const std::map<std::string, std::string>& required) {
   for (const auto& [k, v] : required) {
@@ -128,11 +84,11 @@ Occupancy compute_occupancy(const ClusterState& s) {
 // The node has a subnet that contains the VIP, no wider than the VIP's own prefix
 // (the agent refuses a VIP wider than its interface's subnet: issue 9 §2).
 bool subnet_covers(const std::vector<std::string>& node_subnets, const std::string& vip_cidr) {
-  Addr vip;
-  if (!parse(vip_cidr, &vip)) return false;
+  const auto vip = net::parse_address_or_cidr(vip_cidr);
+  if (!vip) return false;
   for (const auto& a : node_subnets) {
-    Addr n;
-    if (parse(a, &n) && n.prefix <= vip.prefix && same_network(vip, n, n.prefix)) return true;
+    const auto n = net::parse_address_or_cidr(a);
+    if (n && n->prefix <= vip->prefix && n->contains(vip->address)) return true;
   }
   return false;
 }

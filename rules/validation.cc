@@ -1,29 +1,16 @@
 #include "rules/validation.h"
 
-#include <arpa/inet.h>
-
+#include <algorithm>
+#include <cctype>
 #include <set>
+
+#include "common/net_address.h"
 
 namespace poolha::rules {
 
-bool valid_id(const std::string& id) {
-  if (id.empty() || id.size() > 63 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
-  for (char c : id)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
-  return true;
-}
-
 bool valid_cidr(const std::string& cidr) {
-  auto slash = cidr.find('/');
-  if (slash == std::string::npos || slash + 1 >= cidr.size() || cidr.size() - slash > 4) return false;
-  std::string ip = cidr.substr(0, slash), pfx = cidr.substr(slash + 1);
-  for (char c : pfx)
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  int prefix = std::stoi(pfx);
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, ip.c_str(), buf) == 1) return prefix >= 1 && prefix <= 32;
-  if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) return prefix >= 1 && prefix <= 128;
-  return false;
+  const auto c = net::parse_cidr(cidr);
+  return c && c->prefix >= 1;
 }
 
 bool valid_script_name(const std::string& name) {
@@ -83,18 +70,33 @@ std::string validate_rule(const RuleSpec& r) {
   std::set<std::string> names;
   for (const auto& m : r.monitors) {
     const std::string mat = at + "monitor '" + m.name + "': ";
-    if (!valid_id(m.name)) return at + "monitor name '" + m.name + "': use 1-63 letters, digits, '.', '_' or '-'";
+    if (!valid_id(m.name)) return at + "monitor name '" + m.name + "': " + kIdRule;
     if (!names.insert(m.name).second) return mat + "name used twice";
-    static const std::set<std::string> kinds = {"process", "service", "tcp_port", "http", "cpu", "memory",
-                                                "disk", "nic_link", "gateway", "log_pattern", "script"};
-    if (!kinds.count(m.kind)) return mat + "kind '" + m.kind + "' is not one of process, service, tcp_port, http, cpu, memory, disk, nic_link, gateway, log_pattern, script";
-    if (m.interval_ms < 100 || m.interval_ms > 3600000) return mat + "interval_ms must be 100..3600000";
-    if (m.timeout_ms < 1 || m.timeout_ms > 600000) return mat + "timeout_ms must be 1..600000";
-    if (m.threshold < 1 || m.threshold > 100) return mat + "threshold must be 1..100";
-    if (m.restarts < 0 || m.restarts > 10) return mat + "restarts must be 0..10";
-    if (m.restarts > 0 && !valid_script_name(m.restart_script)) return mat + "restarts > 0 needs a restart_script (a plain file name)";
+    if (auto p = check_monitor(m)) return mat + p->field + ": " + p->what;
   }
   return "";
+}
+
+std::optional<FieldProblem> check_monitor(const MonitorSpec& m) {
+  using L = MonitorLimits;
+  auto range = [](const char* field, int64_t v, int64_t lo, int64_t hi) -> std::optional<FieldProblem> {
+    if (v >= lo && v <= hi) return std::nullopt;
+    return FieldProblem{field, "expected an integer " + std::to_string(lo) + ".." + std::to_string(hi)};
+  };
+  if (!valid_id(m.name)) return FieldProblem{"name", std::string("expected ") + kIdRule};
+  if (std::find(kMonitorKinds.begin(), kMonitorKinds.end(), m.kind) == kMonitorKinds.end()) {
+    std::string all;
+    for (const char* k : kMonitorKinds) all += (all.empty() ? "" : " | ") + std::string(k);
+    return FieldProblem{"kind", "expected " + all};
+  }
+  if (auto p = range("interval_ms", m.interval_ms, L::kMinIntervalMs, L::kMaxIntervalMs)) return p;
+  if (auto p = range("timeout_ms", m.timeout_ms, L::kMinTimeoutMs, L::kMaxTimeoutMs)) return p;
+  if (auto p = range("threshold", m.threshold, L::kMinThreshold, L::kMaxThreshold)) return p;
+  if (auto p = range("restarts", m.restarts, 0, L::kMaxRestarts)) return p;
+  if (m.restarts > 0 && m.restart_script.empty()) return FieldProblem{"restart_script", "required when restarts > 0"};
+  if (!m.restart_script.empty() && !valid_script_name(m.restart_script))
+    return FieldProblem{"restart_script", "expected a plain file name in script_dir (letters, digits, '.', '_', '-')"};
+  return std::nullopt;
 }
 
 std::string validate_revocation(const std::string& serial, const std::string& note) {

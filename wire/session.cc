@@ -380,31 +380,6 @@ void Listener::on_tls(const std::shared_ptr<Session>& s, std::shared_ptr<asio::s
 
 // ---------------------------------------------------------------- connect
 
-Expected<Endpoint> parse_endpoint(const std::string& s) {
-  Endpoint ep;
-  std::string port;
-  if (!s.empty() && s[0] == '[') {
-    auto close = s.find(']');
-    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
-      return Expected<Endpoint>::Error("endpoint '" + s + "': expected [address]:port");
-    ep.host = s.substr(1, close - 1);
-    port = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos) return Expected<Endpoint>::Error("endpoint '" + s + "': expected address:port");
-    ep.host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-  }
-  error_code ec;
-  asio::ip::make_address(ep.host, ec);
-  if (ec) return Expected<Endpoint>::Error("endpoint '" + s + "': '" + ep.host + "' is not an IP address");
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) < 1 || std::stoi(port) > 65535)
-    return Expected<Endpoint>::Error("endpoint '" + s + "': port must be 1..65535");
-  ep.port = static_cast<uint16_t>(std::stoi(port));
-  return ep;
-}
-
 namespace {
 
 struct ConnectOp : std::enable_shared_from_this<ConnectOp> {

@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 
+#include "common/net_address.h"
 #include "common/status.h"
 #include "wire/connection_gate.h"
 #include "wire/frame.h"
@@ -172,13 +173,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   OnRaw on_raw_;
 };
 
-struct Endpoint {
-  std::string host;
-  uint16_t port = 0;
-  std::string str() const { return host + ":" + std::to_string(port); }
-};
-// "198.18.0.1:7400" or "[::1]:7400"; error names the bad part.
-Expected<Endpoint> parse_endpoint(const std::string& s);
+using net::Endpoint;  // common/net_address.h, as is parse_endpoint
+using net::parse_endpoint;
 
 // Who the server must be: its certificate's role and, when known, its name (CN). A
 // configured member's name is always known: an address that leads to anyone else

@@ -26,6 +26,8 @@
 #include <ctime>
 #include <thread>
 
+#include "common/net_address.h"
+
 namespace poolha::agent::linux_net {
 namespace {
 
@@ -62,61 +64,7 @@ void set_recv_timeout(int fd, int ms) {
 
 // ---------------------------------------------------------------- addresses
 
-struct Addr {
-  bool v6 = false;
-  std::array<uint8_t, 16> bytes{};  // first 4 used for v4
-  int len() const { return v6 ? 16 : 4; }
-};
-
-bool parse_ip(const std::string& text, Addr* out) {
-  Addr a;
-  if (text.find(':') != std::string::npos) {
-    a.v6 = true;
-    if (inet_pton(AF_INET6, text.c_str(), a.bytes.data()) != 1) return false;
-  } else {
-    if (inet_pton(AF_INET, text.c_str(), a.bytes.data()) != 1) return false;
-  }
-  *out = a;
-  return true;
-}
-
-std::string format_ip(const Addr& a) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(a.v6 ? AF_INET6 : AF_INET, a.bytes.data(), buf, sizeof buf);
-  return buf;
-}
-
-bool parse_cidr_addr(const std::string& cidr, Addr* addr, int* prefix) {
-  auto slash = cidr.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 >= cidr.size()) return false;
-  std::string p = cidr.substr(slash + 1);
-  if (p.size() > 3 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  int n = std::stoi(p);
-  Addr a;
-  if (!parse_ip(cidr.substr(0, slash), &a)) return false;
-  if (n > (a.v6 ? 128 : 32)) return false;
-  *addr = a;
-  *prefix = n;
-  return true;
-}
-
-// Accepts "ip" or "ip/n" (the prefix is ignored).
-bool parse_host(const std::string& text, Addr* out) {
-  auto slash = text.find('/');
-  if (slash == std::string::npos) return parse_ip(text, out);
-  int prefix = 0;
-  return parse_cidr_addr(text, out, &prefix);
-}
-
-bool same_prefix(const Addr& a, const Addr& b, int prefix) {
-  if (a.v6 != b.v6) return false;
-  int full = prefix / 8, rest = prefix % 8;
-  if (std::memcmp(a.bytes.data(), b.bytes.data(), full) != 0) return false;
-  if (rest == 0) return true;
-  uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
-  return (a.bytes[full] & mask) == (b.bytes[full] & mask);
-}
+using Addr = net::IpAddress;  // common/net_address.h: the one address parser
 
 std::string format_mac(const uint8_t* p, size_t n) {
   static const char* hex = "0123456789abcdef";
@@ -315,10 +263,10 @@ void build_addr_request(AddrRequest* r, uint16_t type, int index, const Addr& ad
 // Shared body of add_address / remove_address.
 Status change_address(bool add, const std::string& ifname, const std::string& cidr) {
   const std::string what = std::string(add ? "add " : "remove ") + cidr + " on " + ifname;
-  Addr addr;
-  int prefix = 0;
-  if (!parse_cidr_addr(cidr, &addr, &prefix))
-    return Status::Error(what + ": malformed address (want a.b.c.d/n or x::y/n)");
+  const auto parsed = net::parse_cidr(cidr);
+  if (!parsed) return Status::Error(what + ": malformed address (want a.b.c.d/n or x::y/n)");
+  const Addr addr = parsed->address;
+  const int prefix = parsed->prefix;
   std::string err;
   int index = interface_index(ifname, &err);
   if (index == 0) return Status::Error(what + ": " + err);
@@ -604,7 +552,7 @@ Status dump_addresses(Netlink& nl, std::map<int, InterfaceInfo>* links, bool* in
         std::memcpy(addr.bytes.data(), ours, want);
         auto it = links->find(static_cast<int>(ifa->ifa_index));
         if (it == links->end()) return;  // link appeared after the link dump
-        it->second.addresses.push_back(format_ip(addr) + "/" + std::to_string(ifa->ifa_prefixlen));
+        it->second.addresses.push_back(net::Cidr{addr, ifa->ifa_prefixlen}.str());
       },
       interrupted);
 }
@@ -612,16 +560,6 @@ Status dump_addresses(Netlink& nl, std::map<int, InterfaceInfo>* links, bool* in
 }  // namespace
 
 // ---------------------------------------------------------------- public API
-
-bool parse_cidr(const std::string& cidr, std::string* ip, int* prefix, bool* v6) {
-  Addr a;
-  int p = 0;
-  if (!parse_cidr_addr(cidr, &a, &p)) return false;
-  if (ip) *ip = format_ip(a);
-  if (prefix) *prefix = p;
-  if (v6) *v6 = a.v6;
-  return true;
-}
 
 Expected<std::vector<InterfaceInfo>> list_interfaces() {
   constexpr int kAttempts = 3;  // a dump interrupted by a concurrent change is retried
@@ -652,43 +590,32 @@ Status remove_address(const std::string& ifname, const std::string& cidr) {
 
 bool has_address(const std::vector<InterfaceInfo>& interfaces, const std::string& ifname,
                  const std::string& cidr) {
-  Addr want;
-  int want_prefix = 0;
-  if (!parse_cidr_addr(cidr, &want, &want_prefix)) return false;
+  const auto want = net::parse_cidr(cidr);
+  if (!want) return false;
   for (const auto& info : interfaces) {
     if (info.name != ifname) continue;
-    for (const auto& a : info.addresses) {
-      Addr have;
-      int have_prefix = 0;
-      if (parse_cidr_addr(a, &have, &have_prefix) && have.v6 == want.v6 &&
-          have_prefix == want_prefix && have.bytes == want.bytes)
-        return true;
-    }
+    for (const auto& a : info.addresses)
+      if (net::parse_cidr(a) == want) return true;
   }
   return false;
 }
 
 std::string interface_for_subnet(const std::vector<InterfaceInfo>& interfaces,
                                  const std::string& cidr) {
-  Addr want;
-  int prefix = 0;
-  if (!parse_cidr_addr(cidr, &want, &prefix)) return "";
-  for (const auto& info : interfaces) {
-    for (const auto& a : info.addresses) {
-      Addr have;
-      int have_prefix = 0;
-      if (parse_cidr_addr(a, &have, &have_prefix) && same_prefix(have, want, prefix))
-        return info.name;
-    }
-  }
+  const auto want = net::parse_cidr(cidr);
+  if (!want) return "";
+  for (const auto& info : interfaces)
+    for (const auto& a : info.addresses)
+      if (const auto have = net::parse_cidr(a); have && want->contains(have->address)) return info.name;
   return "";
 }
 
 Expected<ProbeResult> arp_probe(const std::string& ifname, const std::string& ip, int probes,
                                 milliseconds interval, milliseconds wait) {
   const std::string what = "ARP probe " + ip + " on " + ifname;
-  Addr addr;
-  if (!parse_host(ip, &addr)) return Status::Error(what + ": malformed address");
+  const auto host = net::parse_address_or_cidr(ip);
+  if (!host) return Status::Error(what + ": malformed address");
+  const Addr addr = host->address;
   if (probes < 1 || interval.count() < 0 || wait.count() < 0)
     return Status::Error(what + ": need probes >= 1 and non-negative interval and wait");
   if (addr.v6) return ProbeResult{};  // DAD is out of scope
@@ -719,8 +646,9 @@ Expected<ProbeResult> arp_probe(const std::string& ifname, const std::string& ip
 Status announce(const std::string& ifname, const std::string& ip, int count,
                 milliseconds interval) {
   const std::string what = "announce " + ip + " on " + ifname;
-  Addr addr;
-  if (!parse_host(ip, &addr)) return Status::Error(what + ": malformed address");
+  const auto host = net::parse_address_or_cidr(ip);
+  if (!host) return Status::Error(what + ": malformed address");
+  const Addr addr = host->address;
   if (count < 1 || interval.count() < 0)
     return Status::Error(what + ": need count >= 1 and a non-negative interval");
   Status st = addr.v6 ? announce_v6(ifname, addr, count, interval)

@@ -90,9 +90,4 @@ Expected<ProbeResult> arp_probe(const std::string& ifname, const std::string& ip
 Status announce(const std::string& ifname, const std::string& ip, int count,
                 std::chrono::milliseconds interval);
 
-// Parses "a.b.c.d/n" (0 <= n <= 32) or "x::y/n" (0 <= n <= 128). On success
-// sets *ip to the address in canonical text form, *prefix and *v6 (any output
-// pointer may be null). False on malformed input; outputs are then unchanged.
-bool parse_cidr(const std::string& cidr, std::string* ip, int* prefix, bool* v6);
-
 }  // namespace poolha::agent::linux_net

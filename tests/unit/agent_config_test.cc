@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/config.h"
+#include "rules/validation.h"
 
 namespace poolha::agent {
 namespace {
@@ -115,7 +116,28 @@ TEST(AgentConfig, BadFieldsAreNamed) {
   EXPECT_EQ(error_of("node_id: host1\nmembers: [{name: c, address: \"198.18.0.1:1\", role: controller}, "
                      "{name: c, address: \"198.18.0.2:1\", role: arbiter}]\n"),
             "agent.yaml: members[1].name: duplicate member name 'c'");
-  EXPECT_EQ(error_of("node_id: host/1\nmembers: []\n"), "agent.yaml: node_id: expected 1..64 of [A-Za-z0-9._-]");
+  EXPECT_EQ(error_of("node_id: host/1\nmembers: []\n"),
+            "agent.yaml: node_id: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+}
+
+// The agent and the controller share one rule per concept (common/ids.h, common/
+// net_address.h, rules::check_monitor): what one refuses, the other refuses too.
+// Each of these was accepted by the agent and refused by the controller before.
+TEST(AgentConfig, RefusesWhatTheControllerRefuses) {
+  EXPECT_EQ(error_of("node_id: _gw\nmembers: []\n"),
+            "agent.yaml: node_id: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, interval_ms: 50}]")),
+            "agent.yaml: monitors[0].interval_ms: expected an integer 100..3600000");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 11, restart_script: r.sh}]")),
+            "agent.yaml: monitors[0].restarts: expected an integer 0..10");
+  EXPECT_EQ(error_of(with("monitors: [{name: -m, kind: cpu}]")),
+            "agent.yaml: monitors[0].name: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  rules::MonitorSpec m;
+  m.name = "m";
+  m.kind = "cpu";
+  m.interval_ms = 50;
+  ASSERT_TRUE(rules::check_monitor(m));  // what the controller's validate_rule runs for each monitor
+  EXPECT_EQ(rules::check_monitor(m)->field, "interval_ms");
 }
 
 TEST(AgentConfig, BadMonitorsAreNamed) {
@@ -127,7 +149,7 @@ TEST(AgentConfig, BadMonitorsAreNamed) {
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 2}]")),
             "agent.yaml: monitors[0].restart_script: required when restarts > 0");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 1, restart_script: ../evil}]")),
-            "agent.yaml: monitors[0].restart_script: expected a file name in script_dir (no '/')");
+            "agent.yaml: monitors[0].restart_script: expected a plain file name in script_dir (letters, digits, '.', '_', '-')");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, params: {max_percent: [1]}}]")),
             "agent.yaml: monitors[0].params.max_percent: expected a string");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, every: 1}]")), "agent.yaml: monitors[0].every: unknown key");

@@ -269,20 +269,6 @@ TEST(ApiClient, ReconnectsWhenTheServerClosedAKeptConnection) {
   EXPECT_GE(server.connections(), 1);
 }
 
-TEST(ApiAddress, SplitsHostAndPort) {
-  auto a = split_host_port("198.18.0.1:7443");
-  ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a->first, "198.18.0.1");
-  EXPECT_EQ(a->second, "7443");
-  auto b = split_host_port("[::1]:7443");
-  ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->first, "::1");
-  EXPECT_FALSE(split_host_port("198.18.0.1").ok());
-  EXPECT_FALSE(split_host_port("::1:7443").ok());
-  EXPECT_FALSE(split_host_port("h:0").ok());
-  EXPECT_FALSE(split_host_port(":7443").ok());
-}
-
 TEST(ApiAddress, UrlEncodesIds) {
   EXPECT_EQ(url_encode("r1-a_b.c~"), "r1-a_b.c~");
   EXPECT_EQ(url_encode("a b/c?d&e"), "a%20b%2Fc%3Fd%26e");
