@@ -83,7 +83,7 @@ void ActionRunner::announce_rest(const std::string& ifname, const std::string& c
   background_([this, ifname, cidr, rest, interval] {
     for (int i = 0; i < rest; ++i) {
       std::this_thread::sleep_for(interval);
-      // SPEC §3.3: never announce an address whose hold has lapsed (e.g. after a pause).
+      // design §3.3: never announce an address whose hold has lapsed (e.g. after a pause).
       if (!lease_.hold_current()) return;
       bool still_ours = false;
       for (const auto& h : lease_.held())

@@ -1,4 +1,4 @@
-// Executes ACQUIRE and RELEASE commands (SPEC §3.2) on a worker thread: blocking,
+// Executes ACQUIRE and RELEASE commands (design §3.2) on a worker thread: blocking,
 // through HostOps only. The caller (the daemon) has already admitted the command
 // (CommandLedger) and runs the commands of one rule one at a time, in order.
 //

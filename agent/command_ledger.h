@@ -1,11 +1,11 @@
-// The agent's bookkeeping of controller commands (SPEC §3.2 "every decision
+// The agent's bookkeeping of controller commands (design §3.2 "every decision
 // carries an epoch; agents ignore commands from an older epoch"; §7 "stale ones
 // are dropped"). Pure: no I/O, no clock; the daemon persists to_json() in
 // state_dir/agent-state.json before it replies, so a restart keeps the epochs.
 //
 //   * newest term seen (commands and role assignments): a command or role from an
 //     older term comes from a deposed controller (or a no-quorum override that a new
-//     leader has since overtaken) and is dropped (SPEC §7: (term, epoch, sequence));
+//     leader has since overtaken) and is dropped (design §7: (term, epoch, sequence));
 //   * epoch table: rule -> newest epoch seen (commands and role assignments);
 //   * actions_done: the newest action id completed;
 //   * result cache: the last kCacheSize results by action id, so a command the

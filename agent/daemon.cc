@@ -61,7 +61,7 @@ AgentDaemon::AgentDaemon(AgentConfig cfg, HostOps& host, LeaseFile lease, Comman
 
 AgentDaemon::~AgentDaemon() = default;
 
-// SPEC §4 "agent process restarted: no switch, no outage": VIPs the previous process
+// design §4 "agent process restarted: no switch, no outage": VIPs the previous process
 // left in place are ours again; those the keeper removed (or would remove: the hold
 // lapsed) are not, and any remnant is removed.
 void AgentDaemon::reconcile_after_restart() {
@@ -139,7 +139,7 @@ void AgentDaemon::stop(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
   // Renew once more (only if the hold is earned), so a quick restart finds it
-  // current; do NOT remove VIPs (SPEC §4: a restarted agent causes no outage).
+  // current; do NOT remove VIPs (design §4: a restarted agent causes no outage).
   if (member_contact()) lease_.renew(cfg_.isolation_timeout_ms, last_member_contact_ms());
   spdlog::warn("{}: stopping; {} VIP(s) stay; the lease keeper removes them if no agent renews the hold within {} ms",
                why, lease_.confirmed_cidrs().size(), cfg_.isolation_timeout_ms);

@@ -1,9 +1,9 @@
-// `poolha-agent run`: the agent daemon (SPEC §3.1-3.3). One io_context on one
+// `poolha-agent run`: the agent daemon (design §3.1-3.3). One io_context on one
 // thread does all networking and bookkeeping; blocking OS work (netlink, ARP,
 // scripts, checks, pings, state-file writes) runs on worker pools and posts its
 // result back. Commands of one rule run one at a time, in arrival order.
 //
-// Isolation (SPEC §3.3): the lease hold is renewed while some member was heard
+// Isolation (design §3.3): the lease hold is renewed while some member was heard
 // within isolation_timeout_ms, or the isolation address answers a ping. When the
 // hold lapses the agent is isolated and (response=release) releases every VIP;
 // poolha-lease-keeper does the same independently if this process cannot.

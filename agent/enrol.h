@@ -1,4 +1,4 @@
-// `poolha-agent enrol` (SPEC §7: a new agent enrols with a one-time token): makes
+// `poolha-agent enrol` (design §7: a new agent enrols with a one-time token): makes
 // a key and CSR, asks the controller's enrolment port for a certificate, and
 // writes tls.cert (0644) and tls.key (0600) atomically. Blocking; run it from main.
 #pragma once

@@ -1,4 +1,4 @@
-// The agent's whole contact with the operating system (STYLE §3, LevelDB's Env):
+// The agent's whole contact with the operating system (design S3, LevelDB's Env):
 // interfaces and addresses, ARP probe and announce, scripts, health checks, ping.
 // The Linux implementation is agent/linux/host_ops_linux.h; the Windows port
 // implements the same interface; tests may substitute a fake. Nothing in agent/
@@ -80,7 +80,7 @@ class HostOps {
   // Gratuitous ARP / unsolicited NA, `count` times `interval` apart.
   virtual Status announce(const std::string& ifname, const std::string& cidr, int count, Millis interval) = 0;
   // Runs script_dir/name with only `env` (plus a fixed PATH). Error: not run at all
-  // (refused path — SPEC §7 —, exec failure); a script that ran and failed is a ScriptRun.
+  // (refused path — design §7 —, exec failure); a script that ran and failed is a ScriptRun.
   virtual Expected<ScriptRun> run_script(const std::string& script_dir, const std::string& name,
                                          const std::map<std::string, std::string>& env, Millis timeout) = 0;
   // Error if kind/params/timeout are not valid for this OS or not allowed by the

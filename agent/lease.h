@@ -1,4 +1,4 @@
-// The isolation lease (SPEC §3.3 "isolation self-release"), shared by the agent
+// The isolation lease (design §3.3 "isolation self-release"), shared by the agent
 // and poolha-lease-keeper through one small file, state_dir/lease, that both map
 // with MAP_SHARED.
 //

@@ -1,4 +1,4 @@
-// Runs one monitor for ever (SPEC §3.1): every interval_ms a check on the worker
+// Runs one monitor for ever (design §3.1): every interval_ms a check on the worker
 // pool, its result fed to MonitorState; a Restart step runs the restart script
 // (script_dir) on the pool, then a fresh count. Lives on the event loop; calls
 // on_change when the confirmed state changes so the agent heartbeats at once.

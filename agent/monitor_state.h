@@ -1,4 +1,4 @@
-// The confirmation logic of one monitor (SPEC §3.1), as a pure value: feed it
+// The confirmation logic of one monitor (design §3.1), as a pure value: feed it
 // check results, read the confirmed state and whether to try a local restart.
 // No clock, no I/O; the scheduler (monitor_scheduler.h) drives it.
 //

@@ -1,5 +1,5 @@
 // A few threads for the agent's blocking OS work (netlink, ARP probes, scripts,
-// checks), so the event loop never blocks (STYLE §4). Jobs run in any order on
+// checks), so the event loop never blocks (design S4). Jobs run in any order on
 // any worker; a job that must report back posts to the io_context itself.
 #pragma once
 

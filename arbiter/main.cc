@@ -1,4 +1,4 @@
-// poolha-arbiter: the liveness witness and quorum tie-breaker (SPEC §3.1, §3.3).
+// poolha-arbiter: the liveness witness and quorum tie-breaker (design §3.1, §3.3).
 // Usage and exit codes: docs/arbiter-config.md.
 #include <utility>  // before Asio (see wire/session.h)
 

@@ -1,4 +1,4 @@
-// The arbiter's liveness witness (SPEC §3.1, §3.3): which nodes it hears, its answer
+// The arbiter's liveness witness (design §3.1, §3.3): which nodes it hears, its answer
 // to a controller's "do you see this node?", and the fence that answer sets.
 //
 // Pure: no sockets, clocks or threads. Time is the caller's monotonic clock in

@@ -1,4 +1,4 @@
-// poolhactl: the operator's command line (SPEC §3.5 "CLI for everything the UI does").
+// poolhactl: the operator's command line (design §3.5 "CLI for everything the UI does").
 // Reference: docs/cli.md. Exit codes: 0 done, 1 failed, 2 usage error.
 #include <algorithm>
 #include <cstdio>

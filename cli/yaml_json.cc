@@ -122,7 +122,7 @@ Expected<Json> yaml_to_json(const std::string& text, const std::string& source) 
     return Expected<Json>::Error(source + ": not valid YAML or JSON: " + e.what());
   }
   if (!docs[0].IsDefined() || docs[0].IsNull()) return Expected<Json>::Error(source + ": the file is empty");
-  // An apply file for SPEC §5's scale (1,000 rules, 5,000 nodes) is a few hundred
+  // An apply file for design §5's scale (1,000 rules, 5,000 nodes) is a few hundred
   // thousand nodes; aliases may not multiply that.
   if (auto st = check_yaml_shape(docs[0], source, 32, 2'000'000); !st.ok()) return st;
   try {

@@ -13,7 +13,7 @@
 
 namespace poolha::cli {
 
-// Apply and settings files may be this large (SPEC §5's scale is a few MiB of YAML).
+// Apply and settings files may be this large (design §5's scale is a few MiB of YAML).
 inline constexpr size_t kMaxApplyFileBytes = 8u << 20;
 
 // `source` names the document in errors ("apply.yaml").

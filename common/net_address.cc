@@ -103,7 +103,8 @@ Expected<Endpoint> parse_endpoint_as(std::string_view text, std::string_view wha
   } else {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos || text.find(':') != colon)
-      return Expected<Endpoint>::Error(quoted + ": expected address:port, e.g. 198.18.0.1:7400 (IPv6: [2001:db8::1]:7400)");
+      return Expected<Endpoint>::Error(quoted +
+                                       ": expected address:port, e.g. 198.18.0.1:7400 (IPv6: [2001:db8::1]:7400)");
     ep.host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
   }

@@ -1,4 +1,4 @@
-// Expected failures as values (see STYLE.md): a Status is ok or carries a message
+// Expected failures as values (see docs/design.md S7): a Status is ok or carries a message
 // that names what failed and why; Expected<T> is a value or such a message.
 #pragma once
 #include <optional>

@@ -1,4 +1,4 @@
-// When to replace the arbiter (SPEC §3.3: "a standby arbiter replaces a lost one"),
+// When to replace the arbiter (design §3.3: "a standby arbiter replaces a lost one"),
 // as a pure decision for the leader: given what it knows of every member, the next
 // single-server membership change to propose, if any. The leader asks after every
 // tick; a change is proposed only when none is pending (Raft allows one at a time).

@@ -1,5 +1,5 @@
 // The controller's connection to the arbiter: kept open with reconnects, heartbeats
-// both ways (so either side notices the other is gone), and the consult of SPEC
+// both ways (so either side notices the other is gone), and the consult of design
 // §3.1 — "do you still hear this node?" — with a time limit. An arbiter that cannot
 // be asked answers "unreachable", which the engine turns into each rule's
 // on_arbiter_down policy.

@@ -118,7 +118,7 @@ class ControllerCore {
   // The same, for logs that commit synchronously (LocalLog): the outcome at once.
   Status operator_command(rules::Event e, const std::string& actor);
 
-  // No quorum (SPEC §3.3: "manual actions remain possible"): an operator's forced switch
+  // No quorum (design §3.3: "manual actions remain possible"): an operator's forced switch
   // of `rule` to `target`, carried out by this member without the log, on a private copy
   // of the engine (action ids from a range the log never uses), and recorded in the event
   // history as an override. REQUIRES: the shell has checked there is no quorum. When this

@@ -242,7 +242,7 @@ class ControllerDaemon : public Outbox {
     return err(404, "unknown cluster operation " + verb + " (transfer, members)");
   }
 
-  // The operator's explicit override while this controller has no quorum (SPEC §3.3).
+  // The operator's explicit override while this controller has no quorum (design §3.3).
   ApiResponse override_switch(const std::string& rule, const std::string& target, const std::string& actor) {
     const auto& r = node_->raft();
     // "No quorum": no leader known for longer than an election timeout (a leader that

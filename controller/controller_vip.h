@@ -1,4 +1,4 @@
-// The controller VIP (SPEC §4 "controller switch, UI via cluster VIP unaffected"):
+// The controller VIP (design §4 "controller switch, UI via cluster VIP unaffected"):
 // the address through which the web UI, the API and poolhactl reach the cluster. The
 // active controller holds it, with the agents' VIP machinery: ARP probe before adding,
 // gratuitous ARP after, netlink to add and remove. Blocking network calls run on one

@@ -1,4 +1,4 @@
-// The enrolment port (SPEC §7: "new agents enrol with a one-time token"): TLS with
+// The enrolment port (design §7: "new agents enrol with a one-time token"): TLS with
 // only the controller authenticated (the agent has no certificate yet). One request
 // per connection: a valid, unused token bound to the node name buys a certificate
 // for exactly that name with role agent, signed by the cluster CA.

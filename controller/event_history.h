@@ -1,4 +1,4 @@
-// What happened, for operators (SPEC §3.5 event timeline, "poolhactl events"): one
+// What happened, for operators (design §3.5 event timeline, "poolhactl events"): one
 // row per action sent and its outcome (with duration), alert, operator command and
 // liveness change. Not part of the command log: it records what the controller did,
 // not what it decided.

@@ -7,7 +7,7 @@
 // when a member loses a node the leader still hears. That is a one-sided network
 // fault nobody else would notice until it matters: if the leader failed now, its
 // successor would find the node silent. It is not a safety input: the arbiter stays
-// the witness (SPEC §3.1), and only vouching members renew an agent's lease, which is
+// the witness (design §3.1), and only vouching members renew an agent's lease, which is
 // what the isolation deadline counts (controller_core.h).
 //
 // Soft state: not logged; a new leader rebuilds it from the next reports (every 2 s).
@@ -26,7 +26,7 @@ namespace poolha::controller {
 
 class MemberSightings {
  public:
-  // A report larger than this is refused (SPEC scale is 5,000 nodes).
+  // A report larger than this is refused (the design's scale, §5, is 5,000 nodes).
   static constexpr size_t kMaxNodes = 100000;
   static constexpr size_t kMaxNodeIdBytes = 64;
 

@@ -1,4 +1,4 @@
-// One-time enrolment tokens (SPEC §7): only the SHA-256 of a token is stored; a
+// One-time enrolment tokens (design §7): only the SHA-256 of a token is stored; a
 // token is bound to one node name, expires, and is spent by its first use.
 #pragma once
 #include "controller/sqlite_db.h"

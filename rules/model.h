@@ -16,7 +16,7 @@ using RuleId = std::string;
 using PoolId = std::string;
 using TimeMs = int64_t;  // controller's monotonic clock, supplied by the caller
 
-// Timings that together meet SPEC §4 (host crash outage <= 2 s); see docs/config.md.
+// Timings that together meet design §4 (host crash outage <= 2 s); see docs/controller-config.md "settings".
 struct Settings {
   TimeMs heartbeat_interval_ms = 200;
   TimeMs suspect_after_ms = 600;       // no heartbeat this long -> ask the arbiter
@@ -46,8 +46,8 @@ struct VipSpec {
   std::string interface;  // interface name, or empty: the one in the VIP's subnet
 };
 
-// A health check the agent runs for a rule on the node that is its primary (SPEC 3.1).
-// The engine only stores it; the agent interprets kind/params (see docs/config.md).
+// A health check the agent runs for a rule on the node that is its primary (design §3.1).
+// The engine only stores it; the agent interprets kind/params (see docs/rules.md "Monitor" and agent/linux/checks.h).
 struct MonitorSpec {
   std::string name;
   std::string kind;  // process, service, tcp_port, http, cpu, memory, disk, nic_link, gateway, log_pattern, script
@@ -90,7 +90,7 @@ struct RuleSpec {
 enum class Liveness {
   Up,           // heartbeats arriving
   Suspect,      // controller lost it; arbiter being consulted
-  Partitioned,  // controller lost it, arbiter still sees it: no takeover (SPEC 3.1)
+  Partitioned,  // controller lost it, arbiter still sees it: no takeover (design §3.1)
   Failed,       // neither sees it
 };
 

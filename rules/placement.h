@@ -1,7 +1,7 @@
 // Where a placement unit (a rule, or all rules of its group) may run, and in which
 // order candidates are tried. Deterministic: the documented order, ties by node id.
 //
-// Candidate order (docs/architecture.md "Target choice"):
+// Candidate order (docs/design.md §3.2 "Target choice"):
 //   1. fixed target, if the rule names one: the only takeover candidate (a first
 //      placement or failback still tries the home node first);
 //   2. an operator's explicit target: the only candidate;

@@ -1,4 +1,4 @@
-// Rule templates (高可用模板, SPEC §2): a template is a named, partial rule; a rule
+// Rule templates (高可用模板, design §2): a template is a named, partial rule; a rule
 // that says `template: NAME` starts from the template's fields and overrides them
 // with its own. Expansion happens where a file is applied (poolhactl and
 // POST /v1/apply use this one function), so the engine only ever sees full rules.

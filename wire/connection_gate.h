@@ -30,7 +30,7 @@ struct GateLimits {
   size_t max_sources = 4096;
 };
 
-// The ports' limits, in one place. Agents: 5,000 per pair (SPEC §5) reconnecting at
+// The ports' limits, in one place. Agents: 5,000 per pair (design §5) reconnecting at
 // once after a restart get through 256 handshakes at a time and retry (backoff ≤ 1 s);
 // one agent reconnects a few times a second at most.
 inline constexpr GateLimits kAgentPortGate{16384, 256, 10, 20, 16384};

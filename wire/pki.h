@@ -1,4 +1,4 @@
-// The cluster's own certificate authority (SPEC §7): every connection between
+// The cluster's own certificate authority (design §7): every connection between
 // agents, controllers and the arbiter is mutually authenticated TLS against
 // this CA, and new agents enrol with a one-time token.
 //
@@ -38,7 +38,7 @@ struct Identity {
 // separators accepted; returns the canonical lowercase form without leading zeros.
 Expected<std::string> canonical_serial(const std::string& text);
 
-// Limits applied to every input (SPEC §7: all external input is size-limited).
+// Limits applied to every input (design §7: all external input is size-limited).
 inline constexpr size_t kMaxPemBytes = 64 * 1024;
 inline constexpr size_t kMaxNameBytes = 64;  // X.520 upper bound for a CN
 inline constexpr int kMaxDays = 36500;

@@ -1,4 +1,4 @@
-// Mutually authenticated TLS sessions carrying framed Envelopes (SPEC §7), in the
+// Mutually authenticated TLS sessions carrying framed Envelopes (design §7), in the
 // Beast "advanced server" idiom: one object per connection, each async step a named
 // member, a timeout on every stage, one fail() path that closes only that session.
 //

@@ -1,4 +1,4 @@
-// Health checks (monitors, SPEC §3.1) for the Linux agent.
+// Health checks (monitors, design §3.1) for the Linux agent.
 //
 // Every check is blocking and bounded by spec.timeout (plus small slack); the
 // caller (the agent's monitor scheduler) owns interval, consecutive-failure

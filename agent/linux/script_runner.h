@@ -1,4 +1,4 @@
-// Script runner for the Linux agent (SPEC §3.2 scripts, §7 security).
+// Script runner for the Linux agent (design §3.2 scripts, §7 security).
 //
 // Scripts are executed directly with fork/execve — never through a shell — in
 // their own process group, with stdin on /dev/null, stdout and stderr merged
@@ -35,7 +35,7 @@ struct ScriptResult {
   std::chrono::milliseconds duration{0};
 };
 
-// SPEC §7: refuses a script unless it resolves (realpath) inside script_dir,
+// design §7: refuses a script unless it resolves (realpath) inside script_dir,
 // is a regular executable file, and no component of its path (the file and
 // every parent directory up to /) is writable by group/others or owned by a
 // user other than root (when running as root; otherwise root or our own euid

@@ -1,8 +1,8 @@
-// Decision latency of the engine at SPEC §5 scale: 5,000 nodes, 1,000 rules (10 pools
+// Decision latency of the engine at design §5 scale: 5,000 nodes, 1,000 rules (10 pools
 // of 500 nodes and 100 rules). Measures, for primaries failing one at a time, the time
 // to apply the arbiter's verdict and then the tick at the isolation deadline that
 // emits the acquire ("failure confirmed -> commands sent"), and a steady-state tick.
-// Prints p50/p99; the SPEC target is p99 <= 50 ms. Not a test: run `engine_bench`.
+// Prints p50/p99; the design target (§5) is p99 <= 50 ms. Not a test: run `engine_bench`.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -140,7 +140,7 @@ def main():
     ap.add_argument("--force", action="store_true", help="with --cleanup: also remove runs that look alive")
     ap.add_argument("--results", default=os.path.join(HERE, "results.json"))
     ap.add_argument("--repeat", type=int, default=1,
-                    help="run each chosen scenario N times and print the median outage (for the SPEC 4 figures)")
+                    help="run each chosen scenario N times and print the median outage (for the design §4 figures)")
     a = ap.parse_args()
 
     if a.list:

@@ -1,4 +1,4 @@
-"""VIP watcher: checks SPEC §6.1 (no VIP on two hosts at once) continuously.
+"""VIP watcher: checks design §6.1 (no VIP on two hosts at once) continuously.
 
 For every watched namespace it opens two rtnetlink sockets *inside* that namespace
 (setns on the watcher thread, then back): one subscribed to IPv4 address events, one for

@@ -352,7 +352,7 @@ class Sim {
       if (!alive(a)) return;
       const bool was_fenced = a.witness->fenced(node);
       const arbiter::WitnessAnswer ans = a.witness->query(node, local(a));
-      // SPEC 6.4, first half: the arbiter never says "not seen" about a node whose
+      // design §6.4, first half: the arbiter never says "not seen" about a node whose
       // heartbeats it received within half the suspect time (unless it had fenced
       // the node after an earlier, true, "not seen": then a failover is under way).
       auto heard = arbiter_heard_.find({aid, node});
@@ -439,7 +439,7 @@ class Sim {
           answer = m.core->vouching();
           service(m);
         } else {
-          // Ground truth for SPEC 6.4: heartbeats this witness counts (a fenced node's do
+          // Ground truth for design §6.4: heartbeats this witness counts (a fenced node's do
           // not count until a controller lifts the fence; a full table records none).
           const bool counts = !m.witness->fenced(hid);
           answer = m.witness->heard(hid, local(m));  // only under a current grant
@@ -801,7 +801,7 @@ class Sim {
     report_.committed = std::max<uint64_t>(report_.committed, e.index);
   }
 
-  // SPEC 6.4, second half: a failover of a lost node (NodeFailed) starts only from the
+  // design §6.4, second half: a failover of a lost node (NodeFailed) starts only from the
   // arbiter's "not seen" for that node, or while the arbiter is unreachable (then each
   // rule's on_arbiter_down policy decides).
   void check_failover_cause(const rules::Event& ev, uint64_t term, const std::set<uint64_t>& before,
@@ -866,13 +866,13 @@ class Sim {
   }
 
   void check_step() {
-    // SPEC 6.3: at most one controller acts (a paused one cannot: it re-checks its
+    // design §6.3: at most one controller acts (a paused one cannot: it re-checks its
     // lease before anything else when it wakes).
     int acting = 0;
     for (const auto& [id, m] : members_)
       if (m->up && !m->paused && m->core && m->core->acting()) ++acting;
     if (acting > 1) violation("6.3 two controllers act at once");
-    // SPEC 6.1: one holder per VIP that clients can reach. A host whose network just
+    // design §6.1: one holder per VIP that clients can reach. A host whose network just
     // went down keeps the address until its keeper's next poll (50 ms); nobody can
     // reach it there, and the ARP probe of the new holder cannot see it either.
     std::map<std::string, std::string> holder;
@@ -883,7 +883,7 @@ class Sim {
         if (!fresh) violation("6.1 VIP " + vip + " held by " + it->second + " and " + id);
       }
     }
-    // SPEC 6.6, on the hosts and in the acting engine's plan: no host holds the
+    // design §6.6, on the hosts and in the acting engine's plan: no host holds the
     // addresses of more units than its capacity (units as the acting engine groups
     // them), and the engine never plans more. (Seed 3099 found a node that came back
     // still holding a stale VIP being given a new rule before the release landed;
@@ -924,10 +924,10 @@ class Sim {
       if (m->core->log_index() + 5 < member(a).core->log_index())
         violation("member " + id + " lags: applied " + std::to_string(m->core->log_index()) + " of " +
                   std::to_string(member(a).core->log_index()));
-    // SPEC 6.2: every acknowledged command is in the log that everyone applied.
+    // design §6.2: every acknowledged command is in the log that everyone applied.
     for (const auto& [idx, what] : acked_)
       if (!committed_.count(idx) && idx > 0) violation("6.2 acknowledged " + what + " at " + std::to_string(idx) + " missing");
-    // SPEC 6.5: every rule runs exactly once, on the node the engine names.
+    // design §6.5: every rule runs exactly once, on the node the engine names.
     for (const auto& [id, r] : state.rules) {
       const auto& vip = r.spec.vips.front().cidr;
       std::vector<std::string> hs;

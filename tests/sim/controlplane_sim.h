@@ -7,7 +7,7 @@
 // (VM freeze, SIGSTOP: the member's clock jumps ahead when it wakes).
 //
 // Checked after every event: Raft election safety, log matching, leader completeness
-// and state-machine safety; SPEC §6: one holder per VIP, one acting controller, no
+// and state-machine safety; design §6: one holder per VIP, one acting controller, no
 // failover while the arbiter hears the node,
 // acknowledged commands never lost, no node over capacity (planned and on the hosts), and after the faults heal
 // every rule runs exactly once. Everything derives from the seed: a failing seed
@@ -34,7 +34,7 @@ struct ControlPlaneReport {
   uint64_t acked_commands = 0;   // operator commands acknowledged
   uint64_t actions = 0;          // acquire/release sent to agents
   uint64_t snapshots_installed = 0;
-  uint64_t failovers = 0;        // NodeFailed transitions started (each checked for SPEC 6.4)
+  uint64_t failovers = 0;        // NodeFailed transitions started (each checked for design §6.4)
   // Voting arbiter lost (crashed) -> standby promoted, for each replacement.
   std::vector<int64_t> arbiter_replacement_ms;
   std::vector<std::string> trace;

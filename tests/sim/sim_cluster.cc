@@ -236,7 +236,7 @@ class Sim {
   void resume(const std::string& h) {
     Host& x = hosts_[h];
     x.paused = false;
-    // SPEC 3.3: a woken agent checks its hold on the monotonic clock before anything else.
+    // design §3.3: a woken agent checks its hold on the monotonic clock before anything else.
     isolation_check(x);
     trace("resume " + h);
   }
@@ -410,7 +410,7 @@ class Sim {
 
   void restart_controller() {
     // Only the persisted state survives: rebuild the engine from its JSON (as from
-    // SQLite) and check nothing acknowledged was lost (SPEC 6.2).
+    // SQLite) and check nothing acknowledged was lost (design §6.2).
     const std::string before = rules::to_json(engine_.state()).dump();
     auto restored = rules::state_from_json(rules::Json::parse(before));
     if (!restored.ok() || rules::to_json(*restored).dump() != before) {
@@ -462,7 +462,7 @@ class Sim {
   }
 
   void apply(const rules::Event& e) {
-    // SPEC 6.4: a failover for a node starts only if the arbiter did not see it.
+    // design §6.4: a failover for a node starts only if the arbiter did not see it.
     std::set<uint64_t> before;
     for (const auto& [id, t] : engine_.state().transitions) before.insert(id);
     rules::Decision d = engine_.apply(e);
@@ -531,7 +531,7 @@ class Sim {
   }
 
   // After the faults end and everything is healed: every rule runs exactly once, on
-  // the node the engine names, within the settle period (SPEC 6.5).
+  // the node the engine names, within the settle period (design §6.5).
   void final_check() {
     if (!report_.violations.empty()) return;
     for (const auto& [id, r] : engine_.state().rules) {
@@ -540,7 +540,7 @@ class Sim {
       for (const auto& [hid, h] : hosts_)
         if (h.kernel_up && h.held.count(vip)) hs.push_back(hid);
       if (r.phase == rules::RulePhase::Unplaced && hs.empty()) {
-        // SPEC 6.5 applies only when some node could take it (fixed targets and
+        // design §6.5 applies only when some node could take it (fixed targets and
         // capacity may legitimately leave a rule down).
         auto occ = rules::compute_occupancy(engine_.state());
         auto unit = rules::unit_of(engine_.state(), id);

@@ -1,7 +1,7 @@
 // A seeded simulation of a whole poolha cluster around the real decision engine and
 // liveness tracker: simulated hosts (kernel, agent, links), arbiter, network delays,
 // controller restarts and a clock. One seed = one random fault schedule; after every
-// step the SPEC §6 invariants are checked. Everything derives from the seed, so a
+// step the design §6 invariants are checked. Everything derives from the seed, so a
 // failing seed replays exactly: `rules_sim --seed N --verbose`.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// An in-memory host for the agent's portable core (STYLE §3: the OS seam has a
+// An in-memory host for the agent's portable core (design S3: the OS seam has a
 // double). Interfaces and addresses are a table, ARP conflicts and script and check
 // outcomes are what the test sets; every call is recorded. The real Linux host is
 // tested in network namespaces (net_ops_test, checks_test); this fake is for what

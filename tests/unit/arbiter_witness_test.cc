@@ -1,5 +1,5 @@
 // Tests for arbiter::Witness: what the arbiter hears, its answers to controllers,
-// and the fence (SPEC §3.3 defence 1; README "Arbiter fence").
+// and the fence (design §3.3 defence 1; README "Arbiter fence").
 #include "arbiter/witness.h"
 
 #include <gtest/gtest.h>

@@ -297,7 +297,7 @@ TEST(ConsensusNode, AMemberBehindACompactionCatchesUpBySnapshot) {
   c.stop(lagger);
   for (int i = 0; i < 30; ++i) ASSERT_TRUE(c.node(leader).propose("late" + std::to_string(i)).ok());
   // Large entries, so the snapshot is larger than the 1 MiB an agent frame may be (the
-  // engine state is 2.1 MiB at SPEC scale): member links must carry it whole.
+  // engine state is 2.1 MiB at the design's scale, §5): member links must carry it whole.
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(c.node(leader).propose("bulk" + std::to_string(i) + std::string(400'000, 'y')).ok());
   ASSERT_TRUE(c.run_until([&] { return c.apps[leader].has("late29") && c.apps["arb1"].has("late29"); }, 3000));
   ASSERT_TRUE(c.run_until([&] { return c.apps["arb1"].state == c.apps[leader].state; }, 3000));

@@ -23,11 +23,28 @@ TEST(ParseCidr, AcceptsV4AndV6InCanonicalForm) {
 }
 
 TEST(ParseCidr, RejectsMalformed) {
-  for (const char* bad :
-       {"", "/", "198.18.1.10", "198.18.1.10/", "/24", "198.18.1.10/33", "198.18.1.10/-1", "198.18.1.10/2a",
-        "198.18.1/24", "198.18.1.256/24", "198.18.1.10/24/1", " 198.18.1.10/24", "198.18.1.10 /24", "2001:db8::1/129",
-        "2001:db8:::1/64", "2001:db8::g/64", "eth0/24", "198.18.1.10/0024", "198.18.1.10/+4", "fe80::1%eth0/64",
-        "localhost/8", "198.18.1.10/24\n"})
+  for (const char* bad : {"",
+                          "/",
+                          "198.18.1.10",
+                          "198.18.1.10/",
+                          "/24",
+                          "198.18.1.10/33",
+                          "198.18.1.10/-1",
+                          "198.18.1.10/2a",
+                          "198.18.1/24",
+                          "198.18.1.256/24",
+                          "198.18.1.10/24/1",
+                          " 198.18.1.10/24",
+                          "198.18.1.10 /24",
+                          "2001:db8::1/129",
+                          "2001:db8:::1/64",
+                          "2001:db8::g/64",
+                          "eth0/24",
+                          "198.18.1.10/0024",
+                          "198.18.1.10/+4",
+                          "fe80::1%eth0/64",
+                          "localhost/8",
+                          "198.18.1.10/24\n"})
     EXPECT_FALSE(parse_cidr(bad)) << "input: \"" << bad << "\"";
 }
 
@@ -93,9 +110,8 @@ TEST(Ids, OneRuleForEveryName) {
   for (const std::string& good : {std::string("h1"), std::string("ctl-a"), std::string("gw.sh-01"), std::string("A_b"),
                                   std::string("9"), longest})
     EXPECT_TRUE(valid_id(good)) << good;
-  for (const std::string& bad : {std::string(), too_long, std::string("_gw"), std::string(".hidden"),
-                                std::string("-x"), std::string("a b"), std::string("a/b"), std::string("网关"),
-                                std::string("a\nb")})
+  for (const std::string& bad : {std::string(), too_long, std::string("_gw"), std::string(".hidden"), std::string("-x"),
+                                 std::string("a b"), std::string("a/b"), std::string("网关"), std::string("a\nb")})
     EXPECT_FALSE(valid_id(bad)) << bad;
 }
 

@@ -83,7 +83,7 @@ bool process_gone(pid_t pid) {
 class ScriptRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (ownership rules of SPEC §7)";
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (ownership rules of design §7)";
     if (dir_.path().empty()) GTEST_SKIP() << "no root-owned, non-writable base dir for temp scripts";
     scripts_ = dir_.path() + "/scripts";
     ASSERT_EQ(::mkdir(scripts_.c_str(), 0755), 0);
@@ -330,7 +330,7 @@ TEST_F(ScriptRunnerTest, RefusesNonExecutableMissingAndNonRegular) {
 }
 
 TEST(ScriptRunnerPathTest, RefusesWorldWritableStickyTmp) {
-  // Strict reading of SPEC §7: /tmp (1777) is writable by others.
+  // Strict reading of design §7: /tmp (1777) is writable by others.
   if (::geteuid() != 0) GTEST_SKIP();
   std::string tmpl = "/tmp/poolha-sr-tmp-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);

@@ -1,5 +1,5 @@
 // wire/session over real TLS on loopback: the Hello exchange, messages both ways,
-// and the refusals SPEC §7 asks for — a peer with the wrong role or no valid
+// and the refusals design §7 asks for — a peer with the wrong role or no valid
 // certificate gets nothing, a bad or oversized frame closes that connection only.
 #include "wire/session.h"
 

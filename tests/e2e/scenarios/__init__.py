@@ -37,7 +37,7 @@ class Context:
         c = cluster_mod.Cluster(self.run, self.name, hosts, rules, log_dir=self.log_dir, **kw)
         self.clusters.append(c)
         if self.run.bins and not self.run.enrol_attempted and c.enrol_host is None and len(hosts) > 1:
-            c.enrol_host = hosts[-1]  # SPEC §7: at least one host per run enrols for real
+            c.enrol_host = hosts[-1]  # design §7: at least one host per run enrols for real
         if c.enrol_host:
             self.run.enrol_attempted = True
         c.build()

@@ -4,10 +4,10 @@ import time
 
 import cluster as cluster_mod
 
-HOST_CRASH_LIMIT = 2.0  # SPEC §4: primary host crash, reboot, network down
-MONITOR_LIMIT = 1.0  # SPEC §4: after the failure is confirmed
-SWITCH_LIMIT = 0.5  # SPEC §4: forced / manual switch
-STANDBY_LIMIT = 0.5  # SPEC §4: standby reassignment
+HOST_CRASH_LIMIT = 2.0  # design §4: primary host crash, reboot, network down
+MONITOR_LIMIT = 1.0  # design §4: after the failure is confirmed
+SWITCH_LIMIT = 0.5  # design §4: forced / manual switch
+STANDBY_LIMIT = 0.5  # design §4: standby reassignment
 NO_OUTAGE = 0.15  # "no outage": no gap beyond the client's normal rhythm (20 ms) plus load jitter
 SUSPECT_AFTER = 0.6  # rules::Settings::suspect_after_ms
 
@@ -87,7 +87,7 @@ def script_events(c, host, since=0):
 
 
 def check_env(ctx, ev, rule, old, new):
-    """SPEC §3.2: scripts run with documented variables (rule, role, VIPs, old and new node)."""
+    """design §3.2: scripts run with documented variables (rule, role, VIPs, old and new node)."""
     what = "%s on %s" % (ev["kind"], ev["host"])
     ctx.check(ev["rule"] == rule, "%s: POOLHA_RULE=%r, expected %s" % (what, ev["rule"], rule))
     ctx.check(ev["vips"] != "", "%s: POOLHA_VIPS empty" % what)

@@ -1,4 +1,4 @@
-"""Failures of the primary and the standby host (SPEC §4 rows 'primary fails', 'standby fails')."""
+"""Failures of the primary and the standby host (design §4 rows 'primary fails', 'standby fails')."""
 import signal
 import time
 

@@ -1,4 +1,4 @@
-"""Placement, enrolment and operator actions (SPEC §4: rules live, local takeover, fixed
+"""Placement, enrolment and operator actions (design §4: rules live, local takeover, fixed
 target, iterative takeover, forced switch, switchover and failback, group switch)."""
 import time
 

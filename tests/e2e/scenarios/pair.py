@@ -1,6 +1,6 @@
 """The controller pair with agents and services (issue 3): two controllers and an arbiter
 (plus a standby arbiter) as one Raft group, the controller VIP, agents heartbeating to
-every member. SPEC §4 'controller switch ≤ 3 s, no service moves', 'arbiter failure →
+every member. design §4 'controller switch ≤ 3 s, no service moves', 'arbiter failure →
 standby arbiter ≤ 2 s, no service moves', 'controller power-cycled: no service moves'."""
 import json
 import time
@@ -9,8 +9,8 @@ import cluster as cluster_mod
 from scenarios import scenario
 from scenarios.common import HOST_CRASH_LIMIT, NO_OUTAGE, settled, standby_of
 
-SWITCH_LIMIT = 3.0  # SPEC §4: controller switch, UI via the controller VIP
-ARBITER_LIMIT = 2.0  # SPEC §4: arbiter failure -> standby arbiter
+SWITCH_LIMIT = 3.0  # design §4: controller switch, UI via the controller VIP
+ARBITER_LIMIT = 2.0  # design §4: arbiter failure -> standby arbiter
 
 
 def active_of(c, timeout=5):

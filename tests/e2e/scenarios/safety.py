@@ -1,4 +1,4 @@
-"""Split brain defences and failure handling (SPEC §3.1, §3.3, §6): arbiter witness,
+"""Split brain defences and failure handling (design §3.1, §3.3, §6): arbiter witness,
 arbiter loss, script failures, foreign VIP holders."""
 import time
 
@@ -11,7 +11,7 @@ from scenarios.common import (HOST_CRASH_LIMIT, NO_OUTAGE, SWITCH_LIMIT, cli_ok,
 @scenario("ctl_link_cut", "safety")
 def ctl_link_cut(ctx):
     """ctl1 <-> primary traffic blackholed while the arbiter still sees the primary: no
-    switch (SPEC §6.4), no outage, an alert; link back: still on h1."""
+    switch (design §6.4), no outage, an alert; link back: still on h1."""
     ctx.log_focus = ["controller", "arbiter", "agent-h1"]
     c = settled(ctx)
     vip = c.rule_vip("r1")

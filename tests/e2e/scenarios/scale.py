@@ -1,4 +1,4 @@
-"""SPEC §5 rack failure: 10% of the primaries crash at once."""
+"""design §5 rack failure: 10% of the primaries crash at once."""
 import time
 
 from cluster import default_node, default_rule
