@@ -13,7 +13,7 @@ Status LogKeeper::start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.state_dir, ec);
   if (ec) return Status::Error("state_dir '" + config_.state_dir + "': " + ec.message());
-  auto db = controller::SqliteDb::open(config_.state_dir + "/arbiter.db");
+  auto db = store::SqliteDb::open(config_.state_dir + "/arbiter.db");
   if (!db.ok()) return db.status();
   db_ = std::move(*db);
   auto history = controller::EventHistory::open(*db_);

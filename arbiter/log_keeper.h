@@ -40,7 +40,7 @@ class LogKeeper : public controller::Outbox {
  private:
   boost::asio::io_context& io_;
   ArbiterConfig config_;
-  std::unique_ptr<controller::SqliteDb> db_;
+  std::unique_ptr<store::SqliteDb> db_;
   std::unique_ptr<controller::EventHistory> history_;
   std::unique_ptr<controller::RaftLog> log_;
   std::unique_ptr<controller::ControllerCore> core_;

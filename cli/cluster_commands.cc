@@ -8,8 +8,8 @@
 #include "cli/tables.h"
 #include "common/json_text.h"
 #include "consensus/membership.h"
-#include "controller/sqlite_db.h"
-#include "member/raft_storage.h"
+#include "store/sqlite_db.h"
+#include "store/raft_storage.h"
 
 namespace poolha::cli {
 
@@ -99,9 +99,9 @@ int cmd_cluster_recover(Context& c) {
     return usage("cluster recover: -f DATABASE (controller.db or arbiter.db) and --name MEMBER are required");
   const std::string path = c.args.value("file"), self = c.args.value("name");
   if (!std::filesystem::exists(path)) return fail(path + ": no such file (the stopped member's state_dir/controller.db)");
-  auto db = controller::SqliteDb::open(path);
+  auto db = store::SqliteDb::open(path);
   if (!db.ok()) return fail(db.error());
-  auto store = member::RaftStorage::open(**db);
+  auto store = store::RaftStorage::open(**db);
   if (!store.ok()) return fail(store.error());
   auto rec = (*store)->recover(consensus::Membership{});
   if (!rec.ok()) return fail(rec.error());

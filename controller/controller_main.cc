@@ -40,7 +40,7 @@ class ControllerDaemon : public Outbox {
     std::error_code fec;
     std::filesystem::create_directories(cfg_.state_dir, fec);
     if (fec) return fatal("state_dir '" + cfg_.state_dir + "': " + fec.message());
-    auto db = SqliteDb::open(cfg_.state_dir + "/controller.db");
+    auto db = store::SqliteDb::open(cfg_.state_dir + "/controller.db");
     if (!db.ok()) return fatal(db.error());
     db_ = std::move(*db);
     auto log = SqliteCommandLog::open(*db_);
@@ -394,7 +394,7 @@ class ControllerDaemon : public Outbox {
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::signal_set signals_;
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<store::SqliteDb> db_;
   std::unique_ptr<SqliteCommandLog> log_;
   std::unique_ptr<LocalLog> local_log_;
   std::unique_ptr<RaftLog> raft_log_;

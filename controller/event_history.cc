@@ -30,7 +30,7 @@ void clean(HistoryEvent& e) {
 }
 }  // namespace
 
-Expected<std::unique_ptr<EventHistory>> EventHistory::open(SqliteDb& db) {
+Expected<std::unique_ptr<EventHistory>> EventHistory::open(store::SqliteDb& db) {
   auto st = db.exec(
       "CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
       " kind TEXT NOT NULL, rule TEXT, node TEXT, outcome TEXT, duration_ms INTEGER, detail TEXT, actor TEXT);"
@@ -64,7 +64,7 @@ Expected<std::vector<HistoryEvent>> EventHistory::query(const HistoryQuery& q) c
   auto st = db_.run(
       "SELECT id, time_ms, kind, rule, node, outcome, duration_ms, detail, actor FROM history"
       " WHERE (?1 = '' OR rule = ?1) AND (?2 = '' OR node = ?2) ORDER BY id DESC LIMIT ?3",
-      {q.rule, q.node, static_cast<int64_t>(limit)}, [&](const SqliteDb::Row& r) {
+      {q.rule, q.node, static_cast<int64_t>(limit)}, [&](const store::SqliteDb::Row& r) {
         out.push_back({as_int(r[0]), as_int(r[1]), as_text(r[2]), as_text(r[3]), as_text(r[4]), as_text(r[5]),
                        as_int(r[6]), as_text(r[7]), as_text(r[8])});
         clean(out.back());

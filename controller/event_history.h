@@ -5,7 +5,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-#include "controller/sqlite_db.h"
+#include "store/sqlite_db.h"
 
 namespace poolha::controller {
 
@@ -29,15 +29,15 @@ struct HistoryQuery {
 
 class EventHistory {
  public:
-  static Expected<std::unique_ptr<EventHistory>> open(SqliteDb& db);
+  static Expected<std::unique_ptr<EventHistory>> open(store::SqliteDb& db);
   // Records an event (time filled in when zero); returns its id, 0 if it could not be stored.
   int64_t record(HistoryEvent e);
   Status complete(int64_t id, const std::string& outcome, int64_t duration_ms, const std::string& detail);
   Expected<std::vector<HistoryEvent>> query(const HistoryQuery& q) const;
 
  private:
-  explicit EventHistory(SqliteDb& db) : db_(db) {}
-  SqliteDb& db_;
+  explicit EventHistory(store::SqliteDb& db) : db_(db) {}
+  store::SqliteDb& db_;
 };
 
 nlohmann::json to_json(const HistoryEvent& e);

@@ -5,17 +5,17 @@
 
 namespace poolha::controller {
 
-Expected<std::unique_ptr<SqliteCommandLog>> SqliteCommandLog::open(SqliteDb& db) {
+Expected<std::unique_ptr<SqliteCommandLog>> SqliteCommandLog::open(store::SqliteDb& db) {
   auto st = db.exec(
       "CREATE TABLE IF NOT EXISTS command_log (idx INTEGER PRIMARY KEY, event TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, state TEXT NOT NULL);");
   if (!st.ok()) return st;
   std::unique_ptr<SqliteCommandLog> log(new SqliteCommandLog(db));
   int64_t last = 0;
-  st = db.run("SELECT COALESCE(MAX(idx), 0) FROM command_log", {}, [&](const SqliteDb::Row& r) { last = as_int(r[0]); });
+  st = db.run("SELECT COALESCE(MAX(idx), 0) FROM command_log", {}, [&](const store::SqliteDb::Row& r) { last = as_int(r[0]); });
   if (!st.ok()) return st;
   int64_t snap = 0;
-  st = db.run("SELECT idx FROM snapshot WHERE id = 1", {}, [&](const SqliteDb::Row& r) { snap = as_int(r[0]); });
+  st = db.run("SELECT idx FROM snapshot WHERE id = 1", {}, [&](const store::SqliteDb::Row& r) { snap = as_int(r[0]); });
   if (!st.ok()) return st;
   log->last_ = static_cast<uint64_t>(std::max(last, snap));
   return log;
@@ -33,7 +33,7 @@ Expected<uint64_t> SqliteCommandLog::append(const rules::Event& e) {
 Expected<RecoveredLog> SqliteCommandLog::recover() {
   RecoveredLog out;
   std::string state_text;
-  auto st = db_.run("SELECT idx, state FROM snapshot WHERE id = 1", {}, [&](const SqliteDb::Row& r) {
+  auto st = db_.run("SELECT idx, state FROM snapshot WHERE id = 1", {}, [&](const store::SqliteDb::Row& r) {
     out.snapshot_index = static_cast<uint64_t>(as_int(r[0]));
     state_text = as_text(r[1]);
   });
@@ -47,7 +47,7 @@ Expected<RecoveredLog> SqliteCommandLog::recover() {
   }
   std::string bad;
   st = db_.run("SELECT idx, event FROM command_log WHERE idx > ?1 ORDER BY idx",
-               {static_cast<int64_t>(out.snapshot_index)}, [&](const SqliteDb::Row& r) {
+               {static_cast<int64_t>(out.snapshot_index)}, [&](const store::SqliteDb::Row& r) {
                  if (!bad.empty()) return;
                  auto j = rules::Json::parse(as_text(r[1]), nullptr, false);
                  auto ev = j.is_discarded() ? Expected<rules::Event>::Error("not valid JSON") : rules::event_from_json(j);

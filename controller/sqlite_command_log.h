@@ -3,14 +3,14 @@
 // transaction, so an acknowledged command survives a crash or power loss.
 #pragma once
 #include "controller/command_log.h"
-#include "controller/sqlite_db.h"
+#include "store/sqlite_db.h"
 
 namespace poolha::controller {
 
 class SqliteCommandLog : public CommandLog {
  public:
   // Creates the tables if needed. REQUIRES: db outlives this object.
-  static Expected<std::unique_ptr<SqliteCommandLog>> open(SqliteDb& db);
+  static Expected<std::unique_ptr<SqliteCommandLog>> open(store::SqliteDb& db);
 
   Expected<uint64_t> append(const rules::Event& e) override;
   Expected<RecoveredLog> recover() override;
@@ -18,8 +18,8 @@ class SqliteCommandLog : public CommandLog {
   uint64_t last_index() const override { return last_; }
 
  private:
-  explicit SqliteCommandLog(SqliteDb& db) : db_(db) {}
-  SqliteDb& db_;
+  explicit SqliteCommandLog(store::SqliteDb& db) : db_(db) {}
+  store::SqliteDb& db_;
   uint64_t last_ = 0;
 };
 

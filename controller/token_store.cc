@@ -12,7 +12,7 @@ int64_t wall_s() {
 }
 }  // namespace
 
-Expected<std::unique_ptr<TokenStore>> TokenStore::open(SqliteDb& db) {
+Expected<std::unique_ptr<TokenStore>> TokenStore::open(store::SqliteDb& db) {
   auto st = db.exec(
       "CREATE TABLE IF NOT EXISTS enrol_tokens (hash TEXT PRIMARY KEY, node TEXT NOT NULL,"
       " expires_s INTEGER NOT NULL, used_s INTEGER)");
@@ -38,7 +38,7 @@ Status TokenStore::redeem(const std::string& token, const std::string& node) {
   int64_t expires = 0, used = 0;
   bool found = false;
   auto st = db_.run("SELECT node, expires_s, COALESCE(used_s, 0) FROM enrol_tokens WHERE hash = ?1", {hash},
-                    [&](const SqliteDb::Row& r) {
+                    [&](const store::SqliteDb::Row& r) {
                       found = true;
                       bound = as_text(r[0]);
                       expires = as_int(r[1]);

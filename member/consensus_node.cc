@@ -47,7 +47,7 @@ Status check_sender(const std::string& cert_cn, const consensus::MemberId& from)
 }
 
 ConsensusNode::ConsensusNode(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> server_ctx,
-                             std::shared_ptr<wire::asio::ssl::context> client_ctx, controller::SqliteDb& db,
+                             std::shared_ptr<wire::asio::ssl::context> client_ctx, store::SqliteDb& db,
                              ConsensusNodeOptions opts, Callbacks cb)
     : io_(io), server_ctx_(std::move(server_ctx)), client_ctx_(std::move(client_ctx)), db_(db), opts_(std::move(opts)),
       cb_(std::move(cb)), tick_timer_(io), keepalive_timer_(io) {}
@@ -58,7 +58,7 @@ ConsensusNode::~ConsensusNode() { stop(); }
 
 Status ConsensusNode::start() {
   if (raft_) return Status::Error("member " + opts_.id + ": already started");
-  auto storage = RaftStorage::open(db_);
+  auto storage = store::RaftStorage::open(db_);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(*storage);
   auto rec = storage_->recover(opts_.initial);

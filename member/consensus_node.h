@@ -1,6 +1,6 @@
 // The thin Asio driver around consensus::Raft for one control-plane member (a
 // controller or the arbiter): it gives the pure core a clock (ticks counted from
-// elapsed steady time), a disk (RaftStorage, fsynced before anything leaves) and a
+// elapsed steady time), a disk (store::RaftStorage, fsynced before anything leaves) and a
 // network (mutual-TLS sessions on the member port), and hands committed entries to
 // the application. It follows the Ready contract in consensus/raft_types.h:
 // persist, send, restore, apply, advance.
@@ -31,8 +31,8 @@
 
 #include "common/status.h"
 #include "consensus/raft.h"
-#include "controller/sqlite_db.h"
-#include "member/raft_storage.h"
+#include "store/sqlite_db.h"
+#include "store/raft_storage.h"
 #include "wire/session.h"
 
 namespace poolha::member {
@@ -88,7 +88,7 @@ class ConsensusNode {
   };
 
   ConsensusNode(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> server_ctx,
-                std::shared_ptr<wire::asio::ssl::context> client_ctx, controller::SqliteDb& db,
+                std::shared_ptr<wire::asio::ssl::context> client_ctx, store::SqliteDb& db,
                 ConsensusNodeOptions opts, Callbacks cb);
   ~ConsensusNode();
   ConsensusNode(const ConsensusNode&) = delete;
@@ -179,11 +179,11 @@ class ConsensusNode {
   wire::asio::io_context& io_;
   std::shared_ptr<wire::asio::ssl::context> server_ctx_;
   std::shared_ptr<wire::asio::ssl::context> client_ctx_;
-  controller::SqliteDb& db_;
+  store::SqliteDb& db_;
   ConsensusNodeOptions opts_;
   Callbacks cb_;
 
-  std::unique_ptr<RaftStorage> storage_;
+  std::unique_ptr<store::RaftStorage> storage_;
   std::unique_ptr<consensus::Raft> raft_;
   std::shared_ptr<wire::Listener> listener_;
   std::map<consensus::MemberId, Peer> peers_;

@@ -19,7 +19,7 @@ struct NullOutbox : controller::Outbox {
 };
 
 struct ControllerFixture {
-  std::unique_ptr<controller::SqliteDb> db;
+  std::unique_ptr<store::SqliteDb> db;
   std::unique_ptr<controller::SqliteCommandLog> log;
   std::unique_ptr<controller::EventHistory> history;
   NullOutbox out;
@@ -28,7 +28,7 @@ struct ControllerFixture {
   std::unique_ptr<controller::ControllerCore> core;
 
   ControllerFixture() {
-    db = std::move(*controller::SqliteDb::open(":memory:"));
+    db = std::move(*store::SqliteDb::open(":memory:"));
     log = std::move(*controller::SqliteCommandLog::open(*db));
     history = std::move(*controller::EventHistory::open(*db));
     local = std::make_unique<controller::LocalLog>(*log, [this] { return clock; });

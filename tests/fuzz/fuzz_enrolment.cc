@@ -13,7 +13,7 @@ namespace {
 
 struct EnrolFixture {
   boost::asio::io_context io;
-  std::unique_ptr<poolha::controller::SqliteDb> db;
+  std::unique_ptr<poolha::store::SqliteDb> db;
   std::unique_ptr<poolha::controller::TokenStore> tokens;
   std::unique_ptr<poolha::controller::EventHistory> history;
   std::unique_ptr<poolha::controller::EnrolmentService> service;
@@ -27,7 +27,7 @@ struct EnrolFixture {
     auto server = *pki::issue(ca, "ctl1", pki::Role::Controller, {"127.0.0.1"}, {}, 30);
     (void)pki::write_file_atomic(dir + "/ctl1.crt", server.cert_pem, 0644);
     (void)pki::write_file_atomic(dir + "/ctl1.key", server.key_pem, 0600);
-    db = std::move(*controller::SqliteDb::open(":memory:"));
+    db = std::move(*store::SqliteDb::open(":memory:"));
     tokens = std::move(*controller::TokenStore::open(*db));
     history = std::move(*controller::EventHistory::open(*db));
     token = *tokens->mint("h7", 3600);

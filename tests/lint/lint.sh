@@ -7,11 +7,12 @@
 #   - every file that parses YAML also bounds it (common/config_input.h: size, UTF-8,
 #     depth and alias expansion);
 #   - a daemon's event loop is run through wire::run_event_loop (an escaped exception
-#     is reported, the process carries on).
+#     is reported, the process carries on);
+#   - each folder includes only what tests/lint/layers.py allows it (the layers).
 # Prints each violation with file and line; exits 1 if there is any.
 set -u
 cd "$(dirname "$0")/../.."
-src=(agent arbiter cli common consensus controller member rules wire)
+src=(agent arbiter cli common consensus controller member rules store wire)
 fail=0
 violation() { echo "lint: $1"; fail=1; }
 
@@ -31,5 +32,8 @@ while IFS= read -r hit; do violation "$hit: YAML::LoadAll loops for ever on some
 while IFS= read -r hit; do violation "$hit: run the loop with wire::run_event_loop (wire/event_loop.h)"; done < <(
   grep -rnE '\bio_?\.run\(\)' agent/main.cc agent/daemon.cc arbiter/main.cc controller/controller_main.cc)
 
-[ $fail -eq 0 ] && echo "lint: ok (json_text, RE2, bounded YAML, guarded event loops)"
+# Each folder includes only the folders below it (issue 10: layers that are enforced).
+python3 tests/lint/layers.py || fail=1
+
+[ $fail -eq 0 ] && echo "lint: ok (json_text, RE2, bounded YAML, guarded event loops, layers)"
 exit $fail

@@ -106,7 +106,7 @@ struct Member {
   TimeMs next_core_timer_local = 0;
   Disk disk;
   std::unique_ptr<consensus::Raft> raft;
-  std::unique_ptr<controller::SqliteDb> db;
+  std::unique_ptr<store::SqliteDb> db;
   std::unique_ptr<controller::EventHistory> history;
   std::unique_ptr<SimLog> log;
   std::unique_ptr<SimOutbox> out;
@@ -176,7 +176,7 @@ class Sim {
     ro.id = m.id;
     ro.seed = opt_.seed * 131 + restarts_++;
     m.raft = std::make_unique<consensus::Raft>(ro, rec);
-    m.db = std::move(*controller::SqliteDb::open(":memory:"));
+    m.db = std::move(*store::SqliteDb::open(":memory:"));
     m.history = std::move(*controller::EventHistory::open(*m.db));
     m.log = std::make_unique<SimLog>(*this, m);
     m.out = std::make_unique<SimOutbox>(*this, m);

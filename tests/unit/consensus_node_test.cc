@@ -94,7 +94,7 @@ class Cluster {
   void start(const std::string& id) {
     Running& r = running_[id];
     apps[id] = App{};  // a restarted process starts empty and rebuilds from its file
-    auto db = controller::SqliteDb::open(dir_.file(id + ".db"));
+    auto db = store::SqliteDb::open(dir_.file(id + ".db"));
     ASSERT_TRUE(db.ok()) << db.error();
     r.db = std::move(*db);
     auto server = wire::mutual_tls_context(tls_[id], true);
@@ -174,9 +174,9 @@ class Cluster {
 
   // What a member's file holds, read through a second connection as a restart would.
   consensus::Recovered on_disk(const std::string& id) {
-    auto db = controller::SqliteDb::open(dir_.file(id + ".db"));
+    auto db = store::SqliteDb::open(dir_.file(id + ".db"));
     EXPECT_TRUE(db.ok());
-    auto store = RaftStorage::open(**db);
+    auto store = store::RaftStorage::open(**db);
     EXPECT_TRUE(store.ok());
     auto rec = (*store)->recover(membership_);
     EXPECT_TRUE(rec.ok()) << rec.error();
@@ -195,7 +195,7 @@ class Cluster {
 
  private:
   struct Running {
-    std::unique_ptr<controller::SqliteDb> db;  // outlives the node (declared first)
+    std::unique_ptr<store::SqliteDb> db;  // outlives the node (declared first)
     std::unique_ptr<ConsensusNode> node;
   };
 

@@ -49,7 +49,7 @@ class ControllerCoreTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   void open(TimeMs now) {
-    db_ = std::move(*SqliteDb::open((dir_ / "controller.db").string()));
+    db_ = std::move(*store::SqliteDb::open((dir_ / "controller.db").string()));
     log_ = std::move(*SqliteCommandLog::open(*db_));
     history_ = std::move(*EventHistory::open(*db_));
     out_ = RecordingOutbox{};
@@ -120,7 +120,7 @@ class ControllerCoreTest : public ::testing::Test {
   TimeMs clock_ = 0;
   std::unique_ptr<LocalLog> local_;
   fs::path dir_;
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<store::SqliteDb> db_;
   std::unique_ptr<SqliteCommandLog> log_;
   std::unique_ptr<EventHistory> history_;
   RecordingOutbox out_;

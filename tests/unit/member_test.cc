@@ -1,4 +1,4 @@
-// The consensus core's driver contract: RaftStorage on real SQLite files (round trips,
+// The consensus core's driver contract: store::RaftStorage on real SQLite files (round trips,
 // truncation, snapshots, compaction, restarts, atomicity, damage) and raft_codec
 // (round trips, refusals, splitting), then a 3-member cluster whose every batch goes
 // through SQLite and every message through Protobuf, with one member restarted.
@@ -16,9 +16,9 @@
 
 #include "consensus/membership.h"
 #include "consensus/raft.h"
-#include "controller/sqlite_db.h"
+#include "store/sqlite_db.h"
 #include "member/raft_codec.h"
-#include "member/raft_storage.h"
+#include "store/raft_storage.h"
 
 namespace poolha::member {
 namespace {
@@ -34,7 +34,7 @@ using consensus::MessageType;
 using consensus::Ready;
 using consensus::Recovered;
 using consensus::Snapshot;
-using controller::SqliteDb;
+using store::SqliteDb;
 
 // A directory of its own for each test, removed with everything in it afterwards.
 class TempDir {
@@ -89,10 +89,10 @@ class RaftStorageTest : public ::testing::Test {
   void reopen() {
     store_.reset();
     db_.reset();
-    auto db = SqliteDb::open(dir_.file("raft.db"));
+    auto db = store::SqliteDb::open(dir_.file("raft.db"));
     ASSERT_TRUE(db.ok()) << db.error();
     db_ = std::move(*db);
-    auto store = RaftStorage::open(*db_);
+    auto store = store::RaftStorage::open(*db_);
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(*store);
   }
@@ -109,8 +109,8 @@ class RaftStorageTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<SqliteDb> db_;
-  std::unique_ptr<RaftStorage> store_;
+  std::unique_ptr<store::SqliteDb> db_;
+  std::unique_ptr<store::RaftStorage> store_;
 };
 
 TEST_F(RaftStorageTest, FreshStoreIsEmptyAndRecoversTheInitialMembership) {
@@ -223,9 +223,9 @@ TEST(RaftStorageDamage, NamesTheDamagedRow) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.sql);
     TempDir dir;
-    auto db = SqliteDb::open(dir.file("raft.db"));
+    auto db = store::SqliteDb::open(dir.file("raft.db"));
     ASSERT_TRUE(db.ok()) << db.error();
-    auto store = RaftStorage::open(**db);
+    auto store = store::RaftStorage::open(**db);
     ASSERT_TRUE(store.ok()) << store.error();
     std::vector<Entry> es = entries(1, 7, 1);
     es[4] = {1, 5, EntryKind::Membership, consensus::encode_membership(three())};
@@ -383,13 +383,13 @@ TEST(RaftCodec, SplitsALargeAppendIntoFramesThatFit) {
 // ---------------------------------------------------------------- end to end
 
 // Three members driven as a real driver would, without sockets: every Ready saved
-// through RaftStorage (its own SQLite file each) before its messages leave, every
+// through store::RaftStorage (its own SQLite file each) before its messages leave, every
 // message through Protobuf bytes. The application state is the applied commands.
 class StoredCluster {
  public:
   struct Member {
-    std::unique_ptr<SqliteDb> db;
-    std::unique_ptr<RaftStorage> store;
+    std::unique_ptr<store::SqliteDb> db;
+    std::unique_ptr<store::RaftStorage> store;
     std::unique_ptr<consensus::Raft> raft;
     std::string state;
   };
@@ -400,10 +400,10 @@ class StoredCluster {
 
   void start(const std::string& id) {
     Member& n = members_[id];
-    auto db = SqliteDb::open(dir_.file(id + ".db"));
+    auto db = store::SqliteDb::open(dir_.file(id + ".db"));
     ASSERT_TRUE(db.ok()) << db.error();
     n.db = std::move(*db);
-    auto store = RaftStorage::open(*n.db);
+    auto store = store::RaftStorage::open(*n.db);
     ASSERT_TRUE(store.ok()) << store.error();
     n.store = std::move(*store);
     auto rec = n.store->recover(three());
@@ -583,7 +583,7 @@ TEST(SqliteDbFiles, AreOwnerOnly) {
   const mode_t old_mask = ::umask(022);
   auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
   {
-    auto db = controller::SqliteDb::open((dir / "new.db").string());
+    auto db = store::SqliteDb::open((dir / "new.db").string());
     ASSERT_TRUE(db.ok()) << db.error();
     ASSERT_TRUE((*db)->exec("CREATE TABLE t (x)").ok());
     EXPECT_EQ(mode(dir / "new.db"), fs::perms::owner_read | fs::perms::owner_write);
@@ -592,7 +592,7 @@ TEST(SqliteDbFiles, AreOwnerOnly) {
   {
     std::ofstream(dir / "old.db").flush();
     fs::permissions(dir / "old.db", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
-    auto db = controller::SqliteDb::open((dir / "old.db").string());
+    auto db = store::SqliteDb::open((dir / "old.db").string());
     ASSERT_TRUE(db.ok()) << db.error();
     EXPECT_EQ(mode(dir / "old.db"), fs::perms::owner_read | fs::perms::owner_write);
   }

@@ -11,14 +11,14 @@
 
 #include "common/status.h"
 #include "consensus/raft_types.h"
-#include "controller/sqlite_db.h"
+#include "store/sqlite_db.h"
 
-namespace poolha::member {
+namespace poolha::store {
 
 class RaftStorage {
  public:
   // Creates the tables if they do not exist yet.
-  static Expected<std::unique_ptr<RaftStorage>> open(controller::SqliteDb& db);
+  static Expected<std::unique_ptr<RaftStorage>> open(SqliteDb& db);
 
   // Persists `r.snapshot` (dropping every stored entry: the log restarts after it),
   // then `r.entries` (replacing stored entries at their indices and above), then
@@ -41,11 +41,11 @@ class RaftStorage {
   bool empty() const { return empty_; }
 
  private:
-  RaftStorage(controller::SqliteDb& db, bool empty) : db_(db), empty_(empty) {}
+  RaftStorage(SqliteDb& db, bool empty) : db_(db), empty_(empty) {}
   Status write_snapshot(const consensus::Snapshot& s);
 
-  controller::SqliteDb& db_;
+  SqliteDb& db_;
   bool empty_;
 };
 
-}  // namespace poolha::member
+}  // namespace poolha::store

@@ -1,18 +1,14 @@
-#include "member/raft_storage.h"
+#include "store/raft_storage.h"
 
 #include <functional>
 #include <optional>
 
 #include "consensus/membership.h"
 
-namespace poolha::member {
+namespace poolha::store {
 
 using consensus::Entry;
 using consensus::EntryKind;
-using controller::as_text;
-using controller::SqlBlob;
-using controller::SqliteDb;
-using controller::SqlValue;
 
 namespace {
 
@@ -54,7 +50,7 @@ Expected<std::unique_ptr<RaftStorage>> RaftStorage::open(SqliteDb& db) {
   auto st = db.run(
       "SELECT EXISTS (SELECT 1 FROM raft_hard_state) OR EXISTS (SELECT 1 FROM raft_entries)"
       " OR EXISTS (SELECT 1 FROM raft_snapshot)",
-      {}, [&](const SqliteDb::Row& r) { empty = controller::as_int(r[0]) == 0; });
+      {}, [&](const SqliteDb::Row& r) { empty = as_int(r[0]) == 0; });
   if (!st.ok()) return Status::Error("raft storage: " + st.error());
   return std::unique_ptr<RaftStorage>(new RaftStorage(db, empty));
 }
@@ -161,4 +157,4 @@ Expected<consensus::Recovered> RaftStorage::recover(const consensus::Membership&
   return out;
 }
 
-}  // namespace poolha::member
+}  // namespace poolha::store

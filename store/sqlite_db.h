@@ -14,7 +14,7 @@
 
 #include "common/status.h"
 
-namespace poolha::controller {
+namespace poolha::store {
 
 // Bytes bound as a BLOB (binary data, NUL bytes included). A BLOB column reads back
 // as std::string holding the same bytes, so as_text works on it too.
@@ -50,4 +50,4 @@ class SqliteDb {
 int64_t as_int(const SqlValue& v);
 std::string as_text(const SqlValue& v);
 
-}  // namespace poolha::controller
+}  // namespace poolha::store

@@ -1,4 +1,4 @@
-#include "controller/sqlite_db.h"
+#include "store/sqlite_db.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace poolha::controller {
+namespace poolha::store {
 
 Expected<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
   // The database holds the cluster's state, script output and the audit history:
@@ -95,4 +95,4 @@ int SqliteDb::changes() const { return sqlite3_changes(db_); }
 int64_t as_int(const SqlValue& v) { return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : 0; }
 std::string as_text(const SqlValue& v) { return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : ""; }
 
-}  // namespace poolha::controller
+}  // namespace poolha::store
