@@ -7,9 +7,8 @@
 #include "cli/commands.h"
 #include "cli/tables.h"
 #include "common/json_text.h"
-#include "consensus/membership.h"
+#include "store/log_surgery.h"
 #include "store/sqlite_db.h"
-#include "store/raft_storage.h"
 
 namespace poolha::cli {
 
@@ -101,25 +100,12 @@ int cmd_cluster_recover(Context& c) {
   if (!std::filesystem::exists(path)) return fail(path + ": no such file (the stopped member's state_dir/controller.db)");
   auto db = store::SqliteDb::open(path);
   if (!db.ok()) return fail(db.error());
-  auto store = store::RaftStorage::open(**db);
-  if (!store.ok()) return fail(store.error());
-  auto rec = (*store)->recover(consensus::Membership{});
-  if (!rec.ok()) return fail(rec.error());
-  // The membership in force: the last one in the log, else the snapshot's.
-  consensus::Membership current = rec->snapshot ? rec->snapshot->meta.membership : consensus::Membership{};
-  for (const auto& e : rec->entries)
-    if (e.kind == consensus::EntryKind::Membership)
-      if (auto m = consensus::decode_membership(e.data); m.ok()) current = *m;
-  auto role = current.role_of(self);
-  if (!role) return fail(self + " is not a member in " + path + "'s log; give the name this database belongs to");
+  auto role = store::role_in_log(**db, self);
+  if (!role.ok()) return fail(role.error() + " (" + path + "); give the name this database belongs to");
   if (*role != consensus::MemberRole::Controller) return fail(self + " is an arbiter; recover from a controller's database");
   if (!c.args.flag("force"))
     return fail("this makes " + self + " the only member of a new cluster, from what its log holds. The other members' "
                 "databases must never be started again (wipe them). Stop " + self + ", then run again with --force.");
-  consensus::Membership alone;
-  alone.voters[self] = *role;
-  const consensus::Index last = rec->entries.empty() ? (rec->snapshot ? rec->snapshot->meta.index : 0) : rec->entries.back().index;
-  const consensus::Term last_term = rec->entries.empty() ? (rec->snapshot ? rec->snapshot->meta.term : 0) : rec->entries.back().term;
   // Above every term the agents may have seen from the lost members (they ignore
   // commands of an older term): --term-above names the one alert:agent_term_ahead gave.
   consensus::Term floor = 0;
@@ -129,16 +115,13 @@ int cmd_cluster_recover(Context& c) {
       return usage("cluster recover: --term-above takes a term number (from alert agent_term_ahead)");
     floor = std::stoull(v);
   }
-  const consensus::Term term = std::max({rec->hard_state.term, last_term, floor}) + 1;
-  consensus::Ready r;
-  r.entries.push_back({term, last + 1, consensus::EntryKind::Membership, consensus::encode_membership(alone)});
-  r.hard_state = consensus::HardState{term, self, last + 1};
-  if (auto st = (*store)->save(r); !st.ok()) return fail(st.error());
+  auto done = store::make_sole_voter(**db, self, floor);
+  if (!done.ok()) return fail(done.error());
   std::printf("%s is now the only member (entry %llu, term %llu); every entry up to %llu is kept.\n"
               "Next: start it (it leads alone), then for each new member: add its address to every\n"
               "cluster.members list, `poolhactl cluster member add ID --role ...`, then `... promote ID`.\n",
-              self.c_str(), static_cast<unsigned long long>(last + 1), static_cast<unsigned long long>(term),
-              static_cast<unsigned long long>(last));
+              self.c_str(), static_cast<unsigned long long>(done->entry), static_cast<unsigned long long>(done->term),
+              static_cast<unsigned long long>(done->kept_to));
   return kExitOk;
 }
 

@@ -90,6 +90,14 @@ Expected<Membership> apply_change(const Membership& current, const MembershipCha
   return next;
 }
 
+MembershipInForce membership_in_force(const Membership& base, Index base_index, const std::vector<Entry>& entries) {
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->kind != EntryKind::Membership) continue;
+    if (auto m = decode_membership(it->data); m.ok()) return {std::move(*m), it->index};
+  }
+  return {base, base_index};
+}
+
 std::string describe(const MembershipChange& c) {
   switch (c.kind) {
     case MembershipChange::Kind::AddLearner: return "add " + c.member + " (" + to_string(c.role) + ") as learner";

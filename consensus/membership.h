@@ -15,4 +15,14 @@ Expected<Membership> apply_change(const Membership& current, const MembershipCha
 
 std::string describe(const MembershipChange& c);
 
+// The membership in force after `entries`: the newest Membership entry among them that
+// decodes, else `base` (the snapshot's, or the initial one) at `base_index`. Raft
+// takes a configuration as soon as it is in the log (committed or not), and so does
+// everything that reads a stored log (log surgery).
+struct MembershipInForce {
+  Membership membership;
+  Index index = 0;
+};
+MembershipInForce membership_in_force(const Membership& base, Index base_index, const std::vector<Entry>& entries);
+
 }  // namespace poolha::consensus

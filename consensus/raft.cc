@@ -87,16 +87,9 @@ void Raft::truncate_from(Index i) {
 }
 
 void Raft::recompute_membership() {
-  membership_ = snapshot_.meta.membership;
-  membership_index_ = snapshot_.meta.index;
-  for (auto it = log_.rbegin(); it != log_.rend(); ++it) {
-    if (it->kind != EntryKind::Membership) continue;
-    if (auto m = decode_membership(it->data); m.ok()) {
-      membership_ = std::move(*m);
-      membership_index_ = it->index;
-      break;
-    }
-  }
+  auto in_force = membership_in_force(snapshot_.meta.membership, snapshot_.meta.index, log_);
+  membership_ = std::move(in_force.membership);
+  membership_index_ = in_force.index;
   if (role_ != RaftRole::Leader) return;
   // Keep one progress record per other member.
   for (auto it = progress_.begin(); it != progress_.end();)

@@ -16,9 +16,10 @@
 
 #include "consensus/membership.h"
 #include "consensus/raft.h"
-#include "store/sqlite_db.h"
 #include "member/raft_codec.h"
+#include "store/log_surgery.h"
 #include "store/raft_storage.h"
+#include "store/sqlite_db.h"
 
 namespace poolha::member {
 namespace {
@@ -204,6 +205,61 @@ TEST_F(RaftStorageTest, RefusesEntriesThatAreNotContiguous) {
 }
 
 // Each case damages a healthy store with raw SQL; recover() must name the row.
+// `poolhactl cluster recover` on a stopped controller's database (store/log_surgery.h):
+// one entry makes it the only voter above every term seen; what it held is kept, and a
+// Raft on the result leads alone. Refusals change nothing.
+TEST(LogSurgery, MakesAControllerTheOnlyVoterAndKeepsItsLog) {
+  TempDir dir;
+  auto db = store::SqliteDb::open(dir.file("raft.db"));
+  ASSERT_TRUE(db.ok()) << db.error();
+  {
+    auto st = store::RaftStorage::open(**db);
+    ASSERT_TRUE(st.ok());
+    std::vector<Entry> es = entries(1, 9, 3);
+    es[0] = {3, 1, EntryKind::Membership, consensus::encode_membership(three())};
+    ASSERT_TRUE((*st)->save(batch(es, HardState{4, "b", 8})).ok());
+    ASSERT_TRUE((*st)->save_compaction(Snapshot{{5, 3, three()}, "s"}).ok());
+  }
+  ASSERT_EQ(*store::role_in_log(**db, "c"), MemberRole::Arbiter);
+  EXPECT_FALSE(store::role_in_log(**db, "zz").ok());
+  for (const char* refused : {"zz", "c"}) EXPECT_FALSE(store::make_sole_voter(**db, refused, 0).ok()) << refused;
+  {
+    auto st = store::RaftStorage::open(**db);
+    auto unchanged = (*st)->recover(Membership{});
+    ASSERT_TRUE(unchanged.ok());
+    EXPECT_EQ(unchanged->entries.back().index, 9u);
+    EXPECT_EQ(unchanged->hard_state.term, 4u);
+  }
+
+  auto done = store::make_sole_voter(**db, "a", 6);
+  ASSERT_TRUE(done.ok()) << done.error();
+  std::printf("sole voter: entry %llu, term %llu, kept to %llu\n", static_cast<unsigned long long>(done->entry),
+              static_cast<unsigned long long>(done->term), static_cast<unsigned long long>(done->kept_to));
+  EXPECT_EQ(done->entry, 10u);
+  EXPECT_EQ(done->term, 7u);  // above the floor 6, the stored term 4 and the entries' 3
+  EXPECT_EQ(done->kept_to, 9u);
+
+  auto st = store::RaftStorage::open(**db);
+  auto rec = (*st)->recover(Membership{});
+  ASSERT_TRUE(rec.ok()) << rec.error();
+  ASSERT_EQ(rec->entries.size(), 5u);  // 6..9 after the snapshot at 5, then the new one
+  EXPECT_EQ(rec->entries.back().index, 10u);
+  const auto in_force = consensus::membership_in_force(rec->snapshot->meta.membership, 5, rec->entries);
+  EXPECT_EQ(in_force.membership.voters.size(), 1u);
+  EXPECT_TRUE(in_force.membership.is_voter("a"));
+  EXPECT_EQ(in_force.index, 10u);
+
+  consensus::RaftOptions o;
+  o.id = "a";
+  consensus::Raft raft(o, *rec);
+  for (int t = 0; t < 40 && !raft.is_leader(); ++t) {
+    raft.tick();
+    while (raft.has_ready()) raft.advance(raft.ready());
+  }
+  EXPECT_TRUE(raft.is_leader());
+  EXPECT_GT(raft.term(), 7u);
+}
+
 TEST(RaftStorageDamage, NamesTheDamagedRow) {
   struct Case {
     const char* sql;
