@@ -4,7 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "agent/addresses.h"
+#include "agent/host.h"
 #include "agent/vip_policy.h"
 #include "common/text_encoding.h"
 #include "common/utf8.h"

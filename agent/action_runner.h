@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "agent/config.h"
-#include "agent/host_ops.h"
+#include "agent/host.h"
 #include "agent/isolation_lease.h"
 #include "wire/poolha.pb.h"
 

@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "agent/addresses.h"
+#include "agent/host.h"
 #include "common/config_input.h"
 #include "common/ids.h"
 #include "common/net_address.h"

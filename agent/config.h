@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/host_ops.h"
+#include "agent/host.h"
 #include "agent/vip_policy.h"
 #include "common/status.h"
 #include "common/text_encoding.h"
@@ -17,7 +17,6 @@
 namespace poolha::agent {
 
 using consensus::MemberRole;  // one definition of a member's role
-enum class IsolationResponse { Release, Keep };
 
 struct MemberConfig {
   std::string name;

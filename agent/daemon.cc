@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "agent/addresses.h"
+#include "agent/host.h"
 #include "common/utf8.h"
 #include "wire/event_loop.h"
 #include "wire/pki.h"

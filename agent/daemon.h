@@ -23,7 +23,7 @@
 #include "agent/action_runner.h"
 #include "agent/command_ledger.h"
 #include "agent/config.h"
-#include "agent/host_ops.h"
+#include "agent/host.h"
 #include "agent/isolation_lease.h"
 #include "agent/member_link.h"
 #include "agent/monitor_scheduler.h"

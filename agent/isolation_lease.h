@@ -1,4 +1,4 @@
-// The agent's side of the lease (agent/lease.h): which VIPs it holds, and until
+// The agent's side of the lease (host/lease.h): which VIPs it holds, and until
 // when. Thread-safe (one mutex): the event loop renews the hold, worker threads
 // list and unlist VIPs around their netlink calls.
 //
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/lease.h"
+#include "agent/host.h"
 
 namespace poolha::agent {
 

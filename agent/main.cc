@@ -13,9 +13,9 @@
 #include "agent/config.h"
 #include "agent/daemon.h"
 #include "agent/enrol.h"
-#include "agent/lease.h"
-#include "agent/linux/host_ops_linux.h"
-#include "agent/linux/keeper_launcher.h"
+#include "agent/host.h"
+#include "host/linux/host_ops_linux.h"
+#include "host/linux/keeper_launcher.h"
 #include "wire/pki.h"
 
 namespace {
@@ -76,7 +76,7 @@ Status check_monitors(const AgentConfig& cfg, HostOps& host) {
 
 int cmd_check_config(const Args& a) {
   auto cfg = load_config(a.config);
-  LinuxHostOps host;
+  host::LinuxHostOps host;
   Status st = cfg.ok() ? check_monitors(*cfg, host) : cfg.status();
   if (st.ok() && std::filesystem::exists(cfg->tls.cert)) st = check_certificate(*cfg);
   if (!st.ok()) {
@@ -118,7 +118,7 @@ int cmd_stop_keeper(const Args& a) {
     return 1;
   }
   lease->region().stop_requested.store(1);
-  const int pid = linux_keeper::running_keeper(cfg->state_dir);
+  const int pid = host::linux_keeper::running_keeper(cfg->state_dir);
   std::cout << (pid ? "asked lease keeper (pid " + std::to_string(pid) + ") to exit\n" : "no lease keeper running\n");
   return 0;
 }
@@ -131,7 +131,7 @@ int cmd_run(const Args& a) {
   }
   spdlog::set_level(spdlog::level::from_str(cfg->log_level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  LinuxHostOps host;
+  host::LinuxHostOps host;
   if (auto st = check_monitors(*cfg, host); !st.ok()) return spdlog::critical("{}", st.error()), 1;
   if (auto st = check_certificate(*cfg); !st.ok()) return spdlog::critical("{}", st.error()), 1;
   std::error_code ec;
@@ -153,7 +153,7 @@ int cmd_run(const Args& a) {
   if (!lease.ok()) return spdlog::critical("{}", lease.error()), 1;
   lease->region().stop_requested.store(0);  // a running agent always wants a keeper
   // Started before any thread exists (fork in a threaded process is fragile).
-  auto keeper = linux_keeper::ensure_keeper(linux_keeper::keeper_beside_self(), cfg->state_dir);
+  auto keeper = host::linux_keeper::ensure_keeper(host::linux_keeper::keeper_beside_self(), cfg->state_dir);
   if (!keeper.ok()) return spdlog::critical("{}", keeper.error()), 1;
   spdlog::info("lease keeper pid {} watches {}/lease", *keeper, cfg->state_dir);
 

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/host_ops.h"
+#include "agent/host.h"
 #include "agent/monitor_state.h"
 #include "agent/worker_pool.h"
 #include "rules/model.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/host_ops.h"
+#include "agent/host.h"
 
 namespace poolha::agent {
 

@@ -4,19 +4,19 @@
 
 #include <filesystem>
 
-#include "agent/linux/keeper_launcher.h"
-#include "agent/linux/net_ops.h"
+#include "host/linux/keeper_launcher.h"
+#include "host/linux/net_ops.h"
 
 namespace poolha::controller {
 
-namespace net = agent::linux_net;
+namespace net = host::linux_net;
 using std::chrono::milliseconds;
 
 namespace {
 
 // The keeper binary: beside ours when installed (/usr/sbin), else in the build tree.
 std::string keeper_binary() {
-  const std::string beside = agent::linux_keeper::keeper_beside_self();
+  const std::string beside = host::linux_keeper::keeper_beside_self();
   if (std::filesystem::exists(beside)) return beside;
   const std::string dir = beside.substr(0, beside.rfind('/'));
   return dir + "/../agent/poolha-lease-keeper";
@@ -41,7 +41,7 @@ Status ControllerVip::start() {
   std::error_code ec;
   std::filesystem::create_directories(state_dir_, ec);
   if (ec) return Status::Error("controller VIP state dir " + state_dir_ + ": " + ec.message());
-  auto file = agent::LeaseFile::open(state_dir_ + "/lease", true);
+  auto file = host::LeaseFile::open(state_dir_ + "/lease", true);
   if (!file.ok()) return Status::Error("controller VIP lease: " + file.error());
   lease_.emplace(std::move(*file));
   auto ifs = net::list_interfaces();
@@ -55,7 +55,7 @@ Status ControllerVip::start() {
     if (auto st = net::remove_address(ifname_, spec_.cidr); !st.ok()) return Status::Error("controller VIP: " + st.error());
   }
   write_hold(false);
-  auto keeper = agent::linux_keeper::ensure_keeper(keeper_binary(), state_dir_);
+  auto keeper = host::linux_keeper::ensure_keeper(keeper_binary(), state_dir_);
   if (!keeper.ok()) return Status::Error("controller VIP keeper: " + keeper.error());
   spdlog::info("controller VIP {} on {} (lease keeper pid {})", spec_.cidr, ifname_, *keeper);
   return Status::Ok();
@@ -70,17 +70,17 @@ void ControllerVip::stop() {
 }
 
 void ControllerVip::write_hold(bool listed) {
-  agent::LeaseHold h;
-  h.hold_until_ms = agent::monotonic_ms() + kHoldMs;
-  h.response = agent::IsolationResponse::Release;
+  host::LeaseHold h;
+  h.hold_until_ms = host::monotonic_ms() + kHoldMs;
+  h.response = host::IsolationResponse::Release;
   if (listed) h.vips.push_back({ifname_, spec_.cidr});
-  if (auto st = agent::write_lease(lease_->region(), h); !st.ok()) spdlog::error("controller VIP lease: {}", st.error());
+  if (auto st = host::write_lease(lease_->region(), h); !st.ok()) spdlog::error("controller VIP lease: {}", st.error());
 }
 
 void ControllerVip::set_active(bool active) {
   want_ = active;
   if (active && (state_ == State::Held || state_ == State::Acquiring)) write_hold(true);  // renew
-  if (active && state_ == State::Idle && agent::monotonic_ms() >= retry_at_ms_) acquire();
+  if (active && state_ == State::Idle && host::monotonic_ms() >= retry_at_ms_) acquire();
   if (!active && state_ == State::Held) release();
 }
 
@@ -104,7 +104,7 @@ void ControllerVip::acquire() {
       if (!o.ok) {
         spdlog::warn("controller VIP {} not taken: {}; retrying", spec_.cidr, o.detail);
         state_ = State::Idle;
-        retry_at_ms_ = agent::monotonic_ms() + 300;
+        retry_at_ms_ = host::monotonic_ms() + 300;
         write_hold(false);
         return;
       }
@@ -127,7 +127,7 @@ void ControllerVip::release() {
         // Still listed and no longer renewed: the keeper removes it within kHoldMs.
         spdlog::error("controller VIP {}: {}; the keeper removes it within {} ms", spec_.cidr, st.error(), kHoldMs);
         state_ = State::Idle;
-        retry_at_ms_ = agent::monotonic_ms() + kHoldMs + 100;
+        retry_at_ms_ = host::monotonic_ms() + kHoldMs + 100;
         return;
       }
       write_hold(false);  // unlisted only once the address is gone

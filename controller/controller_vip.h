@@ -5,7 +5,7 @@
 // worker thread; results come back on the event loop.
 //
 // A controller that crashes or freezes cannot remove it, so the VIP is also listed in
-// an isolation lease (agent/lease.h) watched by a poolha-lease-keeper process: the
+// an isolation lease (host/lease.h) watched by a poolha-lease-keeper process: the
 // active controller renews the hold every timer tick; 500 ms after the last renewal
 // the keeper removes the address. The next active controller's probe sees the old
 // holder until then and retries.
@@ -18,7 +18,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/lease.h"
+#include "host/lease.h"
 #include "common/status.h"
 
 namespace poolha::controller {
@@ -54,7 +54,7 @@ class ControllerVip {
   std::string state_dir_;
   std::string ifname_;
   boost::asio::thread_pool worker_{1};
-  std::optional<agent::LeaseFile> lease_;
+  std::optional<host::LeaseFile> lease_;
   State state_ = State::Idle;
   bool want_ = false;
   int64_t retry_at_ms_ = 0;

@@ -47,7 +47,7 @@ struct VipSpec {
 };
 
 // A health check the agent runs for a rule on the node that is its primary (design §3.1).
-// The engine only stores it; the agent interprets kind/params (see docs/rules.md "Monitor" and agent/linux/checks.h).
+// The engine only stores it; the agent interprets kind/params (see docs/rules.md "Monitor" and host/linux/checks.h).
 struct MonitorSpec {
   std::string name;
   std::string kind;  // process, service, tcp_port, http, cpu, memory, disk, nic_link, gateway, log_pattern, script

@@ -9,10 +9,10 @@
 #include <filesystem>
 
 #include "agent/action_runner.h"
-#include "agent/addresses.h"
+#include "agent/host.h"
 #include "agent/command_ledger.h"
 #include "agent/config.h"
-#include "agent/linux/checks.h"
+#include "host/linux/checks.h"
 #include "agent/monitor_scheduler.h"
 #include "common/utf8.h"
 #include "tests/fuzz/quiet.h"

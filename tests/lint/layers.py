@@ -16,21 +16,21 @@ ALLOWED = {
     "consensus": {"common"},
     "store": {"common", "consensus"},
     "wire": {"common"},
+    "host": {"common"},
+    "host/linux": {"common", "host"},  # implements the seam (host/host_ops.h) on Linux
     "member": {"common", "consensus", "store", "wire"},
-    "agent": {"common", "rules", "consensus", "wire"},
-    "agent/linux": {"common", "agent"},  # implements the agent's OS seam (agent/host_ops.h)
-    "controller": {"common", "rules", "consensus", "store", "wire", "member"},
+    "agent": {"common", "rules", "consensus", "wire", "host"},
+    # The controller runs on Linux only; its VIP uses the host layer like an agent's.
+    "controller": {"common", "rules", "consensus", "store", "wire", "member", "host", "host/linux"},
     "arbiter": {"common", "consensus", "wire", "member"},
     "cli": {"common", "rules", "consensus", "store", "wire"},  # store: recover on a stopped member's file
 }
 
-# Edges being removed, each from the files that still have it and why.
+# Edges allowed only from the files named: composition roots (a binary puts a portable
+# core and its OS implementation together) and edges being removed (issue 10).
 PENDING = {
-    # The binaries put the agent core and its Linux implementation together.
-    ("agent", "agent/linux"): {"agent/main.cc", "agent/lease_keeper_main.cc"},
-    # The controller VIP uses the agent's netlink code, lease file and keeper: to host/.
-    ("controller", "agent"): {"controller/controller_vip.h"},
-    ("controller", "agent/linux"): {"controller/controller_vip.cc"},
+    # poolha-agent's main chooses the Linux implementation of the seam.
+    ("agent", "host/linux"): {"agent/main.cc"},
     # The arbiter's consensus member embeds the controller core: to a shared replica layer.
     ("arbiter", "controller"): {"arbiter/log_keeper.h"},
 }
@@ -40,8 +40,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 def folder_of(path):
     parts = path.split("/")
-    if parts[0] == "agent" and len(parts) > 2 and parts[1] == "linux":
-        return "agent/linux"
+    if parts[0] == "host" and len(parts) > 2 and parts[1] == "linux":
+        return "host/linux"
     return parts[0]
 
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "agent/addresses.h"
+#include "agent/host.h"
 
 namespace poolha::agent::testing {
 

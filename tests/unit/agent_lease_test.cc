@@ -5,8 +5,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "agent/addresses.h"
-#include "agent/lease.h"
+#include "agent/host.h"
 
 namespace poolha::agent {
 namespace {
@@ -42,7 +41,7 @@ TEST(Lease, RoundTripAndGeneration) {
 
 TEST(Lease, RefusesWhatDoesNotFit) {
   auto r = fresh();
-  std::vector<LeaseVip> many(kLeaseMaxVips + 1, {"eth1", "198.18.1.10/24"});
+  std::vector<LeaseVip> many(host::kLeaseMaxVips + 1, {"eth1", "198.18.1.10/24"});
   EXPECT_FALSE(write_lease(*r, hold(1, many)).ok());
   EXPECT_FALSE(write_lease(*r, hold(1, {{"an-interface-name-too-long", "198.18.1.10/24"}})).ok());
   EXPECT_TRUE(read_lease(*r).hold.vips.empty());

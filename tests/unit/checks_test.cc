@@ -1,8 +1,8 @@
-// Tests for agent/linux/checks: every check runs against the real system —
+// Tests for host/linux/checks: every check runs against the real system —
 // real sockets on 127.0.0.1, a tiny in-test HTTP server, /proc, statvfs on /,
 // lo, a real log file, real scripts, real ICMP. The only non-loopback address
 // used is 198.18.0.1 (RFC 2544 benchmarking range), expected to be silent.
-#include "agent/linux/checks.h"
+#include "host/linux/checks.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@
 
 #include "common/utf8.h"
 
-namespace lc = poolha::agent::linux_checks;
+namespace lc = poolha::host::linux_checks;
 namespace fs = std::filesystem;
 using lc::CheckKind;
 using lc::CheckSpec;

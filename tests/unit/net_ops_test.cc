@@ -1,4 +1,4 @@
-// Tests for agent/linux/net_ops. The pure helpers run anywhere; the rest needs
+// Tests for host/linux/net_ops. The pure helpers run anywhere; the rest needs
 // root: each test builds two "hosts" as network namespaces (pht-<pid>-<n>-a/b)
 // joined by a veth pair (vha <-> vhb), addressed only from 198.18.0.0/15
 // (RFC 2544 benchmarking space). Functions under test run inside a namespace
@@ -9,7 +9,7 @@
 // the fixture's TearDown, by the fixture's guard destructor, by a gtest
 // Environment at the end, at exit, and on SIGINT/SIGTERM/SIGABRT; deleting a
 // namespace deletes its veth end, which deletes the pair.
-#include "agent/linux/net_ops.h"
+#include "host/linux/net_ops.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -29,7 +29,7 @@
 #include <string>
 #include <thread>
 
-namespace poolha::agent::linux_net {
+namespace poolha::host::linux_net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -563,4 +563,4 @@ TEST_F(TwoHostTest, FullTakeoverSequenceWithTimings) {
 }
 
 }  // namespace
-}  // namespace poolha::agent::linux_net
+}  // namespace poolha::host::linux_net

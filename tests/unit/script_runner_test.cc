@@ -1,7 +1,7 @@
-// Tests for agent/linux/script_runner: real fork/exec of real scripts in a
+// Tests for host/linux/script_runner: real fork/exec of real scripts in a
 // real directory. Must run as root for the ownership rules to be exercised
 // (tests that need it skip otherwise).
-#include "agent/linux/script_runner.h"
+#include "host/linux/script_runner.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-namespace lc = poolha::agent::linux_checks;
+namespace lc = poolha::host::linux_checks;
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 

@@ -1,4 +1,4 @@
-#include "agent/linux/net_ops.h"
+#include "host/linux/net_ops.h"
 
 // <net/if.h> must precede the <linux/...> headers (see linux/libc-compat.h).
 #include <net/if.h>
@@ -28,7 +28,7 @@
 
 #include "common/net_address.h"
 
-namespace poolha::agent::linux_net {
+namespace poolha::host::linux_net {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -657,4 +657,4 @@ Status announce(const std::string& ifname, const std::string& ip, int count,
   return st;
 }
 
-}  // namespace poolha::agent::linux_net
+}  // namespace poolha::host::linux_net

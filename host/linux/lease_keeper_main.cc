@@ -1,6 +1,6 @@
 // poolha-lease-keeper: the half of the isolation defence that works while the
 // agent cannot (SIGSTOP, hang, crash, restart). Every 50 ms it reads the lease
-// (agent/lease.h); once the agent's hold has passed and the isolation response is
+// (host/lease.h); once the agent's hold has passed and the isolation response is
 // "release", it removes every listed VIP over netlink and marks the list released.
 // Deliberately tiny: no event loop, no protobuf, no scripts, nothing that can block
 // for long. It exits only when `poolha-agent stop-keeper` asks it to.
@@ -13,13 +13,13 @@
 #include <string>
 #include <thread>
 
-#include "agent/lease.h"
-#include "agent/linux/keeper_launcher.h"
-#include "agent/linux/net_ops.h"
+#include "host/lease.h"
+#include "host/linux/keeper_launcher.h"
+#include "host/linux/net_ops.h"
 
 namespace {
 
-using namespace poolha::agent;
+using namespace poolha::host;
 
 void log(const std::string& line) {
   char when[32];

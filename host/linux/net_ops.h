@@ -24,7 +24,7 @@
 
 #include "common/status.h"
 
-namespace poolha::agent::linux_net {
+namespace poolha::host::linux_net {
 
 struct InterfaceInfo {
   std::string name;
@@ -90,4 +90,4 @@ Expected<ProbeResult> arp_probe(const std::string& ifname, const std::string& ip
 Status announce(const std::string& ifname, const std::string& ip, int count,
                 std::chrono::milliseconds interval);
 
-}  // namespace poolha::agent::linux_net
+}  // namespace poolha::host::linux_net

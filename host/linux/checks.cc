@@ -1,4 +1,4 @@
-#include "agent/linux/checks.h"
+#include "host/linux/checks.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -31,11 +31,11 @@
 
 #include <re2/re2.h>
 
-#include "agent/linux/script_runner.h"
+#include "host/linux/script_runner.h"
 #include "common/text_encoding.h"
 #include "common/utf8.h"
 
-namespace poolha::agent::linux_checks {
+namespace poolha::host::linux_checks {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -1076,4 +1076,4 @@ Expected<bool> ping(const std::string& ipv4, milliseconds timeout) {
   return r.reply;
 }
 
-}  // namespace poolha::agent::linux_checks
+}  // namespace poolha::host::linux_checks

@@ -1,4 +1,4 @@
-#include "agent/linux/script_runner.h"
+#include "host/linux/script_runner.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -17,7 +17,7 @@
 #include <cstring>
 #include <thread>
 
-namespace poolha::agent::linux_checks {
+namespace poolha::host::linux_checks {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -374,4 +374,4 @@ Expected<ScriptResult> run_program(const std::string& abs_path, const std::vecto
   return exec_capture(abs_path, args, {}, timeout);
 }
 
-}  // namespace poolha::agent::linux_checks
+}  // namespace poolha::host::linux_checks

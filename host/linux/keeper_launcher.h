@@ -7,7 +7,7 @@
 
 #include "common/status.h"
 
-namespace poolha::agent::linux_keeper {
+namespace poolha::host::linux_keeper {
 
 // The pid in state_dir/lease-keeper.pid if that process is alive and its
 // /proc/PID/cmdline is a poolha-lease-keeper for this state_dir; else 0.
@@ -24,4 +24,4 @@ std::string keeper_beside_self();
 // Writes our pid to state_dir/lease-keeper.pid (the keeper calls this).
 Status write_pid_file(const std::string& state_dir);
 
-}  // namespace poolha::agent::linux_keeper
+}  // namespace poolha::host::linux_keeper

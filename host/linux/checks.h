@@ -48,12 +48,12 @@
 #include <optional>
 #include <string>
 
-#include "agent/host_ops.h"
+#include "host/host_ops.h"
 #include "common/status.h"
 
-namespace poolha::agent::linux_checks {
+namespace poolha::host::linux_checks {
 
-using agent::CheckPolicy;
+using host::CheckPolicy;
 
 enum class CheckKind { Process, Service, TcpPort, Http, Cpu, Memory, Disk, NicLink, Gateway, LogPattern, Script };
 
@@ -89,4 +89,4 @@ CheckOutcome run_check(const CheckSpec&, const CheckPolicy&);
 // raw socket (needs CAP_NET_RAW).
 Expected<bool> ping(const std::string& ipv4, std::chrono::milliseconds timeout);
 
-}  // namespace poolha::agent::linux_checks
+}  // namespace poolha::host::linux_checks

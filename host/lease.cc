@@ -1,9 +1,9 @@
-#include "agent/lease.h"
+#include "host/lease.h"
 
 #include <chrono>
 #include <cstring>
 
-namespace poolha::agent {
+namespace poolha::host {
 
 namespace {
 
@@ -114,4 +114,4 @@ int64_t monotonic_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

@@ -1,10 +1,10 @@
-// HostOps (agent/host_ops.h) on Linux: netlink, AF_PACKET ARP, fork/exec scripts,
-// /proc-based checks — all from agent/linux/*.
+// HostOps (host/host_ops.h) on Linux: netlink, AF_PACKET ARP, fork/exec scripts,
+// /proc-based checks — all from host/linux/*.
 #pragma once
 
-#include "agent/host_ops.h"
+#include "host/host_ops.h"
 
-namespace poolha::agent {
+namespace poolha::host {
 
 class LinuxHostOps final : public HostOps {
  public:
@@ -21,4 +21,4 @@ class LinuxHostOps final : public HostOps {
   Expected<bool> ping(const std::string& ipv4, Millis timeout) override;
 };
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/host_ops.h"
+#include "host/host_ops.h"
 
-namespace poolha::agent {
+namespace poolha::host {
 
 // "198.18.1.10/24" -> "198.18.1.0/24"; "2001:db8::1/64" -> "2001:db8::/64". Empty if malformed.
 std::string subnet_of(const std::string& cidr);
@@ -52,4 +52,4 @@ std::vector<std::string> subnets_of(const std::vector<Interface>& interfaces);
 // The cidr if valid IPv4/IPv6 "address/prefix", else empty; canonical text.
 std::string canonical_cidr(const std::string& cidr);
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

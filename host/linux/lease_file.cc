@@ -1,4 +1,4 @@
-// LeaseFile (agent/lease.h) on Linux: a file mapped MAP_SHARED by the agent and
+// LeaseFile (host/lease.h) on Linux: a file mapped MAP_SHARED by the agent and
 // the keeper. The Windows port maps it with CreateFileMapping instead.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "agent/lease.h"
+#include "host/lease.h"
 
-namespace poolha::agent {
+namespace poolha::host {
 
 Expected<LeaseFile> LeaseFile::open(const std::string& path, bool create) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
@@ -66,4 +66,4 @@ LeaseFile::~LeaseFile() {
   if (region_) ::munmap(region_, sizeof(LeaseRegion));
 }
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

@@ -1,10 +1,10 @@
-#include "agent/linux/host_ops_linux.h"
+#include "host/linux/host_ops_linux.h"
 
-#include "agent/linux/checks.h"
-#include "agent/linux/net_ops.h"
-#include "agent/linux/script_runner.h"
+#include "host/linux/checks.h"
+#include "host/linux/net_ops.h"
+#include "host/linux/script_runner.h"
 
-namespace poolha::agent {
+namespace poolha::host {
 
 Expected<std::vector<Interface>> LinuxHostOps::list_interfaces() {
   auto r = linux_net::list_interfaces();
@@ -66,4 +66,4 @@ CheckResult LinuxHostOps::run_check(const CheckRequest& check, const CheckPolicy
 
 Expected<bool> LinuxHostOps::ping(const std::string& ipv4, Millis timeout) { return linux_checks::ping(ipv4, timeout); }
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

@@ -1,6 +1,6 @@
 // The agent's whole contact with the operating system (design S3, LevelDB's Env):
 // interfaces and addresses, ARP probe and announce, scripts, health checks, ping.
-// The Linux implementation is agent/linux/host_ops_linux.h; the Windows port
+// The Linux implementation is host/linux/host_ops_linux.h; the Windows port
 // implements the same interface; tests may substitute a fake. Nothing in agent/
 // outside an OS folder includes an OS header.
 //
@@ -18,7 +18,7 @@
 #include "common/status.h"
 #include "common/text_encoding.h"
 
-namespace poolha::agent {
+namespace poolha::host {
 
 using Millis = std::chrono::milliseconds;
 
@@ -92,4 +92,4 @@ class HostOps {
   virtual Expected<bool> ping(const std::string& ipv4, Millis timeout) = 0;
 };
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

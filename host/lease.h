@@ -24,9 +24,13 @@
 #include <string>
 #include <vector>
 
-#include "agent/config.h"
+#include "common/status.h"
 
-namespace poolha::agent {
+namespace poolha::host {
+
+// What the lease keeper does with this host's VIPs once the hold has lapsed (agent.yaml
+// isolation_response).
+enum class IsolationResponse { Release, Keep };
 
 inline constexpr uint32_t kLeaseMagic = 0x4c485050;  // "PPHL"
 inline constexpr uint32_t kLeaseVersion = 1;
@@ -134,4 +138,4 @@ class LeaseFile {
   std::string path_;
 };
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

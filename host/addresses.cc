@@ -1,10 +1,10 @@
-#include "agent/addresses.h"
+#include "host/addresses.h"
 
 #include <set>
 
 #include "common/net_address.h"
 
-namespace poolha::agent {
+namespace poolha::host {
 
 namespace {
 
@@ -102,4 +102,4 @@ std::vector<std::string> subnets_of(const std::vector<Interface>& interfaces) {
   return {out.begin(), out.end()};
 }
 
-}  // namespace poolha::agent
+}  // namespace poolha::host

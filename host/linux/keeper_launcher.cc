@@ -1,4 +1,4 @@
-#include "agent/linux/keeper_launcher.h"
+#include "host/linux/keeper_launcher.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-namespace poolha::agent::linux_keeper {
+namespace poolha::host::linux_keeper {
 
 namespace {
 
@@ -117,4 +117,4 @@ Expected<int> ensure_keeper(const std::string& keeper_binary, const std::string&
   return Expected<int>::Error("lease keeper did not start; see " + log);
 }
 
-}  // namespace poolha::agent::linux_keeper
+}  // namespace poolha::host::linux_keeper

@@ -22,7 +22,7 @@
 
 #include "common/status.h"
 
-namespace poolha::agent::linux_checks {
+namespace poolha::host::linux_checks {
 
 inline constexpr std::size_t kScriptOutputCap = 64 * 1024;
 inline constexpr char kScriptPath[] = "/usr/sbin:/usr/bin:/sbin:/bin";
@@ -59,4 +59,4 @@ Expected<ScriptResult> run_script(const std::string& script_dir, const std::stri
 Expected<ScriptResult> run_program(const std::string& abs_path, const std::vector<std::string>& args,
                                    std::chrono::milliseconds timeout);
 
-}  // namespace poolha::agent::linux_checks
+}  // namespace poolha::host::linux_checks
