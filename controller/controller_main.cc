@@ -18,7 +18,7 @@
 #include "controller/controller_core.h"
 #include "controller/controller_vip.h"
 #include "controller/local_log.h"
-#include "consensus/arbiter_replacement.h"
+#include "controller/arbiter_steward.h"
 #include "controller/raft_log.h"
 #include "controller/sighting_reporter.h"
 #include "controller/enrolment_service.h"
@@ -247,7 +247,7 @@ class ControllerDaemon : public Outbox {
     const auto& r = node_->raft();
     // "No quorum": no leader known for longer than an election timeout (a leader that
     // is just being elected is not a reason to bypass the log).
-    const uint64_t election_ticks = static_cast<uint64_t>(member::ConsensusNodeOptions{}.election_ticks);
+    const uint64_t election_ticks = static_cast<uint64_t>(node_->options().election_ticks);
     if (core_->acting() || !r.leader().empty() || r.ticks_since_quorum_contact() < election_ticks)
       return {409, {{"error", "override refused: the control plane has a quorum (or is electing one); use a normal forced switch"}}};
     if (auto st = core_->override_switch(rule, target, actor, now()); !st.ok()) return {409, {{"error", st.error()}}};
@@ -274,7 +274,7 @@ class ControllerDaemon : public Outbox {
     return {{"mode", "replicated"}, {"member", cfg_.name}, {"role", consensus::to_string(r.role())},
             {"term", r.term()}, {"leader", r.leader()}, {"active", core_->acting()},
             {"quorum", !r.leader().empty()}, {"commit_index", r.commit_index()},
-            {"ms_since_quorum_contact", r.ticks_since_quorum_contact() * member::ConsensusNodeOptions{}.tick_ms}, {"members", members}};
+            {"ms_since_quorum_contact", r.ticks_since_quorum_contact() * tick_ms()}, {"members", members}};
   }
 
   // Outbox
@@ -314,23 +314,14 @@ class ControllerDaemon : public Outbox {
   // and re-adds the old one as standby when it is back (consensus/arbiter_replacement.h).
   void replace_arbiter_if_needed() {
     if (!node_ || !core_->acting()) return;
-    const auto& r = node_->raft();
-    consensus::ReplacementInput in;
-    in.membership = r.membership();
-    in.commit = r.commit_index();
-    in.replace_after_ticks = static_cast<uint64_t>(cfg_.cluster->replace_arbiter_after_ms / member::ConsensusNodeOptions{}.tick_ms);
-    const auto acks = r.ticks_since_ack();
-    const auto match = r.match_indices();
     const auto links = node_->peer_links();
+    std::vector<PeerView> peers;
     for (const auto& m : cfg_.cluster->members) {
-      if (m.id == cfg_.name) continue;
-      consensus::MemberView v{m.id, m.role, 1u << 30, 0, false};
-      if (auto it = acks.find(m.id); it != acks.end()) v.ticks_since_ack = it->second;
-      if (auto it = match.find(m.id); it != match.end()) v.match = it->second;
-      if (auto it = links.find(m.id); it != links.end()) v.link_up = it->second;
-      in.members.push_back(v);
+      auto it = links.find(m.id);
+      peers.push_back({m.id, m.role, it != links.end() && it->second});
     }
-    const auto change = consensus::next_arbiter_change(in);
+    const auto change = next_arbiter_step(node_->raft(), peers,
+                                          static_cast<uint64_t>(cfg_.cluster->replace_arbiter_after_ms / tick_ms()));
     if (!change) return;
     auto idx = node_->change_membership(*change);
     if (!idx.ok()) return;  // one at a time: retried on the next tick
@@ -339,6 +330,8 @@ class ControllerDaemon : public Outbox {
   }
 
  private:
+  // The running node's tick, not a default: what the cluster section configured.
+  int64_t tick_ms() const { return node_->options().tick_ms; }
   // The replicated certificate denylist (poolhactl cert revoke).
   bool revoked(const pki::Identity& id) const { return core_->state().revoked.count(id.serial) > 0; }
   // A revocation that just applied also ends the sessions that certificate holds.

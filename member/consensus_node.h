@@ -109,6 +109,7 @@ class ConsensusNode {
   // Leader only (the core's refusal otherwise, naming the leader). The batch it
   // causes is processed from the io_context right after the caller returns.
   Expected<uint64_t> propose(std::string data);
+  const ConsensusNodeOptions& options() const { return opts_; }
   // The application's state `data` is the result of applying every entry up to
   // `index`: the core and the disk drop those entries. Called from inside a
   // callback, it runs right after the current batch. REQUIRES: index was applied.

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "arbiter/witness.h"
-#include "consensus/arbiter_replacement.h"
+#include "controller/arbiter_steward.h"
 #include "consensus/raft.h"
 #include "controller/controller_core.h"
 #include "rules/json_codec.h"
@@ -382,20 +382,10 @@ class Sim {
   // old one as standby when it is back), as poolha-controller does.
   void steward(Member& m) {
     if (!m.core->acting()) return;
-    consensus::ReplacementInput in;
-    in.membership = m.raft->membership();
-    in.commit = m.raft->commit_index();
-    in.replace_after_ticks = kReplaceArbiterAfterMs / kTickMs;
-    const auto acks = m.raft->ticks_since_ack();
-    const auto match = m.raft->match_indices();
-    for (const auto& [id, other] : members_) {
-      if (id == m.id) continue;
-      consensus::MemberView v{id, other->role, 1u << 30, 0, other->up && link_up(m.id, id)};
-      if (auto it = acks.find(id); it != acks.end()) v.ticks_since_ack = it->second;
-      if (auto it = match.find(id); it != match.end()) v.match = it->second;
-      in.members.push_back(v);
-    }
-    const auto change = consensus::next_arbiter_change(in);
+    std::vector<controller::PeerView> peers;
+    for (const auto& [id, other] : members_) peers.push_back({id, other->role, other->up && link_up(m.id, id)});
+    // The daemon's own glue (controller/arbiter_steward.h), not a copy.
+    const auto change = controller::next_arbiter_step(*m.raft, peers, kReplaceArbiterAfterMs / kTickMs);
     if (!change) return;
     if (auto r = m.raft->propose_membership(*change); r.ok()) {
       trace("membership: " + consensus::describe(*change) + " by " + m.id);
