@@ -84,8 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const rules::MonitorSpec spec = monitor_spec_from_wire(m);
         if (!monitor_refusal(spec, *f.host, f.cfg.check_policy()).empty()) continue;
         // The in-memory host accepts every kind: the Linux checks' own validator too.
-        if (auto kind = linux_checks::parse_check_kind(spec.kind))
-          (void)linux_checks::validate({*kind, spec.params, std::chrono::milliseconds(spec.timeout_ms)}, f.cfg.check_policy());
+        if (auto kind = host::linux_checks::parse_check_kind(spec.kind))
+          (void)host::linux_checks::validate({*kind, spec.params, std::chrono::milliseconds(spec.timeout_ms)}, f.cfg.check_policy());
       }
     }
     // The host's own address survives whatever was asked.
