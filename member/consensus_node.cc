@@ -216,17 +216,13 @@ void ConsensusNode::warn_if_slow(wire::Millis save, wire::Millis apply, size_t e
   // Half an election timeout: past it, followers start to doubt a leader held up this way.
   const wire::Millis limit{static_cast<int64_t>(opts_.election_ticks) * opts_.tick_ms / 2};
   if (save + apply < limit) return;
-  const auto now = Clock::now();
-  if (now - last_slow_warning_ < std::chrono::seconds(10)) {
-    ++slow_batches_unreported_;
-    return;
-  }
+  const auto now_ms = std::chrono::duration_cast<wire::Millis>(Clock::now().time_since_epoch()).count();
+  const auto suppressed = slow_batch_log_.allow(now_ms);
+  if (!suppressed) return;
   spdlog::warn("member {}: a batch held the event loop {} ms (writing {} entries to disk {} ms, applying {} ms; "
                "{} more such batches since the last warning): a slow disk costs the leadership past {} ms",
-               opts_.id, (save + apply).count(), entries, save.count(), apply.count(), slow_batches_unreported_,
+               opts_.id, (save + apply).count(), entries, save.count(), apply.count(), *suppressed,
                opts_.election_ticks * opts_.tick_ms);
-  last_slow_warning_ = now;
-  slow_batches_unreported_ = 0;
 }
 
 void ConsensusNode::notice_changes() {

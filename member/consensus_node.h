@@ -29,10 +29,11 @@
 #include <tuple>
 #include <vector>
 
+#include "common/log_throttle.h"
 #include "common/status.h"
 #include "consensus/raft.h"
-#include "store/sqlite_db.h"
 #include "store/raft_storage.h"
+#include "store/sqlite_db.h"
 #include "wire/session.h"
 
 namespace poolha::member {
@@ -200,8 +201,7 @@ class ConsensusNode {
   std::vector<std::pair<uint64_t, std::string>> deferred_compactions_;
   Observed observed_;
   uint64_t keepalive_seq_ = 0;
-  std::chrono::steady_clock::time_point last_slow_warning_{};
-  uint64_t slow_batches_unreported_ = 0;
+  LogThrottle slow_batch_log_{10'000};
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
