@@ -100,12 +100,6 @@ int cmd_cluster_recover(Context& c) {
   if (!std::filesystem::exists(path)) return fail(path + ": no such file (the stopped member's state_dir/controller.db)");
   auto db = store::SqliteDb::open(path);
   if (!db.ok()) return fail(db.error());
-  auto role = store::role_in_log(**db, self);
-  if (!role.ok()) return fail(role.error() + " (" + path + "); give the name this database belongs to");
-  if (*role != consensus::MemberRole::Controller) return fail(self + " is an arbiter; recover from a controller's database");
-  if (!c.args.flag("force"))
-    return fail("this makes " + self + " the only member of a new cluster, from what its log holds. The other members' "
-                "databases must never be started again (wipe them). Stop " + self + ", then run again with --force.");
   // Above every term the agents may have seen from the lost members (they ignore
   // commands of an older term): --term-above names the one alert:agent_term_ahead gave.
   consensus::Term floor = 0;
@@ -115,8 +109,12 @@ int cmd_cluster_recover(Context& c) {
       return usage("cluster recover: --term-above takes a term number (from alert agent_term_ahead)");
     floor = std::stoull(v);
   }
-  auto done = store::make_sole_voter(**db, self, floor);
-  if (!done.ok()) return fail(done.error());
+  const bool force = c.args.flag("force");
+  auto done = store::make_sole_voter(**db, self, floor, /*write=*/force);
+  if (!done.ok()) return fail(path + ": " + done.error());
+  if (!force)
+    return fail("this makes " + self + " the only member of a new cluster, from what its log holds. The other members' "
+                "databases must never be started again (wipe them). Stop " + self + ", then run again with --force.");
   std::printf("%s is now the only member (entry %llu, term %llu); every entry up to %llu is kept.\n"
               "Next: start it (it leads alone), then for each new member: add its address to every\n"
               "cluster.members list, `poolhactl cluster member add ID --role ...`, then `... promote ID`.\n",

@@ -28,26 +28,21 @@ Expected<Stored> read(SqliteDb& db) {
 
 }  // namespace
 
-Expected<consensus::MemberRole> role_in_log(SqliteDb& db, const std::string& self) {
-  auto stored = read(db);
-  if (!stored.ok()) return stored.status();
-  auto role = stored->membership.role_of(self);
-  if (!role) return Expected<consensus::MemberRole>::Error(self + " is not a member in this database's log");
-  return *role;
-}
-
-Expected<SoleVoter> make_sole_voter(SqliteDb& db, const std::string& self, consensus::Term term_above) {
+Expected<SoleVoter> make_sole_voter(SqliteDb& db, const std::string& self, consensus::Term term_above, bool write) {
   using R = Expected<SoleVoter>;
   auto stored = read(db);
   if (!stored.ok()) return stored.status();
   auto role = stored->membership.role_of(self);
-  if (!role) return R::Error(self + " is not a member in this database's log");
-  if (*role != consensus::MemberRole::Controller) return R::Error(self + " is an arbiter; recover from a controller's database");
+  if (!role)
+    return R::Error(self + " is not a member in this database's log; give the name of the member it belongs to");
+  if (*role != consensus::MemberRole::Controller)
+    return R::Error(self + " is an arbiter; recover from a controller's database");
   const consensus::Recovered& rec = stored->log;
   const auto& snap = rec.snapshot;
   const consensus::Index last = rec.entries.empty() ? (snap ? snap->meta.index : 0) : rec.entries.back().index;
   const consensus::Term last_term = rec.entries.empty() ? (snap ? snap->meta.term : 0) : rec.entries.back().term;
   const consensus::Term term = std::max({rec.hard_state.term, last_term, term_above}) + 1;
+  if (!write) return SoleVoter{last + 1, term, last};
   consensus::Membership alone;
   alone.voters[self] = *role;
   consensus::Ready r;

@@ -15,19 +15,16 @@
 
 namespace poolha::store {
 
-// The role `self` has in the membership in force in the log in `db`; an error when the
-// log cannot be read or `self` is not a member there.
-Expected<consensus::MemberRole> role_in_log(SqliteDb& db, const std::string& self);
-
 struct SoleVoter {
-  consensus::Index entry = 0;     // the new membership entry
-  consensus::Term term = 0;       // its term (and the member's new hard-state term)
-  consensus::Index kept_to = 0;   // every entry up to here is kept
+  consensus::Index entry = 0;    // the new membership entry
+  consensus::Term term = 0;      // its term (and the member's new hard-state term)
+  consensus::Index kept_to = 0;  // every entry up to here is kept
 };
 
 // Makes `self` (a controller in the membership in force) the only voter, in a term above
 // max(the stored term, the last entry's term, `term_above`). One transaction: on error
-// nothing changed.
-Expected<SoleVoter> make_sole_voter(SqliteDb& db, const std::string& self, consensus::Term term_above);
+// nothing changed. With `write` false it only checks and says what it would do, so an
+// operator sees a refusal before being asked to confirm.
+Expected<SoleVoter> make_sole_voter(SqliteDb& db, const std::string& self, consensus::Term term_above, bool write);
 
 }  // namespace poolha::store

@@ -207,7 +207,7 @@ TEST_F(RaftStorageTest, RefusesEntriesThatAreNotContiguous) {
 // Each case damages a healthy store with raw SQL; recover() must name the row.
 // `poolhactl cluster recover` on a stopped controller's database (store/log_surgery.h):
 // one entry makes it the only voter above every term seen; what it held is kept, and a
-// Raft on the result leads alone. Refusals change nothing.
+// Raft on the result leads alone. Refusals and the check without --force change nothing.
 TEST(LogSurgery, MakesAControllerTheOnlyVoterAndKeepsItsLog) {
   TempDir dir;
   auto db = store::SqliteDb::open(dir.file("raft.db"));
@@ -220,9 +220,17 @@ TEST(LogSurgery, MakesAControllerTheOnlyVoterAndKeepsItsLog) {
     ASSERT_TRUE((*st)->save(batch(es, HardState{4, "b", 8})).ok());
     ASSERT_TRUE((*st)->save_compaction(Snapshot{{5, 3, three()}, "s"}).ok());
   }
-  ASSERT_EQ(*store::role_in_log(**db, "c"), MemberRole::Arbiter);
-  EXPECT_FALSE(store::role_in_log(**db, "zz").ok());
-  for (const char* refused : {"zz", "c"}) EXPECT_FALSE(store::make_sole_voter(**db, refused, 0).ok()) << refused;
+  for (bool write : {false, true}) {
+    auto arbiter = store::make_sole_voter(**db, "c", 0, write);
+    ASSERT_FALSE(arbiter.ok());
+    EXPECT_NE(arbiter.error().find("is an arbiter"), std::string::npos) << arbiter.error();
+    auto stranger = store::make_sole_voter(**db, "zz", 0, write);
+    ASSERT_FALSE(stranger.ok());
+    EXPECT_NE(stranger.error().find("not a member"), std::string::npos) << stranger.error();
+  }
+  auto plan = store::make_sole_voter(**db, "a", 6, /*write=*/false);  // what --force would do
+  ASSERT_TRUE(plan.ok()) << plan.error();
+  EXPECT_EQ(plan->entry, 10u);
   {
     auto st = store::RaftStorage::open(**db);
     auto unchanged = (*st)->recover(Membership{});
@@ -231,7 +239,7 @@ TEST(LogSurgery, MakesAControllerTheOnlyVoterAndKeepsItsLog) {
     EXPECT_EQ(unchanged->hard_state.term, 4u);
   }
 
-  auto done = store::make_sole_voter(**db, "a", 6);
+  auto done = store::make_sole_voter(**db, "a", 6, /*write=*/true);
   ASSERT_TRUE(done.ok()) << done.error();
   std::printf("sole voter: entry %llu, term %llu, kept to %llu\n", static_cast<unsigned long long>(done->entry),
               static_cast<unsigned long long>(done->term), static_cast<unsigned long long>(done->kept_to));
