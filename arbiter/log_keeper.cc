@@ -41,7 +41,7 @@ Status LogKeeper::start() {
   reporter_ = std::make_unique<controller::SightingReporter>(*node_, config_.name);
   report_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
   arm_report_timer();
-  spdlog::info("consensus member {} on {} (log in {}/arbiter.db)", config_.name, config_.cluster->listen.str(),
+  spdlog::info("consensus member {} on {} (log in {}/arbiter.db)", config_.name, config_.cluster->listen->str(),
                config_.state_dir);
   return Status::Ok();
 }

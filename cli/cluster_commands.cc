@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/tables.h"
 #include "common/json_text.h"
+#include "common/utf8.h"
 #include "store/log_surgery.h"
 #include "store/sqlite_db.h"
 
@@ -41,9 +42,11 @@ int cmd_cluster_status(Context& c) {
     print_json(*res);
     return kExitOk;
   }
-  if (text_of(*res, "mode") != "replicated") {
-    std::printf("a single controller (no cluster: section)\n");
-    return kExitOk;
+  if (!res->is_object() || !(*res)["leader"].is_string() || !(*res)["quorum"].is_boolean() ||
+      !(*res)["members"].is_array()) {
+    std::fprintf(stderr, "poolhactl: the controller's answer does not describe its control plane: %s\n",
+                 text::log_safe(json_text(*res), 300).c_str());
+    return kExitFailed;
   }
   std::printf("member %s: %s, term %s, leader %s, %s, commit index %s\n", text_of(*res, "member").c_str(),
               text_of(*res, "role").c_str(), text_of(*res, "term").c_str(),

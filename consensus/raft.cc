@@ -146,7 +146,12 @@ void Raft::tick() {
   ++now_tick_;
   ++election_elapsed_;
   if (role_ != RaftRole::Leader) {
-    if (election_elapsed_ >= randomized_election_ticks_ && can_campaign()) start_election(/*pre=*/true, false);
+    // A sole voter has nobody to wait for: no other leader can exist, so it leads at
+    // its first tick instead of after an election timeout (a one-controller cluster
+    // starts acting at once).
+    const bool sole_voter = membership_.voters.size() == 1 && can_campaign();
+    if ((sole_voter || election_elapsed_ >= randomized_election_ticks_) && can_campaign())
+      start_election(/*pre=*/true, false);
     return;
   }
   check_quorum();

@@ -10,6 +10,10 @@ namespace poolha::controller {
 
 namespace {
 
+// Routes built without the daemon's consensus member (tests, fuzzers) cannot say
+// anything about the control plane.
+constexpr const char* kNoMember = "no control-plane member is wired to these routes";
+
 using Json = nlohmann::json;
 
 ApiResponse error(int status, std::string message) { return {status, Json{{"error", std::move(message)}}}; }
@@ -98,9 +102,9 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
 
   if (method == "GET" && p.size() == 2 && what == "status") return status_view();
   if (method == "GET" && p.size() == 2 && what == "cluster")
-    return {200, cluster_view_ ? cluster_view_() : Json{{"mode", "single"}, {"members", Json::array({name_})}}};
+    return cluster_view_ ? ApiResponse{200, cluster_view_()} : error(503, kNoMember);
   if (method == "POST" && p.size() == 3 && what == "cluster") {
-    if (!cluster_ops_) return error(409, "this controller runs alone (no cluster: section); there is no membership to change");
+    if (!cluster_ops_) return error(503, kNoMember);
     return cluster_ops_(p[2], body, actor);
   }
   if (method == "GET" && p.size() == 2 && what == "events") return events(query);
@@ -192,7 +196,7 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
         if (flag(body, "override", false)) {
           if (!flag(body, "forced", false) || to.empty())
             return error(400, "override: only for a forced switch to a named target (poolhactl force RULE --to NODE --override)");
-          if (!override_) return error(409, "override: only in a controller pair without quorum");
+          if (!override_) return error(503, kNoMember);
           return override_(id, to, actor);
         }
         return command(rules::Switchover{id, to, flag(body, "forced", false), now}, actor, reply);

@@ -154,11 +154,19 @@ Expected<ControllerConfig> config_from(const YAML::Node& root, const std::string
         r.fail("controller_vip.cidr", "expected an IPv4 address with its prefix, like 198.18.0.100/24");
     }
   }
-  if (r.error.empty() && root["cluster"]) {
-    auto cl = member::parse_cluster_config(root["cluster"], c.name, consensus::MemberRole::Controller);
-    if (!cl.ok()) r.error = path + ": " + cl.error();
-    else if (c.arbiter) r.error = path + ": arbiter: with cluster, give each arbiter's witness port as cluster.members[].witness instead";
-    else c.cluster = *cl;
+  if (r.error.empty()) {
+    if (!root["cluster"]) {
+      c.cluster = member::ClusterConfig::sole_controller(c.name);
+    } else if (auto cl = member::parse_cluster_config(root["cluster"], c.name, consensus::MemberRole::Controller); !cl.ok()) {
+      r.error = path + ": " + cl.error();
+    } else {
+      c.cluster = *cl;
+    }
+    // The arbiter is a witness (vouching, the host-loss consult) of a one-voter
+    // cluster; with more voters it is a member, and its witness port is listed there.
+    if (r.error.empty() && c.arbiter && c.cluster.voter_count() != 1)
+      r.error = path + ": arbiter: with " + std::to_string(c.cluster.voter_count()) +
+                " voters in cluster.members, give each arbiter's witness port as cluster.members[].witness instead";
   }
   if (!r.error.empty()) return Expected<ControllerConfig>::Error(r.error);
   return c;

@@ -19,13 +19,15 @@ struct ControllerConfig {
   wire::Endpoint listen_agents;
   std::optional<wire::Endpoint> listen_enrol;
   wire::Endpoint listen_api;
+  // The arbiter as a witness only (not a Raft voter): for a one-voter cluster.
   std::optional<wire::Endpoint> arbiter;
   rules::Settings settings;  // committed on the very first start only
   int64_t arbiter_timeout_ms = 300;
   std::string log_level = "info";
-  // Absent: a single controller (its own SQLite command log). Present: one member of
-  // the replicated control plane (docs/controller-config.md, "cluster").
-  std::optional<member::ClusterConfig> cluster;
+  // The replicated control plane this controller is a member of (docs/controller-
+  // config.md, "cluster"). A config without `cluster:` makes a cluster of one voter,
+  // on the same Raft log and storage.
+  member::ClusterConfig cluster;
   // The address the active controller holds for the UI, API and CLI (empty: none).
   std::string controller_vip;
   std::string controller_vip_interface;  // empty: the interface in its subnet

@@ -726,10 +726,4 @@ void ControllerCore::carry_out_override(const rules::Decision& d, TimeMs now) {
   }
 }
 
-Status ControllerCore::operator_command(rules::Event e, const std::string& actor) {
-  std::optional<Status> out;
-  operator_command(std::move(e), actor, [&out](Status st) { out = std::move(st); });
-  return out ? *out : Status::Error("accepted but not yet committed (the log is replicated): check the state");
-}
-
 }  // namespace poolha::controller

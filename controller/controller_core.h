@@ -115,8 +115,6 @@ class ControllerCore {
   // or "not acting" on a standby. It may be called before this returns.
   using Done = std::function<void(Status)>;
   void operator_command(rules::Event e, const std::string& actor, Done done);
-  // The same, for logs that commit synchronously (LocalLog): the outcome at once.
-  Status operator_command(rules::Event e, const std::string& actor);
 
   // No quorum (design §3.3: "manual actions remain possible"): an operator's forced switch
   // of `rule` to `target`, carried out by this member without the log, on a private copy

@@ -17,13 +17,12 @@
 #include "controller/config.h"
 #include "controller/controller_core.h"
 #include "controller/controller_vip.h"
-#include "controller/local_log.h"
 #include "controller/arbiter_steward.h"
 #include "controller/raft_log.h"
 #include "controller/sighting_reporter.h"
 #include "controller/enrolment_service.h"
-#include "controller/sqlite_command_log.h"
 #include "common/utf8.h"
+#include "store/single_controller_import.h"
 #include "wire/event_loop.h"
 
 namespace poolha::controller {
@@ -43,9 +42,11 @@ class ControllerDaemon : public Outbox {
     auto db = store::SqliteDb::open(cfg_.state_dir + "/controller.db");
     if (!db.ok()) return fatal(db.error());
     db_ = std::move(*db);
-    auto log = SqliteCommandLog::open(*db_);
-    if (!log.ok()) return fatal(log.error());
-    log_ = std::move(*log);
+    if (auto imported = store::import_single_controller_log(*db_, cfg_.cluster.initial()); !imported.ok())
+      return fatal(imported.error());
+    else if (*imported)
+      spdlog::warn("moved the single-controller log of an earlier version into the Raft log: snapshot at {}, {} "
+                   "commands, term {}", (*imported)->snapshot_index, (*imported)->entries, (*imported)->term);
     auto history = EventHistory::open(*db_);
     if (!history.ok()) return fatal(history.error());
     history_ = std::move(*history);
@@ -58,13 +59,7 @@ class ControllerDaemon : public Outbox {
     auto client_ctx = wire::mutual_tls_context(cfg_.tls, false);
     if (!client_ctx.ok()) return fatal(client_ctx.error());
 
-    if (cfg_.cluster) {
-      if (auto st = start_member(*server_ctx, *client_ctx); !st.ok()) return fatal(st.error());
-    } else {
-      local_log_ = std::make_unique<LocalLog>(*log_, [] { return steady_ms(); });
-      core_ = std::make_unique<ControllerCore>(*local_log_, *history_, *this, cfg_.settings);
-      if (auto st = local_log_->start(*core_); !st.ok()) return fatal("recovery: " + st.error());
-    }
+    if (auto st = start_member(*server_ctx, *client_ctx); !st.ok()) return fatal(st.error());
 
     hub_ = std::make_unique<AgentHub>(io_, *server_ctx, cfg_.name,
                                       AgentHub::Handlers{
@@ -72,20 +67,19 @@ class ControllerDaemon : public Outbox {
                                           [this](const std::string& n) { core_->on_agent_closed(n); },
                                           [this](const std::string& n, const wire::Heartbeat& hb) {
                                             core_->on_heartbeat(n, hb, now());
-                                            return core_->vouching() && (!node_ || node_->leads_with_lease());
+                                            return core_->vouching() && node_->leads_with_lease();
                                           },
                                           [this](const std::string& n, const wire::CommandResult& r) { core_->on_result(n, r, now()); },
                                       },
                                       [this](const pki::Identity& id) { return revoked(id); });
     if (auto st = hub_->listen(cfg_.listen_agents); !st.ok()) return fatal(st.error());
 
-    // One link per arbiter witness: the single controller's `arbiter`, or every
-    // arbiter of the cluster (consults and grants go to the voting one).
+    // One link per arbiter witness: a one-voter cluster's `arbiter`, or every arbiter
+    // member of the cluster (consults and grants go to the voting one).
     std::vector<std::pair<std::string, wire::Endpoint>> witnesses;
     if (cfg_.arbiter) witnesses.emplace_back("", *cfg_.arbiter);
-    if (cfg_.cluster)
-      for (const auto& m : cfg_.cluster->members)
-        if (m.witness) witnesses.emplace_back(m.id, *m.witness);
+    for (const auto& m : cfg_.cluster.members)
+      if (m.witness) witnesses.emplace_back(m.id, *m.witness);
     for (const auto& [id, ep] : witnesses) {
       const std::string aid = id;
       auto link = std::make_unique<ArbiterLink>(
@@ -108,16 +102,14 @@ class ControllerDaemon : public Outbox {
 
     routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
                                           [this] { return core_->cluster_now(now()); });
-    if (node_) {
-      routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
-      routes_->set_cluster_view([this] { return cluster_view(); });
-      routes_->set_override([this](const std::string& rule, const std::string& target, const std::string& actor) {
-        return override_switch(rule, target, actor);
-      });
-      routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const std::string& actor) {
-        return cluster_op(verb, body, actor);
-      });
-    }
+    routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
+    routes_->set_cluster_view([this] { return cluster_view(); });
+    routes_->set_override([this](const std::string& rule, const std::string& target, const std::string& actor) {
+      return override_switch(rule, target, actor);
+    });
+    routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const std::string& actor) {
+      return cluster_op(verb, body, actor);
+    });
     api_ = std::make_shared<ApiServer>(io_, *server_ctx, *routes_);
     if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
 
@@ -144,7 +136,8 @@ class ControllerDaemon : public Outbox {
     spdlog::info("poolha-controller {} '{}' up: agents on {}, API on {}{}{}, term {}", kVersion, cfg_.name,
                  cfg_.listen_agents.str(), cfg_.listen_api.str(),
                  cfg_.listen_enrol ? ", enrolment on " + cfg_.listen_enrol->str() : "",
-                 cfg_.arbiter ? ", arbiter " + cfg_.arbiter->str() : arbiters_.empty() ? ", NO arbiter configured" : ", arbiters from cluster:",
+                 cfg_.arbiter ? ", arbiter " + cfg_.arbiter->str() + " (witness)"
+                 : arbiters_.empty() ? ", NO arbiter configured" : ", arbiters from cluster:",
                  core_->state().term);
     wire::run_event_loop(io_, [](const std::string& what) {
       spdlog::critical("internal error (a bug; please report it): {}; the controller carries on", text::log_safe(what, 1024));
@@ -152,13 +145,14 @@ class ControllerDaemon : public Outbox {
     return 0;
   }
 
-  // One member of the replicated control plane: the core runs on the Raft log of
-  // both controllers and the arbiter; it acts while this member leads with a lease.
+  // One member of the replicated control plane: the core runs on the Raft log (of
+  // both controllers and the arbiter, or of this controller alone); it acts while this
+  // member leads with a lease.
   Status start_member(std::shared_ptr<boost::asio::ssl::context> server_ctx,
                       std::shared_ptr<boost::asio::ssl::context> client_ctx) {
     raft_log_ = std::make_unique<RaftLog>();
     core_ = std::make_unique<ControllerCore>(*raft_log_, *history_, *this, cfg_.settings);
-    const member::ConsensusNodeOptions o = node_options(*cfg_.cluster, cfg_.name);
+    const member::ConsensusNodeOptions o = node_options(cfg_.cluster, cfg_.name);
     auto cb = core_callbacks(*core_, [] { return steady_ms(); }, [this] { leadership_changed(); });
     cb.revoked = [this](const pki::Identity& id) { return revoked(id); };
     node_ = std::make_unique<member::ConsensusNode>(io_, server_ctx, client_ctx, *db_, o, cb);
@@ -167,7 +161,7 @@ class ControllerDaemon : public Outbox {
     reporter_ = std::make_unique<SightingReporter>(*node_, cfg_.name);
     report_never_heard_after_ = now() + kNeverHeardGraceMs;
     spdlog::info("member {} of {} (member port {}); the active controller is the Raft leader", cfg_.name,
-                 cfg_.cluster->members.size(), cfg_.cluster->listen.str());
+                 cfg_.cluster.members.size(), cfg_.cluster.listen ? cfg_.cluster.listen->str() : "none");
     return Status::Ok();
   }
 
@@ -198,7 +192,7 @@ class ControllerDaemon : public Outbox {
     if (core_->acting() || target == "/v1/cluster") return std::nullopt;
     const std::string leader = node_->raft().leader();
     if (leader.empty() || leader == cfg_.name) return std::nullopt;
-    const member::ClusterMember* m = cfg_.cluster->find(leader);
+    const member::ClusterMember* m = cfg_.cluster.find(leader);
     if (!m || !m->api) return std::nullopt;
     return "https://" + m->api->str() + target;
   }
@@ -212,7 +206,7 @@ class ControllerDaemon : public Outbox {
     if (verb == "transfer") {
       const std::string to = str("to");
       if (to.empty()) return err(400, "to: the member id to hand leadership to is required");
-      const auto* m = cfg_.cluster->find(to);
+      const auto* m = cfg_.cluster.find(to);
       if (!m || m->role != consensus::MemberRole::Controller) return err(400, "to: " + to + " is not a controller of this cluster");
       if (auto st = node_->transfer_leadership(to); !st.ok()) return err(409, st.error());
       history_->record({.kind = "cluster:transfer", .outcome = "ok", .detail = "leadership to " + to, .actor = actor});
@@ -231,7 +225,7 @@ class ControllerDaemon : public Outbox {
       if (op == "add") {
         if (role != "controller" && role != "arbiter") return err(400, "role: controller or arbiter (for add)");
         c.role = role == "controller" ? consensus::MemberRole::Controller : consensus::MemberRole::Arbiter;
-        if (!cfg_.cluster->find(id))
+        if (!cfg_.cluster.find(id))
           return err(400, id + " is not in this controller's cluster.members list: add it there (address) on every member first");
       }
       auto idx = node_->change_membership(c);
@@ -261,7 +255,7 @@ class ControllerDaemon : public Outbox {
     nlohmann::json members = nlohmann::json::array();
     const auto links = node_->peer_links();
     const auto match = r.match_indices();
-    for (const auto& m : cfg_.cluster->members) {
+    for (const auto& m : cfg_.cluster.members) {
       nlohmann::json j{{"id", m.id}, {"role", consensus::to_string(m.role)}, {"address", m.address.str()},
                        {"voter", r.membership().is_voter(m.id)}, {"learner", r.membership().learners.count(m.id) > 0}};
       if (m.api) j["api"] = m.api->str();
@@ -271,7 +265,7 @@ class ControllerDaemon : public Outbox {
       if (long n = core_->sightings().unheard_count(m.id); n >= 0) j["unheard_nodes"] = n;
       members.push_back(j);
     }
-    return {{"mode", "replicated"}, {"member", cfg_.name}, {"role", consensus::to_string(r.role())},
+    return {{"member", cfg_.name}, {"role", consensus::to_string(r.role())},
             {"term", r.term()}, {"leader", r.leader()}, {"active", core_->acting()},
             {"quorum", !r.leader().empty()}, {"commit_index", r.commit_index()},
             {"ms_since_quorum_contact", r.ticks_since_quorum_contact() * tick_ms()}, {"members", members}};
@@ -300,28 +294,29 @@ class ControllerDaemon : public Outbox {
     return a && a->grant_vouching(core_->state().term);
   }
 
-  // The arbiter whose witness counts: the single controller's, or the voting arbiter
-  // of the current membership (a standby arbiter neither vouches nor is consulted).
+  // The arbiter whose witness counts: the voting arbiter of the current membership (a
+  // standby arbiter neither vouches nor is consulted), else a one-voter cluster's
+  // witness-only `arbiter` (never a member, so never promoted or replaced).
   ArbiterLink* current_arbiter() const {
-    if (!node_) return arbiters_.count("") ? arbiters_.at("").get() : nullptr;
     for (const auto& [id, role] : node_->raft().membership().voters)
       if (role == consensus::MemberRole::Arbiter)
         if (auto it = arbiters_.find(id); it != arbiters_.end()) return it->second.get();
+    if (auto it = arbiters_.find(""); it != arbiters_.end()) return it->second.get();
     return nullptr;
   }
 
   // The active controller replaces a silent voting arbiter with a caught-up standby
   // and re-adds the old one as standby when it is back (consensus/arbiter_replacement.h).
   void replace_arbiter_if_needed() {
-    if (!node_ || !core_->acting()) return;
+    if (!core_->acting()) return;
     const auto links = node_->peer_links();
     std::vector<PeerView> peers;
-    for (const auto& m : cfg_.cluster->members) {
+    for (const auto& m : cfg_.cluster.members) {
       auto it = links.find(m.id);
       peers.push_back({m.id, m.role, it != links.end() && it->second});
     }
     const auto change = next_arbiter_step(node_->raft(), peers,
-                                          static_cast<uint64_t>(cfg_.cluster->replace_arbiter_after_ms / tick_ms()));
+                                          static_cast<uint64_t>(cfg_.cluster.replace_arbiter_after_ms / tick_ms()));
     if (!change) return;
     auto idx = node_->change_membership(*change);
     if (!idx.ok()) return;  // one at a time: retried on the next tick
@@ -339,7 +334,7 @@ class ControllerDaemon : public Outbox {
     const size_t n = core_->state().revoked.size();
     if (n == revocations_seen_) return;
     revocations_seen_ = n;
-    const size_t closed = hub_->close_revoked() + (node_ ? node_->close_revoked() : 0);
+    const size_t closed = hub_->close_revoked() + node_->close_revoked();
     if (closed) spdlog::warn("closed {} session(s) of revoked certificates", closed);
   }
   size_t revocations_seen_ = 0;
@@ -368,7 +363,7 @@ class ControllerDaemon : public Outbox {
       if (ec) return;
       // A process frozen until now must learn it no longer leads before it grants,
       // renews the VIP or sends anything (the node counts ticks from elapsed time).
-      if (node_) leadership_changed();
+      leadership_changed();
       core_->on_timer(now(), minute_of_day());
       replace_arbiter_if_needed();
       if (reporter_) reporter_->tick(now(), [this] { return core_->unheard_nodes(now(), report_never_heard_after_); });
@@ -388,8 +383,6 @@ class ControllerDaemon : public Outbox {
   boost::asio::steady_timer timer_;
   boost::asio::signal_set signals_;
   std::unique_ptr<store::SqliteDb> db_;
-  std::unique_ptr<SqliteCommandLog> log_;
-  std::unique_ptr<LocalLog> local_log_;
   std::unique_ptr<RaftLog> raft_log_;
   std::unique_ptr<member::ConsensusNode> node_;
   std::unique_ptr<SightingReporter> reporter_;
@@ -402,8 +395,8 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<ControllerCore> core_;
   std::unique_ptr<AgentHub> hub_;
-  std::map<std::string, std::unique_ptr<ArbiterLink>> arbiters_;
-  std::unique_ptr<ControllerVip> vip_;  // by member id ("" for the single controller's)
+  std::map<std::string, std::unique_ptr<ArbiterLink>> arbiters_;  // by member id ("": the witness-only one)
+  std::unique_ptr<ControllerVip> vip_;
   std::unique_ptr<ApiRoutes> routes_;
   std::shared_ptr<ApiServer> api_;
   std::unique_ptr<EnrolmentService> enrol_;

@@ -23,7 +23,7 @@ void RaftLog::compact(uint64_t index, const rules::ClusterState& state) {
 member::ConsensusNodeOptions node_options(const member::ClusterConfig& cluster, const std::string& self) {
   member::ConsensusNodeOptions o;
   o.id = self;
-  o.listen = cluster.listen;
+  o.listen = cluster.listen;  // none: a sole controller with no member port
   for (const auto& m : cluster.members) o.members.push_back({m.id, m.address, m.role});
   o.initial = cluster.initial();
   return o;

@@ -1,9 +1,9 @@
-// What the controller core needs of the log it runs on. Two implementations: the
-// consensus driver (member/: Raft over the controller pair and the arbiter) and
-// LocalLog (one member's SQLite file, for a single controller and for tests). Either
-// way the core proposes, and applies only what the log hands back as committed, in
-// order, on every member; the same events in the same order give every member the
-// same engine state.
+// What the controller core needs of the log it runs on: the consensus driver
+// (member/: Raft over the controller pair and the arbiter, or over a controller alone)
+// through RaftLog; tests and fuzzers use the same Raft and storage synchronously
+// (tests/support/one_voter_log.h), the simulation over its own network. The core
+// proposes, and applies only what the log hands back as committed, in order, on every
+// member; the same events in the same order give every member the same engine state.
 #pragma once
 #include <cstdint>
 

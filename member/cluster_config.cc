@@ -13,6 +13,18 @@ consensus::Membership ClusterConfig::initial() const {
   return m;
 }
 
+ClusterConfig ClusterConfig::sole_controller(const consensus::MemberId& self) {
+  ClusterConfig c;
+  c.members.push_back({.id = self, .role = consensus::MemberRole::Controller});
+  return c;
+}
+
+size_t ClusterConfig::voter_count() const {
+  size_t n = 0;
+  for (const auto& c : members) n += c.standby ? 0 : 1;
+  return n;
+}
+
 const ClusterMember* ClusterConfig::find(const consensus::MemberId& id) const {
   for (const auto& c : members)
     if (c.id == id) return &c;

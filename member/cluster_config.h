@@ -25,7 +25,9 @@ struct ClusterMember {
 };
 
 struct ClusterConfig {
-  wire::Endpoint listen;
+  // The member port. Absent only in a one-controller cluster built from a config
+  // without `cluster:` (sole_controller): it has no peers to hear.
+  std::optional<wire::Endpoint> listen;
   std::vector<ClusterMember> members;
   // A voting arbiter silent this long is replaced by a caught-up standby arbiter.
   int64_t replace_arbiter_after_ms = 1500;
@@ -36,6 +38,10 @@ struct ClusterConfig {
   // The membership an empty database starts from (none when joining).
   consensus::Membership initial() const;
   const ClusterMember* find(const consensus::MemberId& id) const;
+  // The cluster of a controller configured without `cluster:`: itself as the only
+  // voter, no member port. It runs on the same Raft log and storage as a pair.
+  static ClusterConfig sole_controller(const consensus::MemberId& self);
+  size_t voter_count() const;
 };
 
 // `self` must be among the members with the given role. Errors name the field

@@ -76,22 +76,12 @@ Status ConsensusNode::start() {
                                   static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
   raft_ = std::make_unique<consensus::Raft>(ro, std::move(*rec));
 
-  wire::Listener::Options lo;
-  lo.roles = {pki::Role::Controller, pki::Role::Arbiter};  // agents and operators never speak Raft
-  lo.member_id = opts_.id;
-  lo.idle_timeout = kIdleTimeout;
-  lo.max_frame = kMemberMaxFrameBytes;
-  lo.gate = wire::kMemberPortGate;
-  lo.on_refusals = [id = opts_.id](const std::string& line) { spdlog::warn("member {} port: {}", id, line); };
-  listener_ = std::make_shared<wire::Listener>(io_, server_ctx_, lo);
-  listener_->on_hello([w = token(), this](const std::shared_ptr<wire::Session>& s, const wire::Hello&) {
-    return w.lock() ? on_hello(s) : std::string("member is stopped");
-  });
-  if (auto st = listener_->listen(opts_.listen.host, opts_.listen.port); !st.ok()) {
-    listener_.reset();
-    raft_.reset();
-    storage_.reset();
-    return Status::Error("member " + opts_.id + " port: " + st.error());
+  if (opts_.listen) {
+    if (auto st = listen(); !st.ok()) {
+      raft_.reset();
+      storage_.reset();
+      return st;
+    }
   }
 
   running_ = true;
@@ -104,9 +94,28 @@ Status ConsensusNode::start() {
   arm_tick();
   arm_keepalive();
   spdlog::info("member {} started on {}: term {}, log up to {}, committed {}, snapshot at {}", opts_.id,
-               opts_.listen.str(), raft_->term(), raft_->last_index(), raft_->commit_index(),
-               raft_->snapshot().meta.index);
+               opts_.listen ? opts_.listen->str() : "no member port", raft_->term(), raft_->last_index(),
+               raft_->commit_index(), raft_->snapshot().meta.index);
   process_ready();
+  return Status::Ok();
+}
+
+Status ConsensusNode::listen() {
+  wire::Listener::Options lo;
+  lo.roles = {pki::Role::Controller, pki::Role::Arbiter};  // agents and operators never speak Raft
+  lo.member_id = opts_.id;
+  lo.idle_timeout = kIdleTimeout;
+  lo.max_frame = kMemberMaxFrameBytes;
+  lo.gate = wire::kMemberPortGate;
+  lo.on_refusals = [id = opts_.id](const std::string& line) { spdlog::warn("member {} port: {}", id, line); };
+  listener_ = std::make_shared<wire::Listener>(io_, server_ctx_, lo);
+  listener_->on_hello([w = token(), this](const std::shared_ptr<wire::Session>& s, const wire::Hello&) {
+    return w.lock() ? on_hello(s) : std::string("member is stopped");
+  });
+  if (auto st = listener_->listen(opts_.listen->host, opts_.listen->port); !st.ok()) {
+    listener_.reset();
+    return Status::Error("member " + opts_.id + " port: " + st.error());
+  }
   return Status::Ok();
 }
 

@@ -53,7 +53,7 @@ struct MemberAddress {
 
 struct ConsensusNodeOptions {
   consensus::MemberId id;              // this member; equals its certificate's CN
-  wire::Endpoint listen;               // the member port
+  std::optional<wire::Endpoint> listen;  // the member port; none for a sole controller
   // Every member that may exist, self included: the ones we dial, and the only ones
   // whose connections are accepted (with the role listed here; issue 9 §3).
   std::vector<MemberAddress> members;
@@ -136,6 +136,7 @@ class ConsensusNode {
   uint16_t listen_port() const;
 
  private:
+  Status listen();  // opens the member port (opts_.listen)
   // Why a peer with this verified identity may not speak to us; empty if it is a
   // member we list with the role we list.
   std::string stranger(const pki::Identity& who) const;

@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""The poolha demo: a controller, an arbiter and five namespaced hosts on this machine.
+"""The poolha demo: the full control plane (two controllers, the arbiter and a standby
+arbiter, one Raft group) and five namespaced hosts on this machine.
 
 Three primaries (h1..h3) run the sample gateway behind VIPs 198.18.0.101..103; h4 and
 h5 are spares. A client streams requests through every VIP and the screen shows, once a
-second, which host answers each VIP. Ctrl-C removes everything (namespaces, processes,
-files). Run through scripts/demo.sh, which builds first.
+second, which host answers each VIP and which controller is active. `kill-controller`
+kills the active controller so the other takes over; `start-controller NAME` brings it
+back. Ctrl-C removes everything (namespaces, processes, files). Run through
+scripts/demo.sh, which builds first.
 """
 import argparse
 import os
@@ -32,10 +35,29 @@ def on_signal(signum, _frame):
 def write_tools(c, run):
     """Small commands for the operator, printed in the instructions."""
     os.makedirs(DEMO_BIN, exist_ok=True)
-    ctl_ns = c.topo.ns("ctl1")
+    cli = "ip netns exec %s %s --api %s --tls-dir %s" % (c.topo.ns("client"), run.bins["cli"], cluster_mod.PAIR_API,
+                                                         run.pki.dir)
+    start = "".join(
+        "  %s) ip netns exec %s %s run --config %s >>%s 2>&1 </dev/null & ;;\n"
+        % (name, c.topo.ns(name), run.bins["controller"], os.path.join(c.hdir(name), "controller.yaml"),
+           c.procs.log_path(c.proc_name(name))) for name in ("ctl1", "ctl2"))
     tools = {
-        "poolhactl": "exec ip netns exec %s %s --api %s --tls-dir %s \"$@\"\n"
-                     % (ctl_ns, run.bins["cli"], cluster_mod.API, run.pki.dir),
+        # Through the controller VIP, from the client's namespace: whichever controller is active.
+        "poolhactl": "exec %s \"$@\"\n" % cli,
+        "kill-controller": "# kill-controller: SIGKILL the active controller; the other is elected and takes the VIP\n"
+                           "active=$(%s status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)"
+                           "[\"controller\"])') || { echo 'no active controller answers'; exit 1; }\n"
+                           "for p in $(ip netns pids %s-$active); do\n"
+                           "  [ \"$(cat /proc/$p/comm)\" = poolha-controll ] && kill -9 $p && "
+                           "echo \"$active killed; the other controller takes over (start-controller $active brings it "
+                           "back)\"\n"
+                           "done\n" % (cli, run.prefix),
+        "start-controller": "# start-controller ctl1|ctl2: start a killed controller again on its state\n"
+                            "for p in $(ip netns pids %s-$1 2>/dev/null); do\n"
+                            "  [ \"$(cat /proc/$p/comm)\" = poolha-controll ] && { echo \"$1 is running\"; exit 1; }\n"
+                            "done\n"
+                            "case \"$1\" in\n%s  *) echo 'usage: start-controller ctl1|ctl2'; exit 2 ;;\nesac\n"
+                            "echo \"$1 started; it rejoins as standby\"\n" % (run.prefix, start),
         "crash": "# crash HOST: pull its cable and kill every process on it\n"
                  "ns=%s-$1; ip -n $ns link set eth0 down; for p in $(ip netns pids $ns); do kill -9 $p; done\n"
                  "echo \"$1 crashed (link down, processes killed)\"\n" % run.prefix,
@@ -69,8 +91,8 @@ def main():
                 topology.kill_ns_processes(ns)
                 topology.sh(["ip", "netns", "del", ns], check=False)
         run.prepare()
-        c = cluster_mod.Cluster(run, "demo", hosts, rules, log_dir=os.path.join(run.root, "logs"))
-        print("starting controller, arbiter and hosts h1..h5 in network namespaces ...", flush=True)
+        c = cluster_mod.Cluster(run, "demo", hosts, rules, log_dir=os.path.join(run.root, "logs"), pair=True)
+        print("starting controllers, arbiters and hosts h1..h5 in network namespaces ...", flush=True)
         c.build()
         for r in rules:
             ok, _, _ = c.wait_rule(r["id"], "running", timeout=15)
@@ -79,19 +101,24 @@ def main():
         c.start_observers()
         write_tools(c, run)
         print("""
-poolha demo is up: controller ctl1 (198.18.0.1), arbiter arb1 (198.18.0.2),
-hosts h1..h5 (198.18.0.11..15). Rules gw1..gw3 float VIPs 198.18.0.101..103 (port 9000);
-h4 and h5 are the pool's spares. A client streams requests through every VIP.
+poolha demo is up: controllers ctl1 (198.18.0.1) and ctl2 (.3), arbiter arb1 (.2) and
+standby arbiter arb2 (.4) as one Raft group; the active controller holds the controller
+VIP %(vip)s. Hosts h1..h5 (198.18.0.11..15). Rules gw1..gw3 float VIPs
+198.18.0.101..103 (port 9000); h4 and h5 are the pool's spares. A client streams
+requests through every VIP.
 
 In another terminal:
   %(b)s/poolhactl status                 pools, nodes, rules (add --json for scripts)
+  %(b)s/poolhactl cluster status         the control plane: leader, quorum, members
   %(b)s/poolhactl switchover gw1 --to h5 graceful switchover
   %(b)s/poolhactl force gw2              forced switch to the standby
   %(b)s/crash h3                         crash a primary: watch h4/h5 take over gw3
+  %(b)s/kill-controller                  kill the active controller: the other takes over
+  %(b)s/start-controller ctl1            start it again (it rejoins as standby)
   %(b)s/poolhactl events --limit 20      what happened, with durations
-  %(b)s/logs controller                  follow a daemon's log
+  %(b)s/logs controller                  follow a daemon's log (controller = ctl1, ctl2, arbiter, arb2, agent-h1)
 Ctrl-C here stops the demo and removes everything it made.
-""" % {"b": DEMO_BIN}, flush=True)
+""" % {"b": DEMO_BIN, "vip": cluster_mod.CTL_VIP}, flush=True)
         t_end = time.monotonic() + a.duration if a.duration else None
         while t_end is None or time.monotonic() < t_end:
             time.sleep(1.0)
@@ -103,7 +130,9 @@ Ctrl-C here stops the demo and removes everything it made.
                 ok, total = recs.count(vip, now - 1.0, now)
                 errs = total - ok
                 parts.append("%s→%s%s" % (vip, host or "-", " (%d errors/s)" % errs if errs else ""))
-            print(time.strftime("%H:%M:%S "), "  ".join(parts), flush=True)
+            st = c.status() or {}
+            active = st.get("controller") if st.get("active") else "none"
+            print(time.strftime("%H:%M:%S "), "  ".join(parts), " active controller: %s" % active, flush=True)
     except Stop:
         print("\nstopping ...")
     finally:

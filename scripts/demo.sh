@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: builds poolha and starts the demo cluster on this machine (as root):
-# a controller, an arbiter and five hosts in network namespaces, a client streaming
-# through the VIPs. Ctrl-C removes everything it made.
+# two controllers, the arbiter and a standby arbiter (one Raft group) and five hosts in
+# network namespaces, a client streaming through the VIPs. Ctrl-C removes everything it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh: run as root (it creates network namespaces)"; exit 1; }

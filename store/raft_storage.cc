@@ -61,8 +61,8 @@ Status RaftStorage::write_snapshot(const consensus::Snapshot& s) {
                   SqlBlob(s.data)});
 }
 
-Status RaftStorage::save(const consensus::Ready& r) {
-  if (!r.snapshot && r.entries.empty() && !r.hard_state) return Status::Ok();
+Status RaftStorage::save(const consensus::Ready& r, const std::function<Status()>& also) {
+  if (!r.snapshot && r.entries.empty() && !r.hard_state && !also) return Status::Ok();
   for (size_t i = 1; i < r.entries.size(); ++i)
     if (r.entries[i].index != r.entries[i - 1].index + 1)
       return Status::Error("raft storage: save: entry " + std::to_string(r.entries[i].index) + " follows entry " +
@@ -82,9 +82,11 @@ Status RaftStorage::save(const consensus::Ready& r) {
           return s;
     }
     if (r.hard_state)
-      return db_.run("INSERT OR REPLACE INTO raft_hard_state (id, term, voted_for, commit_idx) VALUES (1, ?1, ?2, ?3)",
-                     {sql_int(r.hard_state->term), r.hard_state->voted_for, sql_int(r.hard_state->commit)});
-    return Status::Ok();
+      if (auto s = db_.run("INSERT OR REPLACE INTO raft_hard_state (id, term, voted_for, commit_idx) VALUES (1, ?1, ?2, ?3)",
+                           {sql_int(r.hard_state->term), r.hard_state->voted_for, sql_int(r.hard_state->commit)});
+          !s.ok())
+        return s;
+    return also ? also() : Status::Ok();
   });
   if (!st.ok()) return Status::Error("raft storage: save (nothing saved): " + st.error());
   empty_ = false;

@@ -7,6 +7,7 @@
 // Not thread-safe. `db` must outlive this object, and its other users must not hold a
 // transaction open while these calls run (they start their own).
 #pragma once
+#include <functional>
 #include <memory>
 
 #include "common/status.h"
@@ -23,8 +24,9 @@ class RaftStorage {
   // Persists `r.snapshot` (dropping every stored entry: the log restarts after it),
   // then `r.entries` (replacing stored entries at their indices and above), then
   // `r.hard_state`. Messages and committed entries are not stored. On error nothing
-  // changed.
-  Status save(const consensus::Ready& r);
+  // changed. `also` runs inside the same transaction (the one-time import of an old
+  // single-controller log drops the old tables there).
+  Status save(const consensus::Ready& r, const std::function<Status()>& also = {});
 
   // Persists a snapshot the application took after Raft::compact() and drops the
   // entries it covers. A snapshot not newer than the stored one changes nothing (it

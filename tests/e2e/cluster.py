@@ -297,6 +297,15 @@ class Cluster:
             objs["rules"] = [r for r in self.rules if r["id"] in self.initial_rules]
         self.apply(objs)
 
+    def controller_addrs(self):
+        """The address of every controller (what agents heartbeat to)."""
+        return [CTL_ADDR, CTL2_ADDR] if self.pair else [CTL_ADDR]
+
+    def enrol_endpoint(self):
+        """Where agents enrol: the active controller (through the controller VIP in a pair,
+        as the enrolment token lives on the controller that issued it)."""
+        return (CTL_VIP if self.pair else CTL_ADDR) + ":7401"
+
     def control_plane(self):
         """(name, role, address) of every control-plane member."""
         out = [("ctl1", "controller", CTL_ADDR), ("arb1", "arbiter", ARB_ADDR)]
@@ -326,12 +335,14 @@ class Cluster:
                 cfg = {"name": name, "state_dir": os.path.join(self.hdir(name), "state"),
                        "tls": {"ca": ca, "cert": crt, "key": key}, "log_level": "info",
                        "listen_agents": addr + ":7400"}
+                cfg["ca_key"] = os.path.join(pki.dir, "ca.key")
                 if self.pair:
-                    cfg.update({"listen_api": "0.0.0.0:7443", "controller_vip": {"cidr": CTL_VIP + "/24"},
+                    # Enrolment and the API answer on any address, so through the controller VIP.
+                    cfg.update({"listen_api": "0.0.0.0:7443", "listen_enrol": "0.0.0.0:7401",
+                                "controller_vip": {"cidr": CTL_VIP + "/24"},
                                 "cluster": {"listen": addr + ":7403", "members": members}})
-                else:
-                    cfg.update({"ca_key": os.path.join(pki.dir, "ca.key"), "listen_enrol": CTL_ADDR + ":7401",
-                                "listen_api": API, "arbiter": ARB_ADDR + ":7400"})
+                else:  # a cluster of one voter, the arbiter its witness
+                    cfg.update({"listen_enrol": CTL_ADDR + ":7401", "listen_api": API, "arbiter": ARB_ADDR + ":7400"})
                 write_file(os.path.join(self.hdir(name), "controller.yaml"), yamlout.dumps(cfg))
             else:
                 cfg = {"name": name, "tls": {"ca": ca, "cert": crt, "key": key}, "listen": addr + ":7400",
@@ -412,7 +423,7 @@ class Cluster:
             raise RuntimeError("no token in `poolhactl token create` output: %r" % p.stdout)
         log = self.procs.log_path("enrol-" + h)
         e = self.topo.run_in(h, [self.run.bins["agent"], "enrol", "--config", os.path.join(self.hdir(h), "agent.yaml"),
-                                 "--controller", CTL_ADDR + ":7401", "--token", token], timeout=20)
+                                 "--controller", self.enrol_endpoint(), "--token", token], timeout=20)
         with open(log, "w") as f:
             f.write("rc=%d\n%s\n%s\n" % (e.returncode, e.stdout, e.stderr))
         if e.returncode != 0:

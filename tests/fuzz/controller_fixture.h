@@ -1,12 +1,12 @@
 // A controller core on an in-memory SQLite database with a small configured cluster
-// (pool p1, nodes h1..h3, rule r1 on h1 with a VIP), the same code the daemon runs,
-// for the fuzzers that feed it agents' messages and API requests.
+// (pool p1, nodes h1..h3, rule r1 on h1 with a VIP), the same code the daemon runs (a
+// one-voter Raft log, tests/support/one_voter_log.h), for the fuzzers that feed it
+// agents' messages and API requests.
 #pragma once
 #include <memory>
 
 #include "controller/controller_core.h"
-#include "controller/local_log.h"
-#include "controller/sqlite_command_log.h"
+#include "tests/support/one_voter_log.h"
 
 namespace poolha::fuzz {
 
@@ -20,33 +20,31 @@ struct NullOutbox : controller::Outbox {
 
 struct ControllerFixture {
   std::unique_ptr<store::SqliteDb> db;
-  std::unique_ptr<controller::SqliteCommandLog> log;
   std::unique_ptr<controller::EventHistory> history;
   NullOutbox out;
   rules::TimeMs clock = 1000;
-  std::unique_ptr<controller::LocalLog> local;
+  std::unique_ptr<testing::OneVoterLog> local;
   std::unique_ptr<controller::ControllerCore> core;
 
   ControllerFixture() {
     db = std::move(*store::SqliteDb::open(":memory:"));
-    log = std::move(*controller::SqliteCommandLog::open(*db));
     history = std::move(*controller::EventHistory::open(*db));
-    local = std::make_unique<controller::LocalLog>(*log, [this] { return clock; });
+    local = std::make_unique<testing::OneVoterLog>(*db, [this] { return clock; });
     core = std::make_unique<controller::ControllerCore>(*local, *history, out, rules::Settings{});
     (void)local->start(*core);
-    (void)core->operator_command(rules::UpsertPool{{"p1"}}, "fuzz");
+    (void)testing::command_now(*core, rules::UpsertPool{{"p1"}}, "fuzz");
     for (const char* n : {"h1", "h2", "h3"}) {
       rules::NodeSpec s;
       s.id = n;
       s.pool = "p1";
-      (void)core->operator_command(rules::UpsertNode{s}, "fuzz");
+      (void)testing::command_now(*core, rules::UpsertNode{s}, "fuzz");
     }
     rules::RuleSpec r;
     r.id = "r1";
     r.pool = "p1";
     r.home = "h1";
     r.vips = {{"198.18.0.101/24", ""}};
-    (void)core->operator_command(rules::UpsertRule{r, 1000}, "fuzz");
+    (void)testing::command_now(*core, rules::UpsertRule{r, 1000}, "fuzz");
   }
 };
 

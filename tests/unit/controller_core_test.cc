@@ -1,5 +1,6 @@
-// ControllerCore over a real SQLite file, with a recording Outbox instead of
-// sockets: placement, a host loss with the arbiter consult, refusals that change
+// ControllerCore over a real SQLite file and a one-voter Raft log (the daemon's Raft
+// and storage, synchronous: tests/support/one_voter_log.h), with a recording Outbox
+// instead of sockets: placement, a host loss with the arbiter consult, refusals that change
 // nothing, and a restart that loses nothing and resends in-flight actions.
 #include "controller/controller_core.h"
 
@@ -10,9 +11,8 @@
 #include "common/json_text.h"
 #include "common/utf8.h"
 #include "controller/api_routes.h"
-#include "controller/local_log.h"
-#include "controller/sqlite_command_log.h"
 #include "rules/json_codec.h"
+#include "tests/support/one_voter_log.h"
 
 namespace poolha::controller {
 namespace {
@@ -50,11 +50,10 @@ class ControllerCoreTest : public ::testing::Test {
   }
   void open(TimeMs now) {
     db_ = std::move(*store::SqliteDb::open((dir_ / "controller.db").string()));
-    log_ = std::move(*SqliteCommandLog::open(*db_));
     history_ = std::move(*EventHistory::open(*db_));
     out_ = RecordingOutbox{};
     clock_ = now;
-    local_ = std::make_unique<LocalLog>(*log_, [this] { return clock_; });
+    local_ = std::make_unique<testing::OneVoterLog>(*db_, [this] { return clock_; });
     core_ = std::make_unique<ControllerCore>(*local_, *history_, out_, rules::Settings{});
     ASSERT_TRUE(local_->start(*core_).ok());
   }
@@ -62,7 +61,6 @@ class ControllerCoreTest : public ::testing::Test {
     core_.reset();
     local_.reset();
     history_.reset();
-    log_.reset();
     db_.reset();
   }
   void heartbeat(const NodeId& n, TimeMs now, std::vector<std::string> vips = {}) {
@@ -81,7 +79,7 @@ class ControllerCoreTest : public ::testing::Test {
     core_->on_result(c.new_node().empty() ? "" : (c.kind() == wire::Command::ACQUIRE ? c.new_node() : c.old_node()), r, now);
   }
   void configure() {
-    auto cmd = [&](rules::Event e) { ASSERT_TRUE(core_->operator_command(std::move(e), "admin").ok()); };
+    auto cmd = [&](rules::Event e) { ASSERT_TRUE(testing::command_now(*core_, std::move(e), "admin").ok()); };
     cmd(rules::UpsertPool{{"p1"}});
     for (const char* n : {"h1", "h2", "h3"}) {
       rules::NodeSpec s;
@@ -118,10 +116,9 @@ class ControllerCoreTest : public ::testing::Test {
   }
 
   TimeMs clock_ = 0;
-  std::unique_ptr<LocalLog> local_;
+  std::unique_ptr<testing::OneVoterLog> local_;
   fs::path dir_;
   std::unique_ptr<store::SqliteDb> db_;
-  std::unique_ptr<SqliteCommandLog> log_;
   std::unique_ptr<EventHistory> history_;
   RecordingOutbox out_;
   std::unique_ptr<ControllerCore> core_;
@@ -143,13 +140,13 @@ TEST_F(ControllerCoreTest, PlacesRuleAndSurvivesRestart) {
 TEST_F(ControllerCoreTest, RefusedCommandsChangeNothing) {
   place(1100);
   const auto before = rules::to_json(core_->state());
-  EXPECT_FALSE(core_->operator_command(rules::Switchover{"r1", "nosuchnode", false, 1200}, "admin").ok());
-  EXPECT_FALSE(core_->operator_command(rules::DeletePool{"p1"}, "admin").ok());  // still has nodes and rules
+  EXPECT_FALSE(testing::command_now(*core_, rules::Switchover{"r1", "nosuchnode", false, 1200}, "admin").ok());
+  EXPECT_FALSE(testing::command_now(*core_, rules::DeletePool{"p1"}, "admin").ok());  // still has nodes and rules
   rules::RuleSpec bad;
   bad.id = "r2";
   bad.pool = "p1";
   bad.vips = {{"198.18.0.300/24", ""}};
-  EXPECT_FALSE(core_->operator_command(rules::UpsertRule{bad, 1200}, "admin").ok());
+  EXPECT_FALSE(testing::command_now(*core_, rules::UpsertRule{bad, 1200}, "admin").ok());
   EXPECT_EQ(rules::to_json(core_->state()), before);
   close();
   open(1300);  // the refused commands were logged; replaying them must refuse them again
@@ -228,7 +225,7 @@ TEST_F(ControllerCoreTest, ReleaseThatCannotBeSentWaitsForAnOperator) {
   place(1100);
   out_.offline.insert("h1");  // its session is gone, the liveness timer has not fired yet
   const size_t sent = out_.commands.size();
-  ASSERT_TRUE(core_->operator_command(rules::Switchover{"r1", "h2", false, 1200}, "admin").ok());
+  ASSERT_TRUE(testing::command_now(*core_, rules::Switchover{"r1", "h2", false, 1200}, "admin").ok());
   // We cannot know whether h1 still holds the VIP: nothing may be acquired elsewhere.
   for (size_t i = sent; i < out_.commands.size(); ++i) EXPECT_NE(out_.commands[i].second.kind(), wire::Command::ACQUIRE);
   EXPECT_EQ(core_->state().rules.at("r1").phase, rules::RulePhase::AdminWait);
@@ -296,7 +293,7 @@ TEST_F(ControllerCoreTest, ChineseScriptOutputOverOneKiBIsCutOnACharacter) {
   std::string cjk;
   for (int i = 0; i < 400; ++i) cjk += "\xE5\x90\xAF";  // 启 x 400 = 1200 bytes
   const size_t sent = out_.commands.size();
-  ASSERT_TRUE(core_->operator_command(rules::Switchover{"r1", "h2", false, 1200}, "admin").ok());
+  ASSERT_TRUE(testing::command_now(*core_, rules::Switchover{"r1", "h2", false, 1200}, "admin").ok());
   ASSERT_GT(out_.commands.size(), sent);
   const wire::Command rel = out_.commands.back().second;
   ASSERT_EQ(rel.kind(), wire::Command::RELEASE);
@@ -363,12 +360,12 @@ TEST_F(ControllerCoreTest, VipThatIsANodesOwnAddressIsRefused) {
   r.id = "r2";
   r.pool = "p1";
   r.vips = {{"198.18.0.12/24", ""}};
-  auto st = core_->operator_command(rules::UpsertRule{r, 1200}, "admin");
+  auto st = testing::command_now(*core_, rules::UpsertRule{r, 1200}, "admin");
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().find("is the address of node h2"), std::string::npos) << st.error();
   EXPECT_EQ(rules::to_json(core_->state()), before);
   r.vips = {{"198.18.0.1/1", ""}};
-  st = core_->operator_command(rules::UpsertRule{r, 1200}, "admin");
+  st = testing::command_now(*core_, rules::UpsertRule{r, 1200}, "admin");
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().find("wider than /8"), std::string::npos) << st.error();
 }

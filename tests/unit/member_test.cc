@@ -19,6 +19,7 @@
 #include "member/raft_codec.h"
 #include "store/log_surgery.h"
 #include "store/raft_storage.h"
+#include "store/single_controller_import.h"
 #include "store/sqlite_db.h"
 
 namespace poolha::member {
@@ -266,6 +267,90 @@ TEST(LogSurgery, MakesAControllerTheOnlyVoterAndKeepsItsLog) {
   }
   EXPECT_TRUE(raft.is_leader());
   EXPECT_GT(raft.term(), 7u);
+}
+
+// A controller.db written before a single controller ran on Raft (two tables: the
+// command log after its snapshot, and the snapshot): its rows move into the Raft log
+// unchanged and committed, in a term above every old one, and a sole voter on the result
+// applies exactly them. Empty old tables are dropped; old rows beside a Raft log, or a
+// gap in the old log, are refused and change nothing.
+TEST(SingleControllerImport, MovesTheOldLogIntoRaftAndASoleVoterAppliesIt) {
+  TempDir dir;
+  auto db = store::SqliteDb::open(dir.file("controller.db"));
+  ASSERT_TRUE(db.ok()) << db.error();
+  const auto old_tables = [&](const std::string& rows) {
+    ASSERT_TRUE((*db)->exec("CREATE TABLE IF NOT EXISTS command_log (idx INTEGER PRIMARY KEY, event TEXT NOT NULL);"
+                            "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER "
+                            "NOT NULL, state TEXT NOT NULL);" + rows)
+                    .ok());
+  };
+  const auto tables = [&] {
+    int n = 0;
+    EXPECT_TRUE((*db)->run("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('command_log', 'snapshot')", {},
+                           [&](const SqliteDb::Row& r) { n = static_cast<int>(store::as_int(r[0])); }).ok());
+    return n;
+  };
+  Membership one;
+  one.voters = {{"ctl1", MemberRole::Controller}};
+
+  auto none = store::import_single_controller_log(**db, one);  // a new database
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_FALSE(*none);
+  old_tables("");  // what every controller created, also in a pair: dropped, nothing imported
+  auto empty = store::import_single_controller_log(**db, one);
+  ASSERT_TRUE(empty.ok()) << empty.error();
+  EXPECT_FALSE(*empty);
+  EXPECT_EQ(tables(), 0);
+
+  old_tables("INSERT INTO snapshot VALUES (1, 4, '{\"state\":4}');"
+             "INSERT INTO command_log VALUES (5, '{\"e\":5}'), (7, '{\"e\":7}');");
+  auto gap = store::import_single_controller_log(**db, one);
+  ASSERT_FALSE(gap.ok());
+  EXPECT_NE(gap.error().find("command 7 where 6 was expected"), std::string::npos) << gap.error();
+  EXPECT_EQ(tables(), 2);
+  ASSERT_TRUE((*db)->exec("UPDATE command_log SET idx = 6 WHERE idx = 7").ok());
+
+  auto done = store::import_single_controller_log(**db, one);
+  ASSERT_TRUE(done.ok()) << done.error();
+  ASSERT_TRUE(*done);
+  std::printf("imported: snapshot at %llu, %zu commands, term %llu\n",
+              static_cast<unsigned long long>((*done)->snapshot_index), (*done)->entries,
+              static_cast<unsigned long long>((*done)->term));
+  EXPECT_EQ((*done)->snapshot_index, 4u);
+  EXPECT_EQ((*done)->entries, 2u);
+  EXPECT_EQ((*done)->term, 7u);  // above index 6, so above every term the old log started
+  EXPECT_EQ(tables(), 0);
+
+  auto st = store::RaftStorage::open(**db);
+  ASSERT_TRUE(st.ok());
+  auto rec = (*st)->recover(one);
+  ASSERT_TRUE(rec.ok()) << rec.error();
+  ASSERT_TRUE(rec->snapshot);
+  EXPECT_EQ(rec->snapshot->data, "{\"state\":4}");
+  EXPECT_EQ(rec->hard_state, (HardState{7, "", 6}));
+  ASSERT_EQ(rec->entries.size(), 2u);
+  EXPECT_EQ(rec->entries[1].data, "{\"e\":7}");
+
+  consensus::RaftOptions o;
+  o.id = "ctl1";
+  consensus::Raft raft(o, *rec);
+  std::vector<std::string> applied;
+  raft.tick();
+  while (raft.has_ready()) {
+    auto r = raft.ready();
+    for (const auto& e : r.committed)
+      if (e.kind == EntryKind::Command) applied.push_back(e.data);
+    raft.advance(r);
+  }
+  EXPECT_TRUE(raft.is_leader());
+  EXPECT_GT(raft.term(), 7u);
+  EXPECT_EQ(applied, (std::vector<std::string>{"{\"e\":5}", "{\"e\":7}"}));
+
+  old_tables("INSERT INTO command_log VALUES (1, '{}');");  // old rows beside a Raft log
+  auto both = store::import_single_controller_log(**db, one);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().find("both"), std::string::npos) << both.error();
+  EXPECT_EQ(tables(), 2);
 }
 
 TEST(RaftStorageDamage, NamesTheDamagedRow) {

@@ -169,6 +169,29 @@ TEST(Raft, ElectsOneControllerAndReplicatesCommands) {
   for (const auto& id : {"ctl-a", "ctl-b", "arb-1"}) EXPECT_EQ(data_of(c.member(id).applied), (std::vector<std::string>{"one", "two"})) << id;
 }
 
+// A one-controller cluster: the sole voter leads at its first tick, before and after a
+// restart, with a lease (it acts at once), and what it committed survives the restart.
+TEST(Raft, SoleVoterLeadsAtItsFirstTickAndAfterARestart) {
+  Membership m;
+  m.voters = {{"ctl-a", MemberRole::Controller}};
+  Cluster c(m);
+  c.tick();
+  ASSERT_TRUE(c.raft("ctl-a").is_leader());
+  EXPECT_TRUE(c.raft("ctl-a").lease_valid());
+  ASSERT_TRUE(c.raft("ctl-a").propose("x").ok());
+  c.flush();
+  EXPECT_EQ(data_of(c.member("ctl-a").applied), std::vector<std::string>{"x"});
+  const Term before = c.raft("ctl-a").term();
+  c.crash("ctl-a");
+  c.restart("ctl-a");
+  EXPECT_FALSE(c.raft("ctl-a").is_leader());
+  c.tick();
+  ASSERT_TRUE(c.raft("ctl-a").is_leader());
+  EXPECT_GT(c.raft("ctl-a").term(), before);
+  c.flush();
+  EXPECT_EQ(data_of(c.member("ctl-a").applied), std::vector<std::string>{"x"});
+}
+
 TEST(Raft, FollowerRefusesProposalsAndNamesTheLeader) {
   Cluster c(three());
   const MemberId l = c.wait_leader();

@@ -1,4 +1,5 @@
-"""Failures of the primary and the standby host (design §4 rows 'primary fails', 'standby fails')."""
+"""Failures of the primary and the standby host (design §4 rows 'primary fails', 'standby fails'), on
+the full control plane: two controllers, the arbiter and a standby arbiter."""
 import signal
 import time
 
@@ -13,7 +14,7 @@ def host_crash(ctx):
     """Primary crashes (cable out, every process SIGKILLed): the standby takes over in <= 2 s
     as the client sees it, a new standby is assigned, scripts get the documented variables."""
     ctx.log_focus = ["controller", "arbiter", "agent-h1", "agent-h2"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     sb = standby_of(c)
     since = len(c.script_log(sb))
     waited, _ = crash_and_takeover(ctx, c, "h1", sb)
@@ -35,7 +36,7 @@ def reboot(ctx):
     """Primary crashes and boots again: takeover in <= 2 s; the rebooted node comes back idle
     and nothing moves when it returns."""
     ctx.log_focus = ["controller", "agent-h1", "agent-h2"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     sb = standby_of(c)
     crash_and_takeover(ctx, c, "h1", sb)
     t_boot = time.monotonic()
@@ -58,7 +59,7 @@ def network_down_restore(ctx):
     """Primary's cable out (processes keep running): it releases the VIP by itself (isolation)
     before the standby adds it; takeover <= 2 s; cable back: node up and idle in <= 0.5 s."""
     ctx.log_focus = ["controller", "arbiter", "agent-h1", "agent-h2"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     sb = standby_of(c)
     vip = c.rule_vip("r1")
     waited, t0 = crash_and_takeover(ctx, c, "h1", sb, fault=lambda: c.topo.link("h1", False))
@@ -94,7 +95,7 @@ def agent_hung(ctx):
     """The primary's agent is stopped (SIGSTOP): the lease keeper releases the VIP when the
     lease lapses, the standby takes over with no duplicate; SIGCONT: back as idle, no duplicate."""
     ctx.log_focus = ["controller", "arbiter", "agent-h1", "agent-h2"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     sb = standby_of(c)
     vip = c.rule_vip("r1")
     agent = c.agent("h1")
@@ -121,7 +122,7 @@ def agent_hung(ctx):
 def agent_restart(ctx):
     """The primary's agent restarts (SIGTERM, start again): no switch, VIP never leaves, no outage."""
     ctx.log_focus = ["controller", "agent-h1"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     vip = c.rule_vip("r1")
     epoch = c.rule_state("r1").get("epoch")
     t0 = time.monotonic()
@@ -146,7 +147,7 @@ def monitor_failure(ctx):
     """The gateway on the primary dies: after the tcp_port monitor confirms it (2 x 200 ms), the
     standby takes over within 1 s; the release script runs on the old primary."""
     ctx.log_focus = ["controller", "agent-h1", "agent-h2"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     sb = standby_of(c)
     since = {h: len(c.script_log(h)) for h in ("h1", sb)}
     # Confirmation: threshold 2 at 200 ms intervals, each check up to 200 ms -> at most ~0.6 s.
@@ -172,7 +173,7 @@ def standby_failure(ctx):
     """The standby crashes: the primary is untouched (no outage) and a new standby is
     assigned within 0.5 s of the failure being suspected (suspect_after 0.6 s)."""
     ctx.log_focus = ["controller", "agent-h2"]
-    c = settled(ctx, n_hosts=3)
+    c = settled(ctx, n_hosts=3, pair=True)
     sb = standby_of(c)
     vip = c.rule_vip("r1")
     t0 = time.monotonic()

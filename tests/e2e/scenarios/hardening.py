@@ -35,7 +35,7 @@ def hostile_agent(ctx):
     rogue = c.procs.start("rogue", "rogue", [
         c.run.bins["rogue"], "--ca", ca, "--cert", crt, "--key", key, "--node", "h9",
         "--member", cluster_mod.CTL_ADDR + ":7400", "--member", cluster_mod.ARB_ADDR + ":7400",
-        "--enrol", cluster_mod.CTL_ADDR + ":7401", "--vip", "198.18.0.199/24", "--seconds", str(ROGUE_SECONDS)])
+        "--enrol", c.enrol_endpoint(), "--vip", "198.18.0.199/24", "--seconds", str(ROGUE_SECONDS)])
     time.sleep(3)
     waited, _ = crash_and_takeover(ctx, c, "h1", sb, limit=HOST_CRASH_LIMIT, label="under attack:")
     ctx.note("takeover on %s reported after %.2fs while the rogue agent ran" % (sb, waited))

@@ -1,5 +1,7 @@
 """Placement, enrolment and operator actions (design §4: rules live, local takeover, fixed
-target, iterative takeover, forced switch, switchover and failback, group switch)."""
+target, iterative takeover, forced switch, switchover and failback, group switch). The rows
+of design §4's table run on the full control plane (pair=True); the others on a
+controller that is a cluster of one voter, the same Raft log and storage."""
 import time
 
 from scenarios import scenario
@@ -14,7 +16,7 @@ def enrol_and_live_rule(ctx):
     rule applied later takes effect live (no restart) and the client reaches it."""
     ctx.log_focus = ["controller", "agent-h3", "agent-h2"]
     rules = [default_rule("r1", 1, "h1"), default_rule("r2", 2, "h2")]
-    c = settled(ctx, rules=rules, initial_rules=["r1"], enrol="h3")
+    c = settled(ctx, rules=rules, initial_rules=["r1"], enrol="h3", pair=True)
     st = c.status() or {}
     ctx.check(c.node_state("h3", st).get("liveness") == "up", "enrolled h3 is not up: %s" % c.node_state("h3", st))
     ctx.check(any(e.get("kind") == "enrol" and e.get("outcome") == "ok" for e in c.events()), "no enrol event")
@@ -38,7 +40,7 @@ def _late_best_node(ctx, local_takeover):
     """h1..h3 priority 100 and h4 priority 200 whose agent starts only after r1 is placed."""
     nodes = [default_node(h) for h in hosts(3)] + [default_node("h4", priority=200)]
     rule = default_rule(local_takeover=local_takeover)
-    c = settled(ctx, n_hosts=4, rules=[rule], nodes=nodes, start_agents=hosts(3))
+    c = settled(ctx, n_hosts=4, rules=[rule], nodes=nodes, start_agents=hosts(3), pair=True)
     sb0 = standby_of(c)
     c.start_agent("h4")
     ok, waited, st = c.wait(lambda st: c.node_state("h4", st).get("liveness") == "up", 8)
@@ -75,7 +77,7 @@ def local_takeover_off(ctx):
 def fixed_target(ctx):
     """fixed_target h3: h3 takes over although h2 would come first by id."""
     ctx.log_focus = ["controller", "agent-h3"]
-    c = settled(ctx, rules=[default_rule(fixed_target="h3")])
+    c = settled(ctx, rules=[default_rule(fixed_target="h3")], pair=True)
     ctx.note("standby before: %s" % standby_of(c))
     crash_and_takeover(ctx, c, "h1", "h3")
     ctx.no_duplicates(c)
@@ -111,7 +113,7 @@ def forced_switch(ctx):
     """`poolhactl force r1`: standby becomes primary and the old primary the standby, outage
     <= 0.5 s, no duplicate."""
     ctx.log_focus = ["controller", "agent-h1", "agent-h2"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     sb = standby_of(c)
     waited, _ = crash_and_takeover(ctx, c, "h1", sb, limit=SWITCH_LIMIT,
                                    fault=lambda: cli_ok(ctx, c, ["force", "r1"]))
@@ -126,7 +128,7 @@ def switchover_failback(ctx):
     """`switchover r1 --to h3` then `failback r1`: each <= 0.5 s outage, release on the old
     primary before acquire on the new one, back on h1 at the end."""
     ctx.log_focus = ["controller", "agent-h1", "agent-h3"]
-    c = settled(ctx)
+    c = settled(ctx, pair=True)
     s1, s3 = len(c.script_log("h1")), len(c.script_log("h3"))
     crash_and_takeover(ctx, c, "h1", "h3", limit=SWITCH_LIMIT, label="switchover",
                        fault=lambda: cli_ok(ctx, c, ["switchover", "r1", "--to", "h3"]))

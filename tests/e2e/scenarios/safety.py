@@ -10,15 +10,16 @@ from scenarios.common import (HOST_CRASH_LIMIT, NO_OUTAGE, SWITCH_LIMIT, cli_ok,
 
 @scenario("ctl_link_cut", "safety")
 def ctl_link_cut(ctx):
-    """ctl1 <-> primary traffic blackholed while the arbiter still sees the primary: no
-    switch (design §6.4), no outage, an alert; link back: still on h1."""
-    ctx.log_focus = ["controller", "arbiter", "agent-h1"]
-    c = settled(ctx)
+    """Both controllers <-> primary traffic blackholed while the arbiter still sees the
+    primary: no switch (design §6.4), no outage, an alert; link back: still on h1."""
+    ctx.log_focus = ["controller", "ctl2", "arbiter", "agent-h1"]
+    c = settled(ctx, pair=True)
     vip = c.rule_vip("r1")
     epoch = c.rule_state("r1").get("epoch")
     since = c.last_event_id()
     t0 = time.monotonic()
-    c.topo.run_in("h1", ["ip", "route", "add", "blackhole", "198.18.0.1/32"], check=True)
+    for addr in c.controller_addrs():
+        c.topo.run_in("h1", ["ip", "route", "add", "blackhole", addr + "/32"], check=True)
     seen = set()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -33,7 +34,8 @@ def ctl_link_cut(ctx):
     ctx.check("arbiter_sees_node" in codes, "no arbiter_sees_node alert")
     r = c.rule_state("r1")
     ctx.check(r.get("primary") == "h1" and r.get("epoch") == epoch, "r1 switched during the cut: %s" % r)
-    c.topo.run_in("h1", ["ip", "route", "del", "blackhole", "198.18.0.1/32"], check=True)
+    for addr in c.controller_addrs():
+        c.topo.run_in("h1", ["ip", "route", "del", "blackhole", addr + "/32"], check=True)
     ok, waited, st = c.wait(lambda st: c.node_state("h1", st).get("liveness") == "up", 6)
     ctx.check(ok, "h1 not up %.1fs after the link came back" % waited)
     time.sleep(0.5)

@@ -17,7 +17,8 @@ def rack_failure(ctx):
     ctx.log_focus = ["controller"]
     hs = hosts(PRIMARIES + SPARES)
     rules = [default_rule("r%d" % i, i, "h%d" % i) for i in range(1, PRIMARIES + 1)]
-    c = settled(ctx, host_names=hs, rules=rules, nodes=[default_node(h) for h in hs], client_interval=0.04)
+    c = settled(ctx, host_names=hs, rules=rules, nodes=[default_node(h) for h in hs], client_interval=0.04,
+                pair=True)
     st = c.status() or {}
     victims_rules = {rid: c.rule_state(rid, st).get("standby") for rid in ("r%d" % int(h[1:]) for h in CRASH)}
     ctx.note("crashing %s; their standbys %s" % (",".join(CRASH), victims_rules))

@@ -1,0 +1,75 @@
+#include "tests/support/one_voter_log.h"
+
+#include <optional>
+#include <stdexcept>
+
+#include "common/json_text.h"
+#include "controller/raft_log.h"
+#include "rules/json_codec.h"
+
+namespace poolha::testing {
+
+Status OneVoterLog::start(controller::ControllerCore& core) {
+  if (raft_) return Status::Error("already started");
+  auto storage = store::RaftStorage::open(db_);
+  if (!storage.ok()) return storage.status();
+  storage_ = std::move(*storage);
+  consensus::Membership initial;
+  initial.voters = {{id_, consensus::MemberRole::Controller}};
+  auto rec = storage_->recover(initial);
+  if (!rec.ok()) return rec.status();
+  cb_ = controller::core_callbacks(core, clock_, nullptr);
+  if (rec->snapshot) cb_.restore(*rec->snapshot);
+  consensus::RaftOptions o;
+  o.id = id_;
+  o.seed = 1;
+  raft_ = std::make_unique<consensus::Raft>(o, std::move(*rec));
+  raft_->tick();  // a sole voter leads at its first tick
+  process();
+  if (!raft_->is_leader() || !raft_->lease_valid()) return Status::Error("the sole voter was not elected");
+  core.set_leader(true, raft_->term(), clock_());
+  process();
+  if (!core.acting()) return Status::Error("the core does not act in term " + std::to_string(raft_->term()));
+  return Status::Ok();
+}
+
+Expected<uint64_t> OneVoterLog::propose(const rules::Event& e) {
+  if (!raft_) return Expected<uint64_t>::Error("the log is not started");
+  auto idx = raft_->propose(json_text(rules::to_json(e)));
+  if (idx.ok()) process();
+  return idx;
+}
+
+void OneVoterLog::compact(uint64_t index, const rules::ClusterState& state) {
+  deferred_compactions_.emplace_back(index, json_text(rules::to_json(state)));
+  if (!in_ready_) process();
+}
+
+void OneVoterLog::process() {
+  if (in_ready_) return;  // a proposal from inside a callback: the loop below takes it
+  in_ready_ = true;
+  while (raft_->has_ready()) {
+    const consensus::Ready r = raft_->ready();
+    if (auto st = storage_->save(r); !st.ok()) throw std::runtime_error("one-voter log: " + st.error());
+    if (r.snapshot) cb_.restore(*r.snapshot);
+    for (const consensus::Entry& e : r.committed) cb_.apply(e);
+    raft_->advance(r);
+  }
+  in_ready_ = false;
+  auto compactions = std::move(deferred_compactions_);
+  deferred_compactions_.clear();
+  for (auto& [index, data] : compactions) {
+    if (index > raft_->applied()) continue;
+    raft_->compact(index, std::move(data));
+    if (auto st = storage_->save_compaction(raft_->snapshot()); !st.ok())
+      throw std::runtime_error("one-voter log: " + st.error());
+  }
+}
+
+Status command_now(controller::ControllerCore& core, rules::Event e, const std::string& actor) {
+  std::optional<Status> out;
+  core.operator_command(std::move(e), actor, [&out](Status st) { out = std::move(st); });
+  return out ? *out : Status::Error("accepted but not committed at once (is the log OneVoterLog?)");
+}
+
+}  // namespace poolha::testing
