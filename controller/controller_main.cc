@@ -17,6 +17,7 @@
 #include "controller/config.h"
 #include "controller/controller_core.h"
 #include "controller/controller_vip.h"
+#include "controller/leadership.h"
 #include "controller/arbiter_steward.h"
 #include "controller/raft_log.h"
 #include "controller/sighting_reporter.h"
@@ -166,23 +167,15 @@ class ControllerDaemon : public Outbox {
   }
 
   void leadership_changed() {
-    const bool leads = node_->leads_with_lease();
-    const uint64_t term = node_->raft().term();
-    core_->set_leader(leads, term, now());
+    const auto c = leadership_.update(node_->caught_up(), *core_, now());
     if (vip_ && !core_->acting()) vip_->set_active(false);  // drop it now, not at the next tick
-    const std::string leader = node_->raft().leader();
-    if (leader != last_leader_) {
-      spdlog::info("term {}: leader {}", term, leader.empty() ? "unknown (no quorum)" : leader);
-      last_leader_ = leader;
-      // Another controller leads and our no-quorum override is not in the log: it may
-      // undo it. Say what to do.
-      if (!leader.empty() && leader != cfg_.name)
-        for (const auto& [rule, node] : core_->overrides()) {
-          spdlog::critical("override of {} to {} is not in the log and {} leads: run `poolhactl force {} --to {}`",
-                           rule, node, leader, rule, node);
-          history_->record({.kind = "alert:override_not_logged", .rule = rule, .node = node, .outcome = "critical",
-                            .detail = leader + " leads; run poolhactl force " + rule + " --to " + node});
-        }
+    if (c.leader_changed)
+      spdlog::info("term {}: leader {}", node_->raft().term(), c.leader.empty() ? "unknown (no quorum)" : c.leader);
+    for (const auto& [rule, node] : c.overrides_at_risk) {
+      spdlog::critical("override of {} to {} is not in the log and {} leads: run `poolhactl force {} --to {}`", rule,
+                       node, c.leader, rule, node);
+      history_->record({.kind = "alert:override_not_logged", .rule = rule, .node = node, .outcome = "critical",
+                        .detail = c.leader + " leads; run poolhactl force " + rule + " --to " + node});
     }
   }
 
@@ -238,12 +231,10 @@ class ControllerDaemon : public Outbox {
 
   // The operator's explicit override while this controller has no quorum (design §3.3).
   ApiResponse override_switch(const std::string& rule, const std::string& target, const std::string& actor) {
-    const auto& r = node_->raft();
-    // "No quorum": no leader known for longer than an election timeout (a leader that
-    // is just being elected is not a reason to bypass the log).
-    const uint64_t election_ticks = static_cast<uint64_t>(node_->options().election_ticks);
-    if (core_->acting() || !r.leader().empty() || r.ticks_since_quorum_contact() < election_ticks)
-      return {409, {{"error", "override refused: the control plane has a quorum (or is electing one); use a normal forced switch"}}};
+    if (auto st = check_override_allowed(node_->caught_up(), core_->acting(),
+                                         static_cast<uint64_t>(node_->options().election_ticks));
+        !st.ok())
+      return {409, {{"error", st.error()}}};
     if (auto st = core_->override_switch(rule, target, actor, now()); !st.ok()) return {409, {{"error", st.error()}}};
     return {200, {{"ok", true}, {"override", true},
                   {"note", "carried out without quorum and recorded in the event history; it enters the log when this "
@@ -390,7 +381,7 @@ class ControllerDaemon : public Outbox {
   // with a backoff of up to 1 s after a member restarts).
   static constexpr TimeMs kNeverHeardGraceMs = 3000;
   TimeMs report_never_heard_after_ = 0;
-  std::string last_leader_;
+  Leadership leadership_{cfg_.name};
   std::unique_ptr<EventHistory> history_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<ControllerCore> core_;

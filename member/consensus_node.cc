@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "consensus/ready_step.h"
 #include "member/raft_codec.h"
 
 namespace poolha::member {
@@ -193,26 +194,37 @@ void ConsensusNode::process_ready() {
   if (!running_ || in_ready_) return;
   in_ready_ = true;
   catch_up();
-  while (running_ && raft_->has_ready()) {
-    const consensus::Ready r = raft_->ready();
+  Clock::time_point saved;
+  size_t entries = 0;
+  const consensus::ReadySteps steps{
+      [&](const consensus::Ready& r) {
+        entries = r.entries.size();
+        auto st = storage_->save(r);
+        saved = Clock::now();
+        return st;
+      },
+      [this](const consensus::Message& m) { send(m); },
+      [this](const consensus::Snapshot& s) {
+        if (cb_.restore) cb_.restore(s);
+      },
+      [this](const consensus::Entry& e) {
+        if (cb_.apply) cb_.apply(e);
+      },
+  };
+  while (running_) {
     const auto started = Clock::now();
-    if (auto st = storage_->save(r); !st.ok()) {
-      // The core already counts this batch as stored; sending or applying it now
-      // would acknowledge what is not on disk. The only safe way on is a restart
-      // from what the disk does hold.
+    auto ran = consensus::run_ready_step(*raft_, steps);
+    if (!ran.ok()) {
+      // Sending or applying this batch now would acknowledge what is not on disk. The
+      // only safe way on is a restart from what the disk does hold.
       spdlog::critical("member {}: {}; exiting so this member does not acknowledge unsaved state", opts_.id,
-                       st.error());
+                       ran.error());
       spdlog::shutdown();
       std::exit(1);
     }
-    const auto saved = Clock::now();
-    for (const consensus::Message& m : r.messages) send(m);
-    if (r.snapshot && cb_.restore) cb_.restore(*r.snapshot);
-    for (const consensus::Entry& e : r.committed)
-      if (cb_.apply) cb_.apply(e);
-    raft_->advance(r);
+    if (!*ran) break;
     warn_if_slow(std::chrono::duration_cast<wire::Millis>(saved - started),
-                 std::chrono::duration_cast<wire::Millis>(Clock::now() - saved), r.entries.size());
+                 std::chrono::duration_cast<wire::Millis>(Clock::now() - saved), entries);
   }
   in_ready_ = false;
   auto compactions = std::move(deferred_compactions_);
@@ -338,11 +350,12 @@ Expected<uint64_t> ConsensusNode::change_membership(const consensus::MembershipC
 
 // ---------------------------------------------------------------- queries
 
-bool ConsensusNode::leads_with_lease() const {
-  if (!running_) return false;
-  catch_up();
-  return raft_->is_leader() && raft_->lease_valid();
+const consensus::Raft& ConsensusNode::caught_up() const {
+  if (running_) catch_up();
+  return *raft_;
 }
+
+bool ConsensusNode::leads_with_lease() const { return running_ && caught_up().lease_valid(); }
 
 size_t ConsensusNode::close_revoked() {
   if (!cb_.revoked) return 0;

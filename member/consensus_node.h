@@ -123,8 +123,10 @@ class ConsensusNode {
   bool send_to(const consensus::MemberId& to, const wire::Envelope& e);
 
   // REQUIRES: start() succeeded. As of the last event processed; for anything that
-  // depends on time, ask leads_with_lease().
+  // depends on time, ask caught_up() or leads_with_lease().
   const consensus::Raft& raft() const { return *raft_; }
+  // The core after it has counted every tick that elapsed until now (see below).
+  const consensus::Raft& caught_up() const;
   // Leader with a valid lease, counting every tick that elapsed until now: a process
   // that was frozen (SIGSTOP, VM pause) answers false at once on waking. (The
   // elapsed ticks are delivered to the core here, which is why this cannot be a pure

@@ -12,7 +12,9 @@
 #include "arbiter/witness.h"
 #include "controller/arbiter_steward.h"
 #include "consensus/raft.h"
+#include "consensus/ready_step.h"
 #include "controller/controller_core.h"
+#include "controller/leadership.h"
 #include "rules/json_codec.h"
 
 namespace poolha::sim {
@@ -111,6 +113,7 @@ struct Member {
   std::unique_ptr<SimLog> log;
   std::unique_ptr<SimOutbox> out;
   std::unique_ptr<controller::ControllerCore> core;
+  std::unique_ptr<controller::Leadership> leadership;
   std::unique_ptr<arbiter::Witness> witness;
   std::map<uint64_t, std::pair<std::string, TimeMs>> consults;  // id -> (node, deadline local)
 };
@@ -181,6 +184,7 @@ class Sim {
     m.log = std::make_unique<SimLog>(*this, m);
     m.out = std::make_unique<SimOutbox>(*this, m);
     m.core = std::make_unique<controller::ControllerCore>(*m.log, *m.history, *m.out, settings_);
+    m.leadership = std::make_unique<controller::Leadership>(m.id);
     m.core->set_snapshot_every(kSnapshotEvery);
     if (m.disk.snapshot) restore_core(m, *m.disk.snapshot);
     m.consults.clear();
@@ -210,6 +214,7 @@ class Sim {
     m.paused = false;
     m.raft.reset();
     m.core.reset();
+    m.leadership.reset();
     m.log.reset();
     m.out.reset();
     m.history.reset();
@@ -235,59 +240,66 @@ class Sim {
     }
   }
 
+  // The driver's Ready step (consensus/ready_step.h, as ConsensusNode runs it) over
+  // this member's simulated disk and network, with the checkers around its apply.
   bool process_ready(Member& m) {
-    if (!m.raft->has_ready()) return false;
-    consensus::Ready r = m.raft->ready();
-    if (m.crash_at_next_ready) {
+    size_t unsaved = 0;
+    const consensus::ReadySteps steps{
+        [&](const consensus::Ready& r) {
+          if (m.crash_at_next_ready) {
+            unsaved = r.entries.size();
+            return Status::Error("crash before the batch reached the disk");
+          }
+          if (r.snapshot) {
+            m.disk.snapshot = r.snapshot;
+            m.disk.entries.clear();
+          }
+          if (!r.entries.empty()) {
+            std::erase_if(m.disk.entries, [&](const Entry& e) { return e.index >= r.entries.front().index; });
+            m.disk.entries.insert(m.disk.entries.end(), r.entries.begin(), r.entries.end());
+          }
+          if (r.hard_state) m.disk.hs = *r.hard_state;
+          return Status::Ok();
+        },
+        [&](const consensus::Message& msg) {
+          const MemberId to = msg.to;
+          send(m.id, to, [this, to, msg] { deliver_raft(to, msg); });
+        },
+        [&](const consensus::Snapshot& snap) {
+          ++report_.snapshots_installed;
+          restore_core(m, snap);
+        },
+        [&](const Entry& e) { apply_checked(m, e); },
+    };
+    auto ran = consensus::run_ready_step(*m.raft, steps);
+    if (!ran.ok()) {
       m.crash_at_next_ready = false;
       crash_member(m, false);
-      trace("  (" + std::to_string(r.entries.size()) + " entries never persisted)");
+      trace("  (" + std::to_string(unsaved) + " entries never persisted)");
       return false;
     }
-    // 1. persist
-    if (r.snapshot) {
-      m.disk.snapshot = r.snapshot;
-      m.disk.entries.clear();
-    }
-    if (!r.entries.empty()) {
-      std::erase_if(m.disk.entries, [&](const Entry& e) { return e.index >= r.entries.front().index; });
-      m.disk.entries.insert(m.disk.entries.end(), r.entries.begin(), r.entries.end());
-    }
-    if (r.hard_state) m.disk.hs = *r.hard_state;
-    // 2. send
-    for (auto& msg : r.messages) {
-      const MemberId to = msg.to;
-      send(m.id, to, [this, to, msg] { deliver_raft(to, msg); });
-    }
-    // 3. apply
-    if (r.snapshot) {
-      ++report_.snapshots_installed;
-      restore_core(m, *r.snapshot);
-    }
-    for (const Entry& e : r.committed) {
-      check_committed(m, e);
-      if (!m.up) return false;
-      if (opt_.verbose && e.kind == EntryKind::Command && m.core->acting() && !std::holds_alternative<rules::Tick>(events_.at(std::stoull(e.data))))
-        trace("  " + m.id + " applies " + rules::to_json(events_.at(std::stoull(e.data))).dump());
-      if (e.kind != EntryKind::Command) continue;
-      const rules::Event& ev = events_.at(std::stoull(e.data));
-      const bool check = failover_checked_.insert(e.index).second;  // once per entry: every member applies it
-      std::set<uint64_t> before;
-      const bool arbiter_known_down = !m.core->state().arbiter_reachable;
-      if (check)
-        for (const auto& [id, t] : m.core->state().transitions) before.insert(id);
-      m.core->apply_committed(e.index, e.term, ev, local(m));
-      if (check) check_failover_cause(ev, e.term, before, arbiter_known_down, m);
-    }
-    m.raft->advance(r);
-    return true;
+    return *ran;
+  }
+
+  void apply_checked(Member& m, const Entry& e) {
+    check_committed(m, e);
+    if (opt_.verbose && e.kind == EntryKind::Command && m.core->acting() &&
+        !std::holds_alternative<rules::Tick>(events_.at(std::stoull(e.data))))
+      trace("  " + m.id + " applies " + rules::to_json(events_.at(std::stoull(e.data))).dump());
+    if (e.kind != EntryKind::Command) return;
+    const rules::Event& ev = events_.at(std::stoull(e.data));
+    const bool check = failover_checked_.insert(e.index).second;  // once per entry: every member applies it
+    std::set<uint64_t> before;
+    const bool arbiter_known_down = !m.core->state().arbiter_reachable;
+    if (check)
+      for (const auto& [id, t] : m.core->state().transitions) before.insert(id);
+    m.core->apply_committed(e.index, e.term, ev, local(m));
+    if (check) check_failover_cause(ev, e.term, before, arbiter_known_down, m);
   }
 
   bool update_leadership(Member& m) {
     if (m.role != MemberRole::Controller) return false;
-    const bool leads = m.raft->is_leader() && m.raft->lease_valid();
-    const bool acting = m.core->acting();
-    m.core->set_leader(leads, m.raft->term(), local(m));
+    const auto change = m.leadership->update(*m.raft, *m.core, local(m));  // the daemon's code
     if (m.raft->is_leader()) {
       auto [it, fresh] = leaders_.try_emplace(m.raft->term(), m.id);
       if (fresh) {
@@ -298,7 +310,7 @@ class Sim {
         violation("election safety: term " + std::to_string(m.raft->term()) + " has leaders " + it->second + " and " + m.id);
       }
     }
-    return acting != m.core->acting() || m.raft->has_ready();
+    return change.acting_changed || m.raft->has_ready();
   }
 
   void deliver_raft(const MemberId& to, const consensus::Message& msg) {

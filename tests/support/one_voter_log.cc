@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "common/json_text.h"
+#include "consensus/ready_step.h"
+#include "controller/leadership.h"
 #include "controller/raft_log.h"
 #include "rules/json_codec.h"
 
@@ -26,8 +28,8 @@ Status OneVoterLog::start(controller::ControllerCore& core) {
   raft_ = std::make_unique<consensus::Raft>(o, std::move(*rec));
   raft_->tick();  // a sole voter leads at its first tick
   process();
-  if (!raft_->is_leader() || !raft_->lease_valid()) return Status::Error("the sole voter was not elected");
-  core.set_leader(true, raft_->term(), clock_());
+  controller::Leadership leadership(id_);  // as the daemon hands leadership to the core
+  if (!leadership.update(*raft_, core, clock_()).leader_changed) return Status::Error("the sole voter was not elected");
   process();
   if (!core.acting()) return Status::Error("the core does not act in term " + std::to_string(raft_->term()));
   return Status::Ok();
@@ -48,12 +50,13 @@ void OneVoterLog::compact(uint64_t index, const rules::ClusterState& state) {
 void OneVoterLog::process() {
   if (in_ready_) return;  // a proposal from inside a callback: the loop below takes it
   in_ready_ = true;
-  while (raft_->has_ready()) {
-    const consensus::Ready r = raft_->ready();
-    if (auto st = storage_->save(r); !st.ok()) throw std::runtime_error("one-voter log: " + st.error());
-    if (r.snapshot) cb_.restore(*r.snapshot);
-    for (const consensus::Entry& e : r.committed) cb_.apply(e);
-    raft_->advance(r);
+  const consensus::ReadySteps steps{[this](const consensus::Ready& r) { return storage_->save(r); },
+                                    [](const consensus::Message&) {},  // one voter: nobody to tell
+                                    cb_.restore, cb_.apply};
+  for (;;) {
+    auto ran = consensus::run_ready_step(*raft_, steps);
+    if (!ran.ok()) throw std::runtime_error("one-voter log: " + ran.error());
+    if (!*ran) break;
   }
   in_ready_ = false;
   auto compactions = std::move(deferred_compactions_);

@@ -36,8 +36,8 @@ class OneVoterLog : public controller::ReplicatedLog {
   const consensus::Raft& raft() const { return *raft_; }
 
  private:
-  // The Ready contract (consensus/raft_types.h), as ConsensusNode runs it: persist,
-  // restore, apply, advance; then the compactions the core asked for meanwhile.
+  // The Ready contract (consensus/ready_step.h), as ConsensusNode runs it; then the
+  // compactions the core asked for meanwhile.
   void process();
 
   store::SqliteDb& db_;
