@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "arbiter/config.h"
-#include "controller/controller_core.h"
-#include "controller/raft_log.h"
-#include "controller/sighting_reporter.h"
+#include "controller_core/controller_core.h"
+#include "controller_core/raft_log.h"
+#include "controller_core/sighting_reporter.h"
 #include "member/consensus_node.h"
 
 namespace poolha::arbiter {
@@ -21,7 +21,7 @@ class LogKeeper : public controller::Outbox {
   ~LogKeeper() override;
   Status start();
   // Where the arbiter's view of the agents comes from: given the configured nodes, the
-  // ones it does not hear. Reported to the leader (controller/member_sightings.h).
+  // ones it does not hear. Reported to the leader (controller_core/member_sightings.h).
   using UnheardSource = std::function<std::vector<std::string>(const std::vector<std::string>&)>;
   void report_sightings_from(UnheardSource src) { unheard_ = std::move(src); }
   // The Raft leader this member knows of and its term (empty before start or when

@@ -89,7 +89,7 @@ class Witness {
   bool tracked_node(const std::string& node) const { return nodes_.count(node) > 0; }
   // Of `nodes` (the configured ones), those the witness does not hear at `now`: fenced,
   // silent for sees_within, or never heard once now >= never_heard_after. This is
-  // what the arbiter reports to the leader (controller/member_sightings.h).
+  // what the arbiter reports to the leader (controller_core/member_sightings.h).
   std::vector<std::string> unheard(const std::vector<std::string>& nodes, TimeMs now, TimeMs never_heard_after) const;
   size_t tracked() const { return nodes_.size(); }
 

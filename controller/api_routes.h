@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/controller_core.h"
+#include "controller_core/controller_core.h"
 #include "controller/token_store.h"
 #include "wire/pki.h"
 

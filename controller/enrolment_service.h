@@ -9,7 +9,7 @@
 // row, no fsync); the client learns only that its token is not valid for the name.
 #pragma once
 #include "common/log_throttle.h"
-#include "controller/event_history.h"
+#include "controller_core/event_history.h"
 #include "controller/token_store.h"
 #include "wire/session.h"
 

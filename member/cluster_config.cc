@@ -31,99 +31,60 @@ const ClusterMember* ClusterConfig::find(const consensus::MemberId& id) const {
   return nullptr;
 }
 
-namespace {
-
-Expected<wire::Endpoint> endpoint(const YAML::Node& n, const std::string& where) {
-  if (!n || !n.IsScalar()) return Expected<wire::Endpoint>::Error(where + ": expected host:port");
-  auto ep = wire::parse_endpoint(n.as<std::string>());
-  if (!ep.ok()) return Expected<wire::Endpoint>::Error(where + ": " + ep.error());
-  return ep;
-}
-
-Status only_keys(const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) {
-  for (const auto& kv : n) {
-    const auto key = kv.first.as<std::string>();
-    if (!allowed.count(key)) return Status::Error(where + "." + key + ": unknown key");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::string& self,
-                                             consensus::MemberRole self_role) {
-  using E = Expected<ClusterConfig>;
-  if (!node.IsMap()) return E::Error("cluster: expected a mapping with listen and members");
-  if (auto st = only_keys(node, "cluster", {"listen", "members", "replace_arbiter_after_ms", "join"}); !st.ok()) return st;
+ClusterConfig read_cluster_config(const YamlReader& r, const YAML::Node& node, const std::string& self,
+                                  consensus::MemberRole self_role) {
+  r.keys(node, "cluster", {"listen", "members", "replace_arbiter_after_ms", "join"}, {"listen", "members"});
   ClusterConfig c;
-  auto listen = endpoint(node["listen"], "cluster.listen");
-  if (!listen.ok()) return listen.status();
-  c.listen = *listen;
-  if (const auto r = node["replace_arbiter_after_ms"]) {
-    int64_t v = -1;
-    try {
-      v = r.as<int64_t>();
-    } catch (const YAML::Exception&) {
-    }
-    if (v < 300 || v > 60000) return E::Error("cluster.replace_arbiter_after_ms: an integer 300..60000");
-    c.replace_arbiter_after_ms = v;
-  }
-  if (const auto j = node["join"]) {
-    if (!j.IsScalar() || (j.as<std::string>() != "true" && j.as<std::string>() != "false"))
-      return E::Error("cluster.join: true or false");
-    c.join = j.as<std::string>() == "true";
-  }
+  c.listen = r.endpoint(node["listen"], "cluster.listen");
+  if (const auto v = node["replace_arbiter_after_ms"])
+    c.replace_arbiter_after_ms = r.integer(v, "cluster.replace_arbiter_after_ms", 300, 60000);
+  if (const auto j = node["join"]) c.join = r.boolean(j, "cluster.join");
   const auto list = node["members"];
-  if (!list || !list.IsSequence() || list.size() == 0) return E::Error("cluster.members: expected a list of members");
+  if (!list.IsSequence() || list.size() == 0) r.fail(list, "cluster.members", "expected a list of members");
   std::set<std::string> ids;
-  size_t voters = 0, controllers = 0;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string at = "cluster.members[" + std::to_string(i) + "]";
     const auto m = list[i];
-    if (!m.IsMap()) return E::Error(at + ": expected a mapping (id, role, address)");
-    if (auto st = only_keys(m, at, {"id", "role", "address", "api", "witness", "standby"}); !st.ok()) return st;
+    r.keys(m, at, {"id", "role", "address", "api", "witness", "standby"}, {"id", "role", "address"});
     ClusterMember cm;
-    if (!m["id"] || !m["id"].IsScalar()) return E::Error(at + ".id: required");
-    cm.id = m["id"].as<std::string>();
-    if (!valid_id(cm.id)) return E::Error(at + ".id: " + kIdRule);
-    if (!ids.insert(cm.id).second) return E::Error(at + ".id: " + cm.id + " is listed twice");
-    const std::string role = m["role"] && m["role"].IsScalar() ? m["role"].as<std::string>() : "";
-    if (role == "controller") cm.role = consensus::MemberRole::Controller;
-    else if (role == "arbiter") cm.role = consensus::MemberRole::Arbiter;
-    else return E::Error(at + ".role: must be controller or arbiter");
-    auto addr = endpoint(m["address"], at + ".address");
-    if (!addr.ok()) return addr.status();
-    cm.address = *addr;
-    if (m["api"]) {
-      auto api = endpoint(m["api"], at + ".api");
-      if (!api.ok()) return api.status();
-      cm.api = *api;
-    }
+    cm.id = r.text(m["id"], at + ".id");
+    if (!valid_id(cm.id)) r.fail(m["id"], at + ".id", kIdRule);
+    if (!ids.insert(cm.id).second) r.fail(m["id"], at + ".id", cm.id + " is listed twice");
+    cm.role = r.one_of(m["role"], at + ".role", {"controller", "arbiter"}) == "controller"
+                  ? consensus::MemberRole::Controller
+                  : consensus::MemberRole::Arbiter;
+    cm.address = r.endpoint(m["address"], at + ".address");
+    if (m["api"]) cm.api = r.endpoint(m["api"], at + ".api");
     if (m["witness"]) {
-      if (cm.role != consensus::MemberRole::Arbiter) return E::Error(at + ".witness: only arbiters have a witness port");
-      auto w = endpoint(m["witness"], at + ".witness");
-      if (!w.ok()) return w.status();
-      cm.witness = *w;
+      if (cm.role != consensus::MemberRole::Arbiter) r.fail(m["witness"], at + ".witness", "only arbiters have a witness port");
+      cm.witness = r.endpoint(m["witness"], at + ".witness");
     }
-    if (m["standby"]) {
-      if (!m["standby"].IsScalar() || (m["standby"].as<std::string>() != "true" && m["standby"].as<std::string>() != "false"))
-        return E::Error(at + ".standby: true or false");
-      cm.standby = m["standby"].as<std::string>() == "true";
-    }
-    if (!cm.standby) ++voters;
-    if (!cm.standby && cm.role == consensus::MemberRole::Controller) ++controllers;
+    if (m["standby"]) cm.standby = r.boolean(m["standby"], at + ".standby");
     c.members.push_back(cm);
   }
+  size_t controllers = 0;
+  for (const auto& m : c.members) controllers += !m.standby && m.role == consensus::MemberRole::Controller;
   const ClusterMember* me = c.find(self);
-  if (!me) return E::Error("cluster.members: this member (" + self + ") is not listed");
+  if (!me) r.fail(list, "cluster.members", "this member (" + self + ") is not listed");
   if (me->role != self_role)
-    return E::Error("cluster.members: " + self + " is listed as " + consensus::to_string(me->role) + ", but this is a " +
-                    consensus::to_string(self_role));
-  if (controllers == 0) return E::Error("cluster.members: at least one voting controller is needed");
-  if (voters % 2 == 0)
-    return E::Error("cluster.members: " + std::to_string(voters) +
-                    " voters; use an odd number (two controllers and an arbiter) so that one loss keeps a quorum");
+    r.fail(list, "cluster.members", self + " is listed as " + consensus::to_string(me->role) + ", but this is a " +
+                                       consensus::to_string(self_role));
+  if (controllers == 0) r.fail(list, "cluster.members", "at least one voting controller is needed");
+  if (c.voter_count() % 2 == 0)
+    r.fail(list, "cluster.members",
+           std::to_string(c.voter_count()) +
+               " voters; use an odd number (two controllers and an arbiter) so that one loss keeps a quorum");
   return c;
+}
+
+Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::string& self,
+                                             consensus::MemberRole self_role) {
+  const YamlReader r("cluster");
+  try {
+    return read_cluster_config(r, node, self, self_role);
+  } catch (const YamlReader::Failure& f) {
+    return Status::Error(f.message);
+  }
 }
 
 }  // namespace poolha::member

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/yaml_reader.h"
 #include "consensus/raft_types.h"
 #include "wire/session.h"
 
@@ -44,8 +45,12 @@ struct ClusterConfig {
   size_t voter_count() const;
 };
 
-// `self` must be among the members with the given role. Errors name the field
-// ("cluster.members[2].role: ...").
+// The `cluster:` section, read through the daemon's YamlReader (errors name the file,
+// line and field: "controller.yaml:14:9: cluster.members[2].role: ..."). `self` must be
+// among the members with the given role. Throws YamlReader::Failure.
+ClusterConfig read_cluster_config(const YamlReader& r, const YAML::Node& node, const std::string& self,
+                                  consensus::MemberRole self_role);
+// The same for a section on its own (tests, `poolhactl cluster bootstrap`'s checks).
 Expected<ClusterConfig> parse_cluster_config(const YAML::Node& node, const std::string& self,
                                              consensus::MemberRole self_role);
 

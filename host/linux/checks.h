@@ -55,6 +55,7 @@ namespace poolha::host::linux_checks {
 
 using host::CheckPolicy;
 
+// Script stays last: tests/unit/checks_test.cc counts the kinds by it against rules::kMonitorKinds.
 enum class CheckKind { Process, Service, TcpPort, Http, Cpu, Memory, Disk, NicLink, Gateway, LogPattern, Script };
 
 struct CheckSpec {

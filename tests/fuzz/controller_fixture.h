@@ -5,7 +5,7 @@
 #pragma once
 #include <memory>
 
-#include "controller/controller_core.h"
+#include "controller_core/controller_core.h"
 #include "tests/support/one_voter_log.h"
 
 namespace poolha::fuzz {

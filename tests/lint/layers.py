@@ -20,9 +20,12 @@ ALLOWED = {
     "host/linux": {"common", "host"},  # implements the seam (host/host_ops.h) on Linux
     "member": {"common", "consensus", "store", "wire"},
     "agent": {"common", "rules", "consensus", "wire", "host"},
+    # The replicated controller core every control-plane member runs on the Raft log.
+    "controller_core": {"common", "rules", "consensus", "store", "wire", "member"},
     # The controller runs on Linux only; its VIP uses the host layer like an agent's.
-    "controller": {"common", "rules", "consensus", "store", "wire", "member", "host", "host/linux"},
-    "arbiter": {"common", "consensus", "wire", "member"},
+    "controller": {"common", "rules", "consensus", "store", "wire", "member", "controller_core", "host", "host/linux"},
+    # The arbiter keeps the replicated core passively (snapshots, catching controllers up).
+    "arbiter": {"common", "consensus", "wire", "member", "controller_core"},
     "cli": {"common", "rules", "consensus", "store", "wire"},  # store: recover on a stopped member's file
 }
 
@@ -31,8 +34,6 @@ ALLOWED = {
 PENDING = {
     # poolha-agent's main chooses the Linux implementation of the seam.
     ("agent", "host/linux"): {"agent/main.cc"},
-    # The arbiter's consensus member embeds the controller core: to a shared replica layer.
-    ("arbiter", "controller"): {"arbiter/log_keeper.h"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

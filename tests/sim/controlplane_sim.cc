@@ -10,11 +10,11 @@
 #include <set>
 
 #include "arbiter/witness.h"
-#include "controller/arbiter_steward.h"
+#include "controller_core/arbiter_steward.h"
 #include "consensus/raft.h"
 #include "consensus/ready_step.h"
-#include "controller/controller_core.h"
-#include "controller/leadership.h"
+#include "controller_core/controller_core.h"
+#include "controller_core/leadership.h"
 #include "rules/json_codec.h"
 
 namespace poolha::sim {
@@ -396,7 +396,7 @@ class Sim {
     if (!m.core->acting()) return;
     std::vector<controller::PeerView> peers;
     for (const auto& [id, other] : members_) peers.push_back({id, other->role, other->up && link_up(m.id, id)});
-    // The daemon's own glue (controller/arbiter_steward.h), not a copy.
+    // The daemon's own glue (controller_core/arbiter_steward.h), not a copy.
     const auto change = controller::next_arbiter_step(*m.raft, peers, kReplaceArbiterAfterMs / kTickMs);
     if (!change) return;
     if (auto r = m.raft->propose_membership(*change); r.ok()) {

@@ -5,8 +5,8 @@
 
 #include "common/json_text.h"
 #include "consensus/ready_step.h"
-#include "controller/leadership.h"
-#include "controller/raft_log.h"
+#include "controller_core/leadership.h"
+#include "controller_core/raft_log.h"
 #include "rules/json_codec.h"
 
 namespace poolha::testing {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "consensus/raft.h"
-#include "controller/controller_core.h"
-#include "controller/replicated_log.h"
+#include "controller_core/controller_core.h"
+#include "controller_core/replicated_log.h"
 #include "member/consensus_node.h"
 #include "store/raft_storage.h"
 #include "store/sqlite_db.h"

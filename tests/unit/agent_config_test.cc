@@ -70,13 +70,14 @@ TEST(AgentConfig, ParsesEveryKey) {
 TEST(AgentConfig, VipPolicyKeys) {
   EXPECT_TRUE(parse_config(with(""), "agent.yaml")->vip_policy.subnets.empty()) << "default: no VIP is taken";
   EXPECT_EQ(error_of(with("vip_subnets: [0.0.0.0/0]")),
-            "agent.yaml: vip_subnets[0]: '0.0.0.0/0' is wider than /8: list the subnets VIPs live in");
+            "agent.yaml:4:15: vip_subnets[0]: '0.0.0.0/0' is wider than /8: list the subnets VIPs live in");
   EXPECT_EQ(error_of(with("vip_subnets: [198.18.1.0]")),
-            "agent.yaml: vip_subnets[0]: '198.18.1.0' is not a subnet such as 198.18.1.0/24");
+            "agent.yaml:4:15: vip_subnets[0]: '198.18.1.0' is not a subnet such as 198.18.1.0/24");
   EXPECT_EQ(error_of(with("vip_subnets: 198.18.1.0/24")),
-            "agent.yaml: vip_subnets: expected a list of subnets such as 198.18.1.0/24");
+            "agent.yaml:4:14: vip_subnets: expected a list of subnets such as 198.18.1.0/24");
   EXPECT_NE(error_of(with("vip_interfaces: [\"eth0\\x1b[31m\"]")).find("no control characters"), std::string::npos);
-  EXPECT_EQ(error_of(with("script_output_encoding: latin1")), "agent.yaml: script_output_encoding: expected utf-8 | gbk");
+  EXPECT_EQ(error_of(with("script_output_encoding: latin1")),
+            "agent.yaml:4:25: script_output_encoding: expected utf-8 | gbk");
 }
 
 TEST(AgentConfig, Defaults) {
@@ -92,46 +93,56 @@ TEST(AgentConfig, Defaults) {
 }
 
 TEST(AgentConfig, BadFieldsAreNamed) {
-  EXPECT_EQ(error_of(with("arp: {probes: 0}")), "agent.yaml: arp.probes: expected an integer 1..10");
-  EXPECT_EQ(error_of(with("arp: {probes: two}")), "agent.yaml: arp.probes: expected an integer 1..10");
-  EXPECT_EQ(error_of(with("arp: {probez: 2}")), "agent.yaml: arp.probez: unknown key");
-  EXPECT_EQ(error_of(with("colour: blue")), "agent.yaml: colour: unknown key");
+  EXPECT_EQ(error_of(with("arp: {probes: 0}")), "agent.yaml:4:15: arp.probes: expected an integer 1..10, got '0'");
+  EXPECT_EQ(error_of(with("arp: {probes: two}")), "agent.yaml:4:15: arp.probes: expected an integer 1..10, got 'two'");
+  EXPECT_EQ(error_of(with("arp: {probez: 2}")),
+            "agent.yaml:4:7: arp.probez: unknown key (allowed: announce_count, announce_interval_ms, "
+            "probe_interval_ms, probe_wait_ms, probes)");
+  EXPECT_EQ(error_of(with("colour: blue")),
+            "agent.yaml:4:1: colour: unknown key (allowed: arp, heartbeat_interval_ms, isolation_address, "
+            "isolation_response, isolation_timeout_ms, log_dirs, log_level, members, monitors, node_id, script_dir, "
+            "script_monitor_args, script_output_encoding, state_dir, tls, vip_interfaces, vip_subnets)");
   EXPECT_EQ(error_of(with("heartbeat_interval_ms: [1]")),
-            "agent.yaml: heartbeat_interval_ms: expected an integer 20..10000");
-  EXPECT_EQ(error_of(with("isolation_response: maybe")), "agent.yaml: isolation_response: expected release | keep");
+            "agent.yaml:4:24: heartbeat_interval_ms: expected an integer 20..10000");
+  EXPECT_EQ(error_of(with("isolation_response: maybe")),
+            "agent.yaml:4:21: isolation_response: 'maybe' is not one of keep, release");
   EXPECT_EQ(error_of(with("isolation_address: gateway")),
-            "agent.yaml: isolation_address: expected an IPv4 address or \"\"");
-  EXPECT_EQ(error_of(with("state_dir: relative/dir")), "agent.yaml: state_dir: expected an absolute path");
-  EXPECT_EQ(error_of(with("tls: {ca: /a, pem: /b}")), "agent.yaml: tls.pem: unknown key");
+            "agent.yaml:4:20: isolation_address: expected an IPv4 address or \"\"");
+  EXPECT_EQ(error_of(with("state_dir: relative/dir")), "agent.yaml:4:12: state_dir: expected an absolute path");
+  EXPECT_EQ(error_of(with("tls: {ca: /a, pem: /b}")), "agent.yaml:4:15: tls.pem: unknown key (allowed: ca, cert, key)");
   EXPECT_EQ(error_of(with("log_level: loud")),
-            "agent.yaml: log_level: expected trace | debug | info | warn | error | critical | off");
+            "agent.yaml:4:12: log_level: 'loud' is not one of critical, debug, error, info, off, trace, warn");
   EXPECT_EQ(error_of(with("isolation_timeout_ms: 300")),
-            "agent.yaml: isolation_timeout_ms: must be at least twice heartbeat_interval_ms (200)");
-  EXPECT_EQ(error_of("members: []\n"), "agent.yaml: node_id: required (the CN of this agent's certificate)");
-  EXPECT_EQ(error_of("node_id: host1\n"), "agent.yaml: members: required: every controller and the arbiter");
+            "agent.yaml:4:23: isolation_timeout_ms: must be at least twice heartbeat_interval_ms (200)");
+  EXPECT_EQ(error_of("members: []\n"), "agent.yaml:1:1: node_id: required");
+  EXPECT_EQ(error_of("node_id: host1\n"), "agent.yaml:1:1: members: required");
   EXPECT_EQ(error_of("node_id: host1\nmembers: [{name: c, address: \"198.18.0.1\", role: controller}]\n"),
-            "agent.yaml: members[0].address: expected IPv4:port or [IPv6]:port");
+            "agent.yaml:2:30: members[0].address: endpoint '198.18.0.1': expected address:port, e.g. 198.18.0.1:7400 "
+            "(IPv6: [2001:db8::1]:7400)");
   EXPECT_EQ(error_of("node_id: host1\nmembers: [{name: c, address: \"198.18.0.1:1\", role: boss}]\n"),
-            "agent.yaml: members[0].role: expected controller | arbiter");
+            "agent.yaml:2:52: members[0].role: 'boss' is not one of arbiter, controller");
   EXPECT_EQ(error_of("node_id: host1\nmembers: [{name: c, address: \"198.18.0.1:1\", role: controller}, "
                      "{name: c, address: \"198.18.0.2:1\", role: arbiter}]\n"),
-            "agent.yaml: members[1].name: duplicate member name 'c'");
-  EXPECT_EQ(error_of("node_id: host/1\nmembers: []\n"),
-            "agent.yaml: node_id: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            "agent.yaml:2:72: members[1].name: duplicate member name 'c'");
+  EXPECT_EQ(
+      error_of("node_id: host/1\nmembers: []\n"),
+      "agent.yaml:1:10: node_id: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
 }
 
 // The agent and the controller share one rule per concept (common/ids.h, common/
 // net_address.h, rules::check_monitor): what one refuses, the other refuses too.
 // Each of these was accepted by the agent and refused by the controller before.
 TEST(AgentConfig, RefusesWhatTheControllerRefuses) {
-  EXPECT_EQ(error_of("node_id: _gw\nmembers: []\n"),
-            "agent.yaml: node_id: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  EXPECT_EQ(
+      error_of("node_id: _gw\nmembers: []\n"),
+      "agent.yaml:1:10: node_id: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, interval_ms: 50}]")),
-            "agent.yaml: monitors[0].interval_ms: expected an integer 100..3600000");
+            "agent.yaml:4:46: monitors[0].interval_ms: expected an integer 100..3600000, got '50'");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 11, restart_script: r.sh}]")),
-            "agent.yaml: monitors[0].restarts: expected an integer 0..10");
+            "agent.yaml:4:43: monitors[0].restarts: expected an integer 0..10, got '11'");
   EXPECT_EQ(error_of(with("monitors: [{name: -m, kind: cpu}]")),
-            "agent.yaml: monitors[0].name: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            "agent.yaml:4:19: monitors[0].name: expected 1-63 letters, digits, '.', '_' or '-', starting with a letter "
+            "or digit");
   rules::MonitorSpec m;
   m.name = "m";
   m.kind = "cpu";
@@ -142,19 +153,22 @@ TEST(AgentConfig, RefusesWhatTheControllerRefuses) {
 
 TEST(AgentConfig, BadMonitorsAreNamed) {
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: telepathy}]")),
-            "agent.yaml: monitors[0].kind: expected process | service | tcp_port | http | cpu | memory | disk | "
+            "agent.yaml:4:28: monitors[0].kind: expected process | service | tcp_port | http | cpu | memory | disk | "
             "nic_link | gateway | log_pattern | script");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, threshold: 0}]")),
-            "agent.yaml: monitors[0].threshold: expected an integer 1..100");
+            "agent.yaml:4:44: monitors[0].threshold: expected an integer 1..100, got '0'");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 2}]")),
-            "agent.yaml: monitors[0].restart_script: required when restarts > 0");
+            "agent.yaml:4:12: monitors[0].restart_script: required when restarts > 0");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, restarts: 1, restart_script: ../evil}]")),
-            "agent.yaml: monitors[0].restart_script: expected a plain file name in script_dir (letters, digits, '.', '_', '-')");
+            "agent.yaml:4:62: monitors[0].restart_script: expected a plain file name in script_dir (letters, digits, "
+            "'.', '_', '-')");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, params: {max_percent: [1]}}]")),
-            "agent.yaml: monitors[0].params.max_percent: expected a string");
-  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, every: 1}]")), "agent.yaml: monitors[0].every: unknown key");
+            "agent.yaml:4:55: monitors[0].params.max_percent: expected a string");
+  EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu, every: 1}]")),
+            "agent.yaml:4:33: monitors[0].every: unknown key (allowed: interval_ms, kind, name, params, "
+            "restart_script, restarts, threshold, timeout_ms)");
   EXPECT_EQ(error_of(with("monitors: [{name: m, kind: cpu}, {name: m, kind: memory}]")),
-            "agent.yaml: monitors[1].name: duplicate monitor name 'm'");
+            "agent.yaml:4:41: monitors[1].name: duplicate monitor name 'm'");
 }
 
 TEST(AgentConfig, SyntaxErrorNamesTheLine) {
@@ -164,9 +178,10 @@ TEST(AgentConfig, SyntaxErrorNamesTheLine) {
   e = error_of("node_id: host1\n# \xD6\xD0\xCE\xC4\n");
   EXPECT_EQ(e, "agent.yaml: line 2, column 3: not UTF-8 (a GBK file? convert it: iconv -f GBK -t UTF-8)");
   // Nested aliases that would expand to millions of nodes, and deep nesting.
-  e = error_of("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-               "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-               "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n");
+  e = error_of(
+      "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+      "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n");
   EXPECT_NE(e.find("more than 100000 nodes once aliases are expanded"), std::string::npos) << e;
   e = error_of(std::string(40, '[') + std::string(40, ']'));
   EXPECT_NE(e.find("nested deeper than 32 levels"), std::string::npos) << e;

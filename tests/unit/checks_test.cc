@@ -3,6 +3,7 @@
 // lo, a real log file, real scripts, real ICMP. The only non-loopback address
 // used is 198.18.0.1 (RFC 2544 benchmarking range), expected to be silent.
 #include "host/linux/checks.h"
+#include "rules/validation.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -144,14 +145,17 @@ class TinyHttpServer {
 
 // ---- kinds / validation ---------------------------------------------------
 
-TEST(CheckKindTest, RoundTripsEveryKind) {
-  const char* names[] = {"process", "service", "tcp_port", "http",        "cpu",   "memory",
-                         "disk",    "nic_link", "gateway", "log_pattern", "script"};
-  for (const char* n : names) {
+// The kinds the controller and the agent accept (rules::kMonitorKinds, one list) are
+// exactly the kinds this host runs: each name parses and prints back, and there are as
+// many as CheckKind has values (the last one, Script, maps to the last index).
+TEST(CheckKindTest, EveryAcceptedKindRunsHereAndNoOther) {
+  for (const char* n : poolha::rules::kMonitorKinds) {
     auto k = lc::parse_check_kind(n);
-    ASSERT_TRUE(k.has_value()) << n;
+    ASSERT_TRUE(k.has_value()) << n << " is accepted by rules::check_monitor but has no check on Linux";
     EXPECT_EQ(lc::to_string(*k), n);
   }
+  EXPECT_EQ(static_cast<size_t>(CheckKind::Script) + 1, poolha::rules::kMonitorKinds.size())
+      << "CheckKind has a kind rules::kMonitorKinds does not list";
   EXPECT_FALSE(lc::parse_check_kind("Process").has_value());
   EXPECT_FALSE(lc::parse_check_kind("").has_value());
   EXPECT_FALSE(lc::parse_check_kind("ping").has_value());

@@ -54,5 +54,20 @@ TEST(ControllerConfig, AWitnessOnlyArbiterIsRefusedBesideVotingArbiters) {
   EXPECT_NE(c.error().find("arbiter: with 3 voters"), std::string::npos) << c.error();
 }
 
+TEST(ControllerConfig, RefusalsNameTheFileLineAndField) {
+  auto twice = parse_controller_config(std::string(kBase) + "listen_api: 127.0.0.1:7444\n", "controller.yaml");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error(), "controller.yaml:6:1: listen_api: given twice");
+  auto role = parse_controller_config(std::string(kBase) +
+                                          "cluster:\n  listen: 198.18.0.1:7403\n"
+                                          "  members: [{id: ctl1, role: boss, address: 198.18.0.1:7403}]\n",
+                                      "controller.yaml");
+  ASSERT_FALSE(role.ok());
+  EXPECT_EQ(role.error(), "controller.yaml:8:30: cluster.members[0].role: 'boss' is not one of arbiter, controller");
+  auto timing = parse_controller_config(std::string(kBase) + "settings: {suspect_after_ms: soon}\n", "controller.yaml");
+  ASSERT_FALSE(timing.ok());
+  EXPECT_EQ(timing.error(), "controller.yaml:6:30: settings.suspect_after_ms: expected an integer 0..3600000, got 'soon'");
+}
+
 }  // namespace
 }  // namespace poolha::controller

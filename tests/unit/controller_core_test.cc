@@ -2,7 +2,7 @@
 // and storage, synchronous: tests/support/one_voter_log.h), with a recording Outbox
 // instead of sockets: placement, a host loss with the arbiter consult, refusals that change
 // nothing, and a restart that loses nothing and resends in-flight actions.
-#include "controller/controller_core.h"
+#include "controller_core/controller_core.h"
 
 #include <filesystem>
 

@@ -1,9 +1,9 @@
-// The daemon's and the simulation's shared leadership glue (controller/leadership.h):
+// The daemon's and the simulation's shared leadership glue (controller_core/leadership.h):
 // the no-quorum override is admitted only after an election timeout without a leader,
 // never while this member acts or knows a leader.
 #include <gtest/gtest.h>
 
-#include "controller/leadership.h"
+#include "controller_core/leadership.h"
 
 namespace poolha::controller {
 namespace {

@@ -1,7 +1,7 @@
 // The leader's table of which members do not hear which agents (issue 3: "a member
 // that stops hearing an agent tells the leader"): changes, refusals that change
 // nothing, and reports that age out.
-#include "controller/member_sightings.h"
+#include "controller_core/member_sightings.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "controller/controller_core.h"
+#include "controller_core/controller_core.h"
 
 #include <spdlog/spdlog.h>
 

@@ -26,10 +26,10 @@
 #include <string>
 
 #include "common/log_throttle.h"
-#include "controller/agent_report.h"
-#include "controller/replicated_log.h"
-#include "controller/event_history.h"
-#include "controller/member_sightings.h"
+#include "controller_core/agent_report.h"
+#include "controller_core/replicated_log.h"
+#include "controller_core/event_history.h"
+#include "controller_core/member_sightings.h"
 #include "rules/engine.h"
 #include "rules/liveness.h"
 #include "wire/poolha.pb.h"

@@ -10,7 +10,7 @@
 
 #include "common/status.h"
 #include "consensus/raft.h"
-#include "controller/controller_core.h"
+#include "controller_core/controller_core.h"
 
 namespace poolha::controller {
 

@@ -1,4 +1,4 @@
-#include "controller/agent_report.h"
+#include "controller_core/agent_report.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "controller/raft_log.h"
+#include "controller_core/raft_log.h"
 
 #include <spdlog/spdlog.h>
 

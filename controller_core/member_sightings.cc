@@ -1,4 +1,4 @@
-#include "controller/member_sightings.h"
+#include "controller_core/member_sightings.h"
 
 namespace poolha::controller {
 

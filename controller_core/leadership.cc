@@ -1,4 +1,4 @@
-#include "controller/leadership.h"
+#include "controller_core/leadership.h"
 
 namespace poolha::controller {
 

@@ -1,4 +1,4 @@
-#include "controller/event_history.h"
+#include "controller_core/event_history.h"
 
 #include <chrono>
 #include <ctime>

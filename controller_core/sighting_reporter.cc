@@ -1,4 +1,4 @@
-#include "controller/sighting_reporter.h"
+#include "controller_core/sighting_reporter.h"
 
 #include <spdlog/spdlog.h>
 

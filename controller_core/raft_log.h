@@ -2,8 +2,8 @@
 // node (Raft over both controllers and the arbiter) as the engine events' JSON; the
 // node hands committed entries back through the callbacks wired in controller_main.
 #pragma once
-#include "controller/controller_core.h"
-#include "controller/replicated_log.h"
+#include "controller_core/controller_core.h"
+#include "controller_core/replicated_log.h"
 #include "member/cluster_config.h"
 #include "member/consensus_node.h"
 

@@ -1,4 +1,4 @@
-#include "controller/arbiter_steward.h"
+#include "controller_core/arbiter_steward.h"
 
 namespace poolha::controller {
 
