@@ -418,6 +418,7 @@ class Sim {
       return;
     }
     engine_ = rules::Engine(*restored);
+    if (opt_.record) opt_.record->push_back(rules::Json{{"restart", true}});
     tracker_ = rules::LivenessTracker(settings().suspect_after_ms);
     outstanding_.clear();
     for (const auto& [id, n] : engine_.state().nodes)
@@ -466,6 +467,10 @@ class Sim {
     std::set<uint64_t> before;
     for (const auto& [id, t] : engine_.state().transitions) before.insert(id);
     rules::Decision d = engine_.apply(e);
+    if (opt_.record) {
+      opt_.record->push_back(rules::Json{{"event", rules::to_json(e)}});
+      for (const auto& a : d.actions) report_.engine_actions.push_back(rules::to_json(a).dump());
+    }
     if (opt_.verbose) trace(std::string("event ") + rules::to_json(e).dump());
     for (const auto& [id, t] : engine_.state().transitions) {
       if (before.count(id) || t.reason != rules::TransitionReason::NodeFailed) continue;

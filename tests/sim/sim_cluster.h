@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rules/engine.h"
+#include "rules/json_codec.h"
 #include "rules/liveness.h"
 
 namespace poolha::sim {
@@ -22,6 +23,9 @@ struct SimOptions {
   rules::TimeMs duration_ms = 60000;
   rules::TimeMs settle_ms = 20000;  // fault-free tail before the convergence check
   bool verbose = false;
+  // Every event the engine was given, in order, as scenario steps ({"event": ...}, or
+  // {"restart": true} where the controller restarted): rules_sim --dump-scenario.
+  std::vector<rules::Json>* record = nullptr;
 };
 
 struct SimReport {
@@ -30,6 +34,7 @@ struct SimReport {
   int takeovers = 0;              // completed NodeFailed failovers
   rules::TimeMs max_failover_ms = 0;  // node lost -> VIP held elsewhere
   std::vector<std::string> trace;  // with verbose
+  std::vector<std::string> engine_actions;  // with record: every action the engine emitted, as JSON
 };
 
 SimReport run_simulation(const SimOptions& opt);

@@ -2,17 +2,61 @@
 //   rules_sim --seeds 1000            seeds 1..1000 (CI)
 //   rules_sim --seed 42 --verbose     replay one seed with a full trace
 //   rules_sim --from 5000 --seeds 100000   a longer soak
+//   rules_sim --seed 42 --dump-scenario tests/scenarios/seed42.json
+//                                      the seed's every engine event as a scenario
+//                                      (then: scenario_corpus --update FILE)
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "tests/sim/sim_cluster.h"
+#include "tests/unit/scenario_runner.h"
+
+namespace {
+
+// One seed's run as a scenario file whose steps are exactly the events the engine got;
+// replaying it (auto_respond off) must give the same actions, which is checked here.
+int dump_scenario(uint64_t seed, int faults, const std::string& path) {
+  std::vector<poolha::rules::Json> steps;
+  poolha::sim::SimOptions opt;
+  opt.seed = seed;
+  opt.faults = faults;
+  opt.record = &steps;
+  const auto rep = poolha::sim::run_simulation(opt);
+  std::string about = "rules_sim --seed " + std::to_string(seed) + " --faults " + std::to_string(faults) + ": " +
+                      (rep.violations.empty() ? "no violation" : std::to_string(rep.violations.size()) + " violation(s): ");
+  for (const auto& v : rep.violations) about += v + "; ";
+  const poolha::rules::Json sc{{"description", about}, {"auto_respond", false}, {"steps", steps}};
+  const auto replay = poolha::rules::testing::run_scenario(sc, "");
+  std::vector<std::string> replayed;  // the "< action" lines of the transcript
+  for (size_t at = 0; (at = replay.transcript.find("\n< ", at)) != std::string::npos;) {
+    const size_t end = replay.transcript.find('\n', at + 1);
+    replayed.push_back(replay.transcript.substr(at + 3, end - at - 3));
+    at = end;
+  }
+  const bool same = replayed == rep.engine_actions;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    std::fprintf(stderr, "rules_sim: cannot write %s\n", path.c_str());
+    return 2;
+  }
+  const std::string text = sc.dump(1) + "\n";
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  std::printf("seed %llu: %zu steps written to %s; the run emitted %zu actions, the replay %zu, %s\n",
+              static_cast<unsigned long long>(seed), steps.size(), path.c_str(), rep.engine_actions.size(),
+              replayed.size(), same ? "the same ones" : "NOT THE SAME ONES");
+  return same && replay.failures.empty() ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   uint64_t from = 1, count = 1000;
   bool verbose = false;
   int faults = 40;
+  std::string dump;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -27,11 +71,15 @@ int main(int argc, char** argv) {
     else if (a == "--from") from = std::stoull(next());
     else if (a == "--faults") faults = std::stoi(next());
     else if (a == "--verbose") verbose = true;
+    else if (a == "--dump-scenario") dump = next();
     else {
-      std::fprintf(stderr, "usage: rules_sim [--seeds N] [--from S] [--seed S] [--faults N] [--verbose]\n");
+      std::fprintf(stderr,
+                   "usage: rules_sim [--seeds N] [--from S] [--seed S] [--faults N] [--verbose] "
+                   "[--dump-scenario FILE]\n");
       return 2;
     }
   }
+  if (!dump.empty()) return dump_scenario(from, faults, dump);
   auto t0 = std::chrono::steady_clock::now();
   uint64_t failed = 0, actions = 0, takeovers = 0;
   long long worst = 0;
