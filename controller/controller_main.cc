@@ -17,6 +17,7 @@
 #include "controller/config.h"
 #include "controller_core/controller_core.h"
 #include "controller/controller_vip.h"
+#include "host/linux/host_ops_linux.h"
 #include "controller_core/leadership.h"
 #include "controller_core/arbiter_steward.h"
 #include "controller_core/raft_log.h"
@@ -96,7 +97,7 @@ class ControllerDaemon : public Outbox {
     }
 
     if (!cfg_.controller_vip.empty()) {
-      vip_ = std::make_unique<ControllerVip>(io_, ControllerVipSpec{cfg_.controller_vip, cfg_.controller_vip_interface},
+      vip_ = std::make_unique<ControllerVip>(io_, host_ops_, ControllerVipSpec{cfg_.controller_vip, cfg_.controller_vip_interface},
                                              cfg_.state_dir + "/controller-vip");
       if (auto st = vip_->start(); !st.ok()) return fatal(st.error());
     }
@@ -387,6 +388,7 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<ControllerCore> core_;
   std::unique_ptr<AgentHub> hub_;
   std::map<std::string, std::unique_ptr<ArbiterLink>> arbiters_;  // by member id ("": the witness-only one)
+  host::LinuxHostOps host_ops_;  // the controller VIP's OS seam, as an agent's
   std::unique_ptr<ControllerVip> vip_;
   std::unique_ptr<ApiRoutes> routes_;
   std::shared_ptr<ApiServer> api_;

@@ -5,11 +5,10 @@
 #include <filesystem>
 
 #include "host/linux/keeper_launcher.h"
-#include "host/linux/net_ops.h"
+#include "host/addresses.h"
 
 namespace poolha::controller {
 
-namespace net = host::linux_net;
 using std::chrono::milliseconds;
 
 namespace {
@@ -29,8 +28,9 @@ struct Outcome {
 
 }  // namespace
 
-ControllerVip::ControllerVip(boost::asio::io_context& io, ControllerVipSpec spec, std::string state_dir)
-    : io_(io), spec_(std::move(spec)), state_dir_(std::move(state_dir)) {}
+ControllerVip::ControllerVip(boost::asio::io_context& io, host::HostOps& host, ControllerVipSpec spec,
+                             std::string state_dir)
+    : io_(io), host_(host), spec_(std::move(spec)), state_dir_(std::move(state_dir)) {}
 
 ControllerVip::~ControllerVip() {
   *alive_ = false;
@@ -44,15 +44,16 @@ Status ControllerVip::start() {
   auto file = host::LeaseFile::open(state_dir_ + "/lease", true);
   if (!file.ok()) return Status::Error("controller VIP lease: " + file.error());
   lease_.emplace(std::move(*file));
-  auto ifs = net::list_interfaces();
+  auto ifs = host_.list_interfaces();
   if (!ifs.ok()) return Status::Error("controller VIP: " + ifs.error());
-  ifname_ = spec_.interface.empty() ? net::interface_for_subnet(*ifs, spec_.cidr) : spec_.interface;
+  // The agent's rule for a VIP: an interface with an address whose subnet holds it.
+  ifname_ = spec_.interface.empty() ? host::interface_for_subnet(*ifs, spec_.cidr) : spec_.interface;
   if (ifname_.empty())
     return Status::Error("controller VIP " + spec_.cidr + ": no interface of this host is in its subnet; set controller_vip.interface");
   // A predecessor that crashed may have left it (its keeper removes it soon too).
-  if (net::has_address(*ifs, ifname_, spec_.cidr)) {
+  if (host::has_address(*ifs, ifname_, spec_.cidr)) {
     spdlog::warn("controller VIP {} found on {} at start: removing it", spec_.cidr, ifname_);
-    if (auto st = net::remove_address(ifname_, spec_.cidr); !st.ok()) return Status::Error("controller VIP: " + st.error());
+    if (auto st = host_.remove_address(ifname_, spec_.cidr); !st.ok()) return Status::Error("controller VIP: " + st.error());
   }
   write_hold(false);
   auto keeper = host::linux_keeper::ensure_keeper(keeper_binary(), state_dir_);
@@ -65,7 +66,7 @@ void ControllerVip::stop() {
   want_ = false;
   if (state_ == State::Idle || ifname_.empty()) return;
   // Shutting down: remove it now rather than leave it to the keeper.
-  if (auto st = net::remove_address(ifname_, spec_.cidr); st.ok()) write_hold(false);
+  if (auto st = host_.remove_address(ifname_, spec_.cidr); st.ok()) write_hold(false);
   state_ = State::Idle;
 }
 
@@ -91,13 +92,13 @@ void ControllerVip::acquire() {
   auto alive = alive_;
   boost::asio::post(worker_, [this, alive, ifname, cidr] {
     Outcome o;
-    auto probe = net::arp_probe(ifname, cidr, 2, milliseconds(50), milliseconds(100));
+    auto probe = host_.arp_probe(ifname, cidr, 2, milliseconds(50), milliseconds(100));
     if (!probe.ok()) o.detail = probe.error();
     else if (probe->conflict) o.detail = "answered by " + probe->conflicting_mac + " (the previous holder, until its keeper removes it)";
-    else if (auto st = net::add_address(ifname, cidr); !st.ok()) o.detail = st.error();
+    else if (auto st = host_.add_address(ifname, cidr); !st.ok()) o.detail = st.error();
     else {
       o.ok = true;
-      (void)net::announce(ifname, cidr, 3, milliseconds(100));
+      (void)host_.announce(ifname, cidr, 3, milliseconds(100));
     }
     boost::asio::post(io_, [this, alive, o] {
       if (!*alive) return;
@@ -120,7 +121,7 @@ void ControllerVip::release() {
   const std::string ifname = ifname_, cidr = spec_.cidr;
   auto alive = alive_;
   boost::asio::post(worker_, [this, alive, ifname, cidr] {
-    const Status st = net::remove_address(ifname, cidr);
+    const Status st = host_.remove_address(ifname, cidr);
     boost::asio::post(io_, [this, alive, st] {
       if (!*alive) return;
       if (!st.ok()) {

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "host/host_ops.h"
 #include "host/lease.h"
 #include "common/status.h"
 
@@ -32,7 +33,8 @@ class ControllerVip {
  public:
   static constexpr int64_t kHoldMs = 500;
 
-  ControllerVip(boost::asio::io_context& io, ControllerVipSpec spec, std::string state_dir);
+  // `host`: the OS seam the agent uses too (host/host_ops.h); called from a worker thread.
+  ControllerVip(boost::asio::io_context& io, host::HostOps& host, ControllerVipSpec spec, std::string state_dir);
   ~ControllerVip();
   // Opens the lease, starts the keeper, and removes the address if a previous
   // process of ours left it behind.
@@ -50,6 +52,7 @@ class ControllerVip {
   void write_hold(bool listed);
 
   boost::asio::io_context& io_;
+  host::HostOps& host_;
   ControllerVipSpec spec_;
   std::string state_dir_;
   std::string ifname_;

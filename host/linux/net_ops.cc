@@ -588,28 +588,6 @@ Status remove_address(const std::string& ifname, const std::string& cidr) {
   return change_address(false, ifname, cidr);
 }
 
-bool has_address(const std::vector<InterfaceInfo>& interfaces, const std::string& ifname,
-                 const std::string& cidr) {
-  const auto want = net::parse_cidr(cidr);
-  if (!want) return false;
-  for (const auto& info : interfaces) {
-    if (info.name != ifname) continue;
-    for (const auto& a : info.addresses)
-      if (net::parse_cidr(a) == want) return true;
-  }
-  return false;
-}
-
-std::string interface_for_subnet(const std::vector<InterfaceInfo>& interfaces,
-                                 const std::string& cidr) {
-  const auto want = net::parse_cidr(cidr);
-  if (!want) return "";
-  for (const auto& info : interfaces)
-    for (const auto& a : info.addresses)
-      if (const auto have = net::parse_cidr(a); have && want->contains(have->address)) return info.name;
-  return "";
-}
-
 Expected<ProbeResult> arp_probe(const std::string& ifname, const std::string& ip, int probes,
                                 milliseconds interval, milliseconds wait) {
   const std::string what = "ARP probe " + ip + " on " + ifname;

@@ -50,19 +50,6 @@ Status add_address(const std::string& ifname, const std::string& cidr);
 // The prefix length must match the one the address was added with.
 Status remove_address(const std::string& ifname, const std::string& cidr);
 
-// True if the interface named `ifname` in `interfaces` carries `cidr`
-// (same address and same prefix length; textual forms are normalised, so
-// "2001:db8:0::1/64" matches "2001:db8::1/64"). False on malformed cidr.
-bool has_address(const std::vector<InterfaceInfo>& interfaces, const std::string& ifname,
-                 const std::string& cidr);
-
-// The interface that has an address (of the same family) in the subnet of
-// `cidr`; cidr's own prefix length decides the subnet. When several match,
-// the first in `interfaces` order wins (list_interfaces orders by index).
-// Empty if none, or if cidr is malformed.
-std::string interface_for_subnet(const std::vector<InterfaceInfo>& interfaces,
-                                 const std::string& cidr);
-
 struct ProbeResult {
   bool conflict = false;
   std::string conflicting_mac;  // "aa:bb:..", set when conflict

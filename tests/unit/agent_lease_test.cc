@@ -113,5 +113,30 @@ TEST(Addresses, SubnetsAndInterfaceChoice) {
   EXPECT_EQ(subnets_of(ifs), (std::vector<std::string>{"198.18.0.0/24", "198.18.1.0/24"}));
 }
 
+// One rule for where a VIP goes, for the agent's VIPs and the controller VIP alike: the
+// interface with an address whose own subnet holds the VIP (the VIP's prefix does not
+// widen it), the same family, never the VIP itself; has_address compares address and
+// prefix with textual forms normalised.
+TEST(Addresses, OneRuleForTheAgentAndTheControllerVip) {
+  std::vector<Interface> ifs{{"lo", "", true, true, {"127.0.0.1/8", "::1/128"}},
+                             {"eth0", "02:00:00:00:00:01", true, true, {"198.18.1.5/24"}},
+                             {"eth1", "02:00:00:00:00:02", true, true, {"198.19.7.5/16", "2001:db8:1::5/64"}}};
+  EXPECT_EQ(interface_for_subnet(ifs, "198.18.1.10/24"), "eth0");
+  EXPECT_EQ(interface_for_subnet(ifs, "198.18.1.10/32"), "eth0");  // the host's subnet decides
+  EXPECT_EQ(interface_for_subnet(ifs, "198.18.0.10/23"), "");      // a wider VIP prefix does not reach eth0
+  EXPECT_EQ(interface_for_subnet(ifs, "198.18.2.10/24"), "");
+  EXPECT_EQ(interface_for_subnet(ifs, "198.19.200.1/16"), "eth1");
+  EXPECT_EQ(interface_for_subnet(ifs, "2001:db8:1::99/64"), "eth1");
+  EXPECT_EQ(interface_for_subnet(ifs, "2001:db8:2::99/64"), "");
+  EXPECT_EQ(interface_for_subnet(ifs, "198.18.1.10"), "");  // malformed
+  EXPECT_EQ(interface_for_subnet({}, "198.18.1.10/24"), "");
+  EXPECT_TRUE(has_address(ifs, "eth0", "198.18.1.5/24"));
+  EXPECT_FALSE(has_address(ifs, "eth0", "198.18.1.5/32"));       // other prefix
+  EXPECT_FALSE(has_address(ifs, "eth1", "198.18.1.5/24"));       // other interface
+  EXPECT_FALSE(has_address(ifs, "eth9", "198.18.1.5/24"));       // unknown interface
+  EXPECT_TRUE(has_address(ifs, "eth1", "2001:db8:1:0::5/64"));  // non-canonical text
+  EXPECT_FALSE(has_address(ifs, "eth0", "garbage"));
+}
+
 }  // namespace
 }  // namespace poolha::agent

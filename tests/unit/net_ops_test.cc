@@ -11,6 +11,9 @@
 // namespace deletes its veth end, which deletes the pair.
 #include "host/linux/net_ops.h"
 
+#include "host/addresses.h"
+#include "host/linux/host_ops_linux.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -236,35 +239,15 @@ class TwoHostTest : public ::testing::Test {
 
 // ------------------------------------------------------------ pure helpers
 
-std::vector<InterfaceInfo> sample_interfaces() {
-  InterfaceInfo lo{"lo", 1, "", true, true, {"127.0.0.1/8", "::1/128"}};
-  InterfaceInfo eth0{"eth0", 2, "02:00:00:00:00:01", true, true, {"198.18.1.5/24"}};
-  InterfaceInfo eth1{"eth1", 3, "02:00:00:00:00:02", true, true,
-                     {"198.19.7.5/16", "2001:db8:1::5/64"}};
-  return {lo, eth0, eth1};
-}
 
-TEST(HasAddress, MatchesAddressAndPrefixOnNamedInterface) {
-  auto ifs = sample_interfaces();
-  EXPECT_TRUE(has_address(ifs, "eth0", "198.18.1.5/24"));
-  EXPECT_FALSE(has_address(ifs, "eth0", "198.18.1.5/32"));   // other prefix
-  EXPECT_FALSE(has_address(ifs, "eth1", "198.18.1.5/24"));   // other interface
-  EXPECT_FALSE(has_address(ifs, "eth9", "198.18.1.5/24"));   // unknown interface
-  EXPECT_TRUE(has_address(ifs, "eth1", "2001:db8:1:0::5/64"));  // non-canonical text
-  EXPECT_FALSE(has_address(ifs, "eth0", "garbage"));
+// The kernel's view through the OS seam the agent and the controller VIP use.
+bool seam_has(const std::string& ifname, const std::string& cidr) {
+  auto ifs = host::LinuxHostOps().list_interfaces();
+  return ifs.ok() && host::has_address(*ifs, ifname, cidr);
 }
-
-TEST(InterfaceForSubnet, UsesTheCidrsPrefix) {
-  auto ifs = sample_interfaces();
-  EXPECT_EQ(interface_for_subnet(ifs, "198.18.1.10/24"), "eth0");
-  EXPECT_EQ(interface_for_subnet(ifs, "198.18.2.10/24"), "");
-  EXPECT_EQ(interface_for_subnet(ifs, "198.18.2.10/23"), "");      // 198.18.2.0/23 excludes .1.x
-  EXPECT_EQ(interface_for_subnet(ifs, "198.18.0.10/23"), "eth0");  // 198.18.0.0/23 includes .1.x
-  EXPECT_EQ(interface_for_subnet(ifs, "198.19.200.1/16"), "eth1");
-  EXPECT_EQ(interface_for_subnet(ifs, "2001:db8:1::99/64"), "eth1");
-  EXPECT_EQ(interface_for_subnet(ifs, "2001:db8:2::99/64"), "");
-  EXPECT_EQ(interface_for_subnet(ifs, "198.18.1.10"), "");  // malformed
-  EXPECT_EQ(interface_for_subnet({}, "198.18.1.10/24"), "");
+std::string seam_subnet(const std::string& cidr) {
+  auto ifs = host::LinuxHostOps().list_interfaces();
+  return ifs.ok() ? host::interface_for_subnet(*ifs, cidr) : "";
 }
 
 // ------------------------------------------------------------ against the kernel
@@ -280,8 +263,9 @@ TEST_F(TwoHostTest, ListInterfacesSeesVethMacStateAndAddresses) {
       for (const auto& a : i.addresses) s += a + ",";
       s += "\n";
     }
-    s += "subnet=" + interface_for_subnet(*ifs, "198.18.200.99/24") + "\n";
-    s += "other=" + interface_for_subnet(*ifs, "198.19.1.1/24") + "\n";
+    auto seen = host::LinuxHostOps().list_interfaces();  // the seam's view of the same links
+    s += "subnet=" + (seen.ok() ? host::interface_for_subnet(*seen, "198.18.200.99/24") : "") + "\n";
+    s += "other=" + (seen.ok() ? host::interface_for_subnet(*seen, "198.19.1.1/24") : "") + "\n";
     return s;
   });
   std::cout << "[ list in " << a_ << " ]\n" << r;
@@ -300,7 +284,7 @@ TEST_F(TwoHostTest, AddRemoveV4IsIdempotentAndVisible) {
     s += "add1=" + status_text(add_address("vha", vip)) + "\n";
     s += "add2=" + status_text(add_address("vha", vip)) + "\n";
     auto ifs = list_interfaces();
-    s += "has=" + std::to_string(ifs.ok() && has_address(*ifs, "vha", vip)) + "\n";
+    s += "has=" + std::to_string(seam_has("vha", vip)) + "\n";
     return s;
   });
   EXPECT_TRUE(contains(r, "add1=OK\n")) << r;
@@ -315,8 +299,8 @@ TEST_F(TwoHostTest, AddRemoveV4IsIdempotentAndVisible) {
     s += "del1=" + status_text(remove_address("vha", vip)) + "\n";
     s += "del2=" + status_text(remove_address("vha", vip)) + "\n";
     auto ifs = list_interfaces();
-    s += "has=" + std::to_string(ifs.ok() && has_address(*ifs, "vha", vip)) + "\n";
-    s += "primary=" + std::to_string(ifs.ok() && has_address(*ifs, "vha", kAddrA)) + "\n";
+    s += "has=" + std::to_string(seam_has("vha", vip)) + "\n";
+    s += "primary=" + std::to_string(seam_has("vha", kAddrA)) + "\n";
     return s;
   });
   EXPECT_TRUE(contains(r, "del1=OK\n")) << r;
@@ -347,8 +331,9 @@ TEST_F(TwoHostTest, AddRemoveV6IsIdempotentAndUsableAtOnce) {
     s += "add1=" + status_text(add_address("vha", vip6)) + "\n";
     s += "add2=" + status_text(add_address("vha", vip6)) + "\n";
     auto ifs = list_interfaces();
-    s += "has=" + std::to_string(ifs.ok() && has_address(*ifs, "vha", vip6)) + "\n";
-    s += "subnet=" + (ifs.ok() ? interface_for_subnet(*ifs, "2001:db8:c612:c800::99/64") : "") + "\n";
+    s += "has=" + std::to_string(seam_has("vha", vip6)) + "\n";
+    auto seen = host::LinuxHostOps().list_interfaces();
+    s += "subnet=" + (seen.ok() ? host::interface_for_subnet(*seen, "2001:db8:c612:c800::99/64") : "") + "\n";
     return s;
   });
   EXPECT_TRUE(contains(r, "add1=OK\n")) << r;
@@ -365,7 +350,7 @@ TEST_F(TwoHostTest, AddRemoveV6IsIdempotentAndUsableAtOnce) {
     s += "del1=" + status_text(remove_address("vha", vip6)) + "\n";
     s += "del2=" + status_text(remove_address("vha", vip6)) + "\n";
     auto ifs = list_interfaces();
-    s += "has=" + std::to_string(ifs.ok() && has_address(*ifs, "vha", vip6)) + "\n";
+    s += "has=" + std::to_string(seam_has("vha", vip6)) + "\n";
     return s;
   });
   EXPECT_TRUE(contains(r, "del1=OK\n")) << r;
@@ -531,7 +516,7 @@ TEST_F(TwoHostTest, FullTakeoverSequenceWithTimings) {
     auto t0 = Clock::now();
     auto ifs = list_interfaces();
     if (!ifs.ok()) return "ERR " + ifs.error();
-    std::string nic = interface_for_subnet(*ifs, vip);
+    std::string nic = seam_subnet(vip);
     auto t1 = Clock::now();
     auto p = arp_probe(nic, vip, 2, 50ms, 100ms);
     if (!p.ok()) return "ERR " + p.error();
