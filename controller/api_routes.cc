@@ -181,6 +181,8 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::rule_from_json(body), "rule", id);
       if (!spec.ok()) return error(400, spec.error());
+      // The same check as `apply`: a malformed rule is the request's fault (400).
+      if (auto why = rules::validate_rule(*spec); !why.empty()) return error(400, "rule: " + why);
       return command(rules::UpsertRule{*spec, now}, actor, reply);
     }
     if (method == "DELETE" && p.size() == 3) return command(rules::DeleteRule{id, now}, actor, reply);

@@ -1,0 +1,138 @@
+// Every REST route of the controller (docs/api.md) without sockets: ApiRoutes over a
+// ControllerCore on the real one-voter Raft log and SQLite (tests/support/
+// one_voter_log.h). Each row is a request, the status it must get and what it must do
+// to the replicated state; a refused request must leave the state as it was. The role
+// x route matrix of the console (issue 11) builds on this table.
+#include "controller/api_routes.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "controller/token_store.h"
+#include "controller_core/event_history.h"
+#include "rules/json_codec.h"
+#include "tests/support/one_voter_log.h"
+
+namespace poolha::controller {
+namespace {
+
+using Json = nlohmann::json;
+
+struct NoOutbox : Outbox {
+  bool send_command(const NodeId&, const wire::Command&) override { return true; }
+  void send_role(const NodeId&, const wire::RoleAssignment&) override {}
+  void consult_arbiter(const NodeId&) override {}
+  void arbiter_heard(const NodeId&) override {}
+  bool grant_vouching() override { return true; }
+};
+
+class ApiRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*store::SqliteDb::open(":memory:"));
+    history_ = std::move(*EventHistory::open(*db_));
+    tokens_ = std::move(*TokenStore::open(*db_));
+    log_ = std::make_unique<testing::OneVoterLog>(*db_, [] { return TimeMs{1000}; });
+    core_ = std::make_unique<ControllerCore>(*log_, *history_, out_, rules::Settings{});
+    ASSERT_TRUE(log_->start(*core_).ok());
+    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, tokens_.get(), "ctl1", [] { return TimeMs{1000}; });
+  }
+  ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
+    ApiResponse got{-1, nullptr};
+    routes_->handle(method, target, body, "admin", [&](ApiResponse a) { got = std::move(a); });
+    return got;
+  }
+  Json state() const { return rules::to_json(core_->state()); }
+
+  std::unique_ptr<store::SqliteDb> db_;
+  std::unique_ptr<EventHistory> history_;
+  std::unique_ptr<TokenStore> tokens_;
+  NoOutbox out_;
+  std::unique_ptr<testing::OneVoterLog> log_;
+  std::unique_ptr<ControllerCore> core_;
+  std::unique_ptr<ApiRoutes> routes_;
+};
+
+struct Row {
+  const char* method;
+  const char* target;
+  const char* body;
+  int status;
+  // What must hold of the state afterwards (nullptr: only the status is checked; a
+  // refusal must also leave the state unchanged).
+  std::function<bool(const Json&)> after;
+};
+
+TEST_F(ApiRoutesTest, EveryRouteAnswersAndChangesOnlyWhatItSays) {
+  const std::string rule =
+      R"({"pool": "p1", "home": "h1", "vips": [{"cidr": "198.18.1.100/24"}], "acquire_script": "a.sh", "release_script": "r.sh"})";
+  const std::vector<Row> rows = {
+      {"GET", "/v1/status", "", 200, nullptr},
+      {"GET", "/v1/settings", "", 200, nullptr},
+      {"GET", "/v1/events?limit=5", "", 200, nullptr},
+      {"GET", "/v1/certificates", "", 200, nullptr},
+      {"PUT", "/v1/pools/p1", R"({"min_takeover_ratio": 0.5})", 200,
+       [](const Json& s) { return s["pools"].contains("p1"); }},
+      {"PUT", "/v1/pools/p1", R"({"id": "p2"})", 400, nullptr},
+      {"PUT", "/v1/nodes/h1", R"({"pool": "p1"})", 200, [](const Json& s) { return s["nodes"].contains("h1"); }},
+      {"PUT", "/v1/nodes/h2", R"({"pool": "p1", "priority": 90})", 200,
+       [](const Json& s) { return s["nodes"]["h2"]["spec"]["priority"] == 90; }},
+      {"PUT", "/v1/nodes/h3", R"({"pool": "nosuch"})", 409, nullptr},
+      {"PUT", "/v1/rules/r1", rule.c_str(), 200, [](const Json& s) { return s["rules"].contains("r1"); }},
+      {"PUT", "/v1/rules/r2", R"({"pool": "p1", "vips": [{"cidr": "not-an-address"}]})", 400, nullptr},
+      {"POST", "/v1/rules/r1/freeze", R"({"on": true})", 200, [](const Json& s) { return s["rules"]["r1"]["frozen"] == true; }},
+      {"POST", "/v1/rules/r1/freeze", R"({"on": false})", 200, [](const Json& s) { return s["rules"]["r1"]["frozen"] == false; }},
+      {"POST", "/v1/rules/r1/freeze", R"({"colour": "red"})", 400, nullptr},
+      {"POST", "/v1/pools/p1/freeze", R"({"on": true})", 200,
+       [](const Json& s) { return s["pools"]["p1"]["spec"]["frozen"] == true; }},
+      {"POST", "/v1/pools/p1/freeze", R"({"on": false})", 200,
+       [](const Json& s) { return s["pools"]["p1"]["spec"]["frozen"] == false; }},
+      {"POST", "/v1/nodes/h2/maintenance", R"({"on": true})", 200,
+       [](const Json& s) { return s["nodes"]["h2"]["maintenance"] == true; }},
+      {"POST", "/v1/nodes/h2/maintenance", R"({"on": false})", 200,
+       [](const Json& s) { return s["nodes"]["h2"]["maintenance"] == false; }},
+      {"POST", "/v1/rules/r1/switchover", R"({"target": "nosuch"})", 409, nullptr},
+      {"POST", "/v1/rules/r1/switchover", R"({"target": "h2", "override": true})", 400, nullptr},
+      {"POST", "/v1/rules/r1/failback", "", 409, nullptr},
+      {"POST", "/v1/rules/r1/resume", "", 200,  // unplaced (no node heard): resume leaves it so
+       [](const Json& s) { return s["rules"]["r1"]["phase"] == "unplaced"; }},
+      {"PUT", "/v1/settings", R"({"suspect_after_ms": 100})", 409, nullptr},
+      {"PUT", "/v1/settings", R"({"heartbeat_interval_ms": 200, "suspect_after_ms": 900, "isolation_timeout_ms": 1200})", 200,
+       [](const Json& s) { return s["settings"]["suspect_after_ms"] == 900; }},
+      {"POST", "/v1/apply", R"({"nodes": [{"id": "h3", "pool": "p1"}]})", 200,
+       [](const Json& s) { return s["nodes"].contains("h3"); }},
+      {"POST", "/v1/apply", R"({"nodes": [{"id": "h4", "pool": "p1"}], "rules": [{"id": "bad"}]})", 400, nullptr},
+      {"POST", "/v1/tokens", R"({"node": "h5", "ttl_s": 600})", 200, nullptr},
+      {"POST", "/v1/tokens", R"({"node": "h/5"})", 400, nullptr},
+      {"POST", "/v1/certificates/revoke", R"({"serial": "a1b2c3", "note": "lost"})", 200,
+       [](const Json& s) { return s["revoked"].contains("a1b2c3"); }},
+      {"POST", "/v1/certificates/revoke", R"({"serial": "xyz"})", 400, nullptr},
+      {"GET", "/v1/cluster", "", 503, nullptr},  // no consensus member behind these routes
+      {"DELETE", "/v1/rules/r1", "", 200, [](const Json& s) { return !s["rules"].contains("r1"); }},
+      {"DELETE", "/v1/rules/r1", "", 409, nullptr},
+      {"DELETE", "/v1/nodes/h3", "", 200, [](const Json& s) { return !s["nodes"].contains("h3"); }},
+      {"DELETE", "/v1/pools/p1", "", 409, nullptr},  // it still has nodes
+      {"GET", "/v1/nosuch", "", 404, nullptr},
+      {"PATCH", "/v1/rules/r1", "{}", 404, nullptr},
+      {"GET", "/v2/status", "", 404, nullptr},
+      {"PUT", "/v1/pools/p9", "{not json", 400, nullptr},
+  };
+  int refused = 0;
+  for (const auto& row : rows) {
+    SCOPED_TRACE(std::string(row.method) + " " + row.target + " " + row.body);
+    const Json before = state();
+    const ApiResponse got = call(row.method, row.target, row.body);
+    EXPECT_EQ(got.status, row.status) << got.body.dump();
+    if (got.status >= 400) {
+      ++refused;
+      EXPECT_TRUE(got.body.contains("error")) << got.body.dump();
+      EXPECT_EQ(state(), before) << "a refused request changed the state";
+    }
+    if (row.after) EXPECT_TRUE(row.after(state())) << state().dump().substr(0, 600);
+  }
+  std::printf("%zu route calls, %d refused with the state unchanged\n", rows.size(), refused);
+}
+
+}  // namespace
+}  // namespace poolha::controller
