@@ -135,6 +135,10 @@ int AgentDaemon::run() {
   return 0;
 }
 
+void AgentDaemon::request_stop() {
+  boost::asio::post(io_, [this] { stop("stop requested"); });
+}
+
 void AgentDaemon::stop(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;

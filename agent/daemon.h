@@ -41,6 +41,8 @@ class AgentDaemon {
   // Start-up work that may fail (TLS files, monitor specs); then runs until a
   // stop signal. Returns the process exit code.
   int run();
+  // From any thread: stop as on SIGTERM (VIPs stay). For tests and service hosts.
+  void request_stop();
 
  private:
   struct Queued {

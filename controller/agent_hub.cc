@@ -51,6 +51,8 @@ AgentHub::AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::
 
 Status AgentHub::listen(const wire::Endpoint& ep) { return listener_->listen(ep.host, ep.port); }
 
+uint16_t AgentHub::port() const { return listener_->port(); }
+
 bool AgentHub::send(const std::string& node, const wire::Envelope& e) {
   auto it = sessions_.find(node);
   if (it == sessions_.end() || !it->second->is_open()) return false;

@@ -25,6 +25,7 @@ class AgentHub {
   AgentHub(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, std::string member_id,
            Handlers h, std::function<bool(const pki::Identity&)> revoked = {});
   Status listen(const wire::Endpoint& ep);
+  uint16_t port() const;  // the port listened on (useful with port 0)
   // False when the node has no open session.
   bool send(const std::string& node, const wire::Envelope& e);
   bool connected(const std::string& node) const;

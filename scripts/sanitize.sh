@@ -67,8 +67,8 @@ done
 
 stage "TSan build (clang): threaded parts"
 cmake -S . -B "$tsan" "${clang[@]}" -DPOOLHA_SANITIZE=thread >/dev/null
-cmake --build "$tsan" -j "$jobs" --target agent_threads_test checks_test consensus_node_test wire_session_test
-for t in agent_threads_test checks_test consensus_node_test wire_session_test; do
+cmake --build "$tsan" -j "$jobs" --target agent_threads_test agent_daemon_test checks_test consensus_node_test wire_session_test
+for t in agent_threads_test agent_daemon_test checks_test consensus_node_test wire_session_test; do
   "$tsan/tests/unit/$t" --gtest_brief=1
 done
 printf '\nsanitizers and fuzzing: all passed in %d s\n' $(( $(date +%s) - t0 ))
