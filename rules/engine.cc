@@ -264,6 +264,41 @@ void Engine::on(const ArbiterView& e) {
   node_failed(n, deadline, !e.arbiter_reachable, e.now);
 }
 
+void Engine::recover_unfrozen(const RuleId& leader) {
+  RuleState& r = s_.rules.at(leader);
+  if (!automatic_allowed(r) || r.primary.empty() || transition_of_rule(leader)) return;
+  auto it = s_.nodes.find(r.primary);
+  if (it == s_.nodes.end()) return;
+  NodeState& n = it->second;
+  const TimeMs now = s_.clock_ms;
+  const auto unit = unit_of(s_, leader);
+  if (n.liveness == Liveness::Failed) {
+    if (!s_.arbiter_reachable && r.spec.on_arbiter_down == ArbiterDownPolicy::Hold) {
+      alert(Severity::Critical, "held_arbiter_down", leader, n.spec.id,
+            "rule " + leader + " unfrozen but holds (on_arbiter_down=hold): arbiter unreachable, primary " +
+                n.spec.id + " lost. Restore the arbiter or force a switchover.");
+      return;
+    }
+    // When the node was declared failed its lease was last renewable is not kept; no
+    // renewal happened since (nobody hears it, the arbiter fenced it), so counting the
+    // isolation timeout from now is late, never early.
+    const TimeMs deadline = now + s_.settings.isolation_timeout_ms + s_.settings.drift_margin_ms;
+    for (const auto& rid : unit) s_.rules.at(rid).hold_off_until_ms = std::max(s_.rules.at(rid).hold_off_until_ms, deadline);
+    alert(Severity::Warning, "unfrozen_takeover", leader, n.spec.id,
+          "rule " + leader + " unfrozen: taking over from failed " + n.spec.id);
+    start_transition({unit, n.spec.id, TransitionReason::NodeFailed, false, false, "", deadline, now});
+  } else {
+    bool failing = !n.healthy;
+    for (const auto& rid : unit) failing = failing || n.failing_rules.count(rid) > 0;
+    if (!failing || n.liveness != Liveness::Up) return;
+    alert(Severity::Warning, "unfrozen_takeover", leader, n.spec.id,
+          "rule " + leader + " unfrozen: switching away from " + n.spec.id + ", whose monitor failed");
+    start_transition({unit, n.spec.id, TransitionReason::MonitorFailed, true, false, "", 0, now});
+  }
+  reassign_standbys(n.spec.pool);
+  check_takeover_ratio(n.spec.pool);
+}
+
 void Engine::node_failed(NodeState& n, TimeMs deadline, bool arbiter_down, TimeMs now) {
   n.liveness = Liveness::Failed;
   alert(Severity::Critical, "node_failed", "", n.spec.id,
@@ -273,7 +308,8 @@ void Engine::node_failed(NodeState& n, TimeMs deadline, bool arbiter_down, TimeM
     if (transition_of_rule(leader)) continue;  // already moving; its steps will fail over
     if (!automatic_allowed(r)) {
       alert(Severity::Critical, "frozen_no_failover", leader, n.spec.id,
-            "rule " + leader + " is frozen: its primary failed but nothing was done. Unfreeze or switch by hand.");
+            "rule " + leader + " is frozen: its primary failed but nothing was done. Unfreezing it takes over; or switch "
+            "by hand.");
       continue;
     }
     if (arbiter_down && r.spec.on_arbiter_down == ArbiterDownPolicy::Hold) {

@@ -1,8 +1,10 @@
 // Operator commands and configuration changes. Each validates before it changes
 // anything it cannot undo; Engine::apply restores the state on any rejection anyway.
 #include <algorithm>
+#include <set>
 
 #include "rules/engine.h"
+#include "rules/placement.h"
 #include "rules/validation.h"
 
 namespace poolha::rules {
@@ -220,11 +222,19 @@ void Engine::on(const Freeze& e) {
     auto it = s_.pools.find(e.pool);
     if (it == s_.pools.end()) return reject("pool " + e.pool + " does not exist");
     it->second.spec.frozen = e.on;
+    if (!e.on) {
+      std::set<std::string> units;
+      std::vector<RuleId> leaders;
+      for (const auto& [id, r] : s_.rules)
+        if (r.spec.pool == e.pool && units.insert(unit_key(r.spec)).second) leaders.push_back(unit_of(s_, id).front());
+      for (const auto& leader : leaders) recover_unfrozen(leader);
+    }
     return;
   }
   auto it = s_.rules.find(e.rule);
   if (it == s_.rules.end()) return reject("rule " + e.rule + " does not exist");
   for (const auto& rid : unit_of(s_, e.rule)) s_.rules.at(rid).frozen = e.on;
+  if (!e.on) recover_unfrozen(unit_of(s_, e.rule).front());
 }
 
 void Engine::on(const Resume& e) {
