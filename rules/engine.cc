@@ -273,28 +273,24 @@ void Engine::recover_unfrozen(const RuleId& leader) {
   const TimeMs now = s_.clock_ms;
   const auto unit = unit_of(s_, leader);
   if (n.liveness == Liveness::Failed) {
-    if (!s_.arbiter_reachable && r.spec.on_arbiter_down == ArbiterDownPolicy::Hold) {
-      alert(Severity::Critical, "held_arbiter_down", leader, n.spec.id,
-            "rule " + leader + " unfrozen but holds (on_arbiter_down=hold): arbiter unreachable, primary " +
-                n.spec.id + " lost. Restore the arbiter or force a switchover.");
-      return;
-    }
-    // When the node was declared failed its lease was last renewable is not kept; no
-    // renewal happened since (nobody hears it, the arbiter fenced it), so counting the
-    // isolation timeout from now is late, never early.
-    const TimeMs deadline = now + s_.settings.isolation_timeout_ms + s_.settings.drift_margin_ms;
-    for (const auto& rid : unit) s_.rules.at(rid).hold_off_until_ms = std::max(s_.rules.at(rid).hold_off_until_ms, deadline);
+    // Ask the arbiter again, as when the node was first lost: its answer starts the
+    // takeover through node_failed, with that path's deadline and on_arbiter_down
+    // policy (design §6.4: a failover of a lost node starts only from the arbiter's
+    // "not seen", or while the arbiter cannot be asked). A node the arbiter now sees
+    // is only reported, as then.
+    n.liveness = Liveness::Suspect;
+    n.last_consult_ms = now;
     alert(Severity::Warning, "unfrozen_takeover", leader, n.spec.id,
-          "rule " + leader + " unfrozen: taking over from failed " + n.spec.id);
-    start_transition({unit, n.spec.id, TransitionReason::NodeFailed, false, false, "", deadline, now});
-  } else {
-    bool failing = !n.healthy;
-    for (const auto& rid : unit) failing = failing || n.failing_rules.count(rid) > 0;
-    if (!failing || n.liveness != Liveness::Up) return;
-    alert(Severity::Warning, "unfrozen_takeover", leader, n.spec.id,
-          "rule " + leader + " unfrozen: switching away from " + n.spec.id + ", whose monitor failed");
-    start_transition({unit, n.spec.id, TransitionReason::MonitorFailed, true, false, "", 0, now});
+          "rule " + leader + " unfrozen: asking the arbiter about failed " + n.spec.id + " before taking over");
+    emit(ConsultArbiter{n.spec.id});
+    return;
   }
+  bool failing = !n.healthy;
+  for (const auto& rid : unit) failing = failing || n.failing_rules.count(rid) > 0;
+  if (!failing || n.liveness != Liveness::Up) return;
+  alert(Severity::Warning, "unfrozen_takeover", leader, n.spec.id,
+        "rule " + leader + " unfrozen: switching away from " + n.spec.id + ", whose monitor failed");
+  start_transition({unit, n.spec.id, TransitionReason::MonitorFailed, true, false, "", 0, now});
   reassign_standbys(n.spec.pool);
   check_takeover_ratio(n.spec.pool);
 }

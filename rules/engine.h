@@ -80,8 +80,8 @@ class Engine {
   bool unit_switching(const std::vector<RuleId>& unit);  // a member has a transition in flight
   void forget_addresses(const NodeId& node, const std::vector<VipSpec>& vips);
   void node_failed(NodeState& n, TimeMs deadline, bool arbiter_down, TimeMs now);
-  // A unit unfrozen while its primary is failed or unhealthy gets the takeover its
-  // freeze held back.
+  // A unit unfrozen while its primary is failed (the arbiter is asked again) or
+  // unhealthy gets the takeover its freeze held back.
   void recover_unfrozen(const RuleId& leader);
   void move_units_off(const NodeId& node, TransitionReason reason, TimeMs now);
   void place_unplaced(const PoolId& pool, TimeMs now);
