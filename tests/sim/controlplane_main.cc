@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::off);  // the cores log every decision; the report says what matters
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::duration<double, std::ratio<60>>(soak_minutes);
-  std::atomic<uint64_t> next_seed{first}, runs{0}, failed{0}, elections{0}, committed{0}, acked{0}, actions{0}, snaps{0}, failovers{0},
+  std::atomic<uint64_t> next_seed{first}, runs{0}, failed{0}, elections{0}, committed{0}, acked{0}, actions{0}, snaps{0}, failovers{0}, overrides{0},
       replacements{0};
   std::vector<int64_t> replacement_ms;
   std::mutex out;
@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
       actions += r.actions;
       snaps += r.snapshots_installed;
       failovers += r.failovers;
+      overrides += r.overrides;
       std::lock_guard<std::mutex> lock(out);
       replacement_ms.insert(replacement_ms.end(), r.arbiter_replacement_ms.begin(), r.arbiter_replacement_ms.end());
       if (verbose)
@@ -91,12 +92,12 @@ int main(int argc, char** argv) {
   std::printf(
       "control-plane simulation: %llu seeds from %llu, %llu with violations; %llu elections, %llu entries committed, "
       "%llu operator commands acknowledged, %llu agent actions, %llu failovers (checked for 6.4), %llu snapshots installed, %zu arbiter replacements "
-      "(loss to promotion: median %lld ms, p90 %lld ms); %.1f s\n",
+      "(loss to promotion: median %lld ms, p90 %lld ms), %llu no-quorum overrides; %.1f s\n",
       static_cast<unsigned long long>(runs.load()), static_cast<unsigned long long>(first),
       static_cast<unsigned long long>(failed.load()), static_cast<unsigned long long>(elections.load()),
       static_cast<unsigned long long>(committed.load()), static_cast<unsigned long long>(acked.load()),
       static_cast<unsigned long long>(actions.load()), static_cast<unsigned long long>(failovers.load()),
       static_cast<unsigned long long>(snaps.load()),
-      replacement_ms.size(), pct(0.5), pct(0.9), secs);
+      replacement_ms.size(), pct(0.5), pct(0.9), static_cast<unsigned long long>(overrides.load()), secs);
   return failed == 0 ? 0 : 1;
 }

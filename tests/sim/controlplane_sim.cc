@@ -715,6 +715,7 @@ class Sim {
 
   void random_operator_command(const MemberId& mid) {
     if (rules_.empty()) return;
+    if (try_override(mid)) return;
     const std::string r = rules_[rnd(0, static_cast<int>(rules_.size()) - 1)];
     switch (rnd(0, 3)) {
       case 0: operator_cmd(mid, [r](TimeMs now) { return rules::Event(rules::Switchover{r, "", false, now}); }); break;
@@ -722,6 +723,31 @@ class Sim {
       case 2: operator_cmd(mid, [r](TimeMs) { return rules::Event(rules::Freeze{r, "", true}); }); break;
       default: operator_cmd(mid, [r](TimeMs) { return rules::Event(rules::Freeze{r, "", false}); }); break;
     }
+  }
+
+  // The no-quorum override (design §3.3) where an operator would use it: every other
+  // voter is down (not merely cut off), so this controller hears no leader. Admitted by
+  // the daemon's own check (controller_core/leadership.h), carried out by the core's
+  // override_switch, then committed when this controller acts again; the checkers run
+  // as for everything else. No randomness is drawn unless it happens, so other seeds'
+  // schedules are unchanged.
+  bool try_override(const MemberId& mid) {
+    Member& m = member(mid);
+    if (!alive(m) || m.role != MemberRole::Controller || hosts_.empty()) return false;
+    for (const auto& [id, role] : m.raft->membership().voters)
+      if (id != mid && member(id).up) return false;
+    service(m);
+    if (!alive(m)) return false;
+    const uint64_t election_ticks = static_cast<uint64_t>(consensus::RaftOptions{}.election_ticks);
+    if (!controller::check_override_allowed(*m.raft, m.core->acting(), election_ticks).ok()) return false;
+    const std::string r = rules_[rnd(0, static_cast<int>(rules_.size()) - 1)];
+    auto h = hosts_.begin();
+    std::advance(h, rnd(0, static_cast<int>(hosts_.size()) - 1));
+    const Status st = m.core->override_switch(r, h->first, "sim-operator", local(m));
+    trace("override " + r + " -> " + h->first + " via " + mid + ": " + (st.ok() ? "started" : st.error()));
+    if (st.ok()) ++report_.overrides;
+    service(m);
+    return true;
   }
 
   void wake(const MemberId& mid) {

@@ -35,6 +35,7 @@ struct ControlPlaneReport {
   uint64_t actions = 0;          // acquire/release sent to agents
   uint64_t snapshots_installed = 0;
   uint64_t failovers = 0;        // NodeFailed transitions started (each checked for design §6.4)
+  uint64_t overrides = 0;        // no-quorum overrides the daemon's check admitted and the core started
   // Voting arbiter lost (crashed) -> standby promoted, for each replacement.
   std::vector<int64_t> arbiter_replacement_ms;
   std::vector<std::string> trace;
