@@ -17,7 +17,7 @@
 
 #include "controller/agent_hub.h"
 #include "tests/support/fake_host_ops.h"
-#include "wire/pki.h"
+#include "tests/support/test_ca.h"
 
 namespace poolha::agent {
 namespace {
@@ -31,12 +31,9 @@ class AgentDaemonTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("poolha-agent-daemon-test-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "state");
-    auto ca = pki::create_ca("agent-daemon-test", 30);
-    ASSERT_TRUE(ca.ok()) << ca.error();
-    ca_file_ = (dir_ / "ca.crt").string();
-    ASSERT_TRUE(pki::write_file_atomic(ca_file_, ca->cert_pem, 0644).ok());
-    ctl_tls_ = issue(*ca, "ctl1", pki::Role::Controller);
-    agent_tls_ = issue(*ca, "h1", pki::Role::Agent);
+    poolha::testing::TestCa ca(dir_.string());
+    ctl_tls_ = ca.issue("ctl1", pki::Role::Controller);
+    agent_tls_ = ca.issue("h1", pki::Role::Agent);
 
     auto server = wire::mutual_tls_context(ctl_tls_, true);
     ASSERT_TRUE(server.ok()) << server.error();
@@ -69,15 +66,6 @@ class AgentDaemonTest : public ::testing::Test {
     hub_io_.stop();
     if (hub_thread_.joinable()) hub_thread_.join();
     fs::remove_all(dir_);
-  }
-
-  wire::TlsFiles issue(const pki::KeyCert& ca, const std::string& name, pki::Role role) {
-    auto kc = pki::issue(ca, name, role, {"127.0.0.1"}, {}, 30);
-    EXPECT_TRUE(kc.ok());
-    wire::TlsFiles f{ca_file_, (dir_ / (name + ".crt")).string(), (dir_ / (name + ".key")).string()};
-    EXPECT_TRUE(pki::write_file_atomic(f.cert_file, kc->cert_pem, 0644).ok());
-    EXPECT_TRUE(pki::write_file_atomic(f.key_file, kc->key_pem, 0600).ok());
-    return f;
   }
 
   void start_agent() {
@@ -133,7 +121,6 @@ class AgentDaemonTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::string ca_file_;
   wire::TlsFiles ctl_tls_, agent_tls_;
   boost::asio::io_context hub_io_;
   std::unique_ptr<controller::AgentHub> hub_;

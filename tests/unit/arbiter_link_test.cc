@@ -18,7 +18,7 @@
 #include "agent/daemon.h"
 #include "arbiter/daemon.h"
 #include "tests/support/fake_host_ops.h"
-#include "wire/pki.h"
+#include "tests/support/test_ca.h"
 
 namespace poolha::controller {
 namespace {
@@ -37,13 +37,10 @@ class ArbiterLinkTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("poolha-arbiter-link-test-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "state");
-    auto ca = pki::create_ca("arbiter-link-test", 30);
-    ASSERT_TRUE(ca.ok());
-    ca_file_ = (dir_ / "ca.crt").string();
-    ASSERT_TRUE(pki::write_file_atomic(ca_file_, ca->cert_pem, 0644).ok());
-    ctl_ = issue(*ca, "ctl1", pki::Role::Controller);
-    arb_ = issue(*ca, "arb1", pki::Role::Arbiter);
-    agent_ = issue(*ca, "h1", pki::Role::Agent);
+    poolha::testing::TestCa ca(dir_.string());
+    ctl_ = ca.issue("ctl1", pki::Role::Controller);
+    arb_ = ca.issue("arb1", pki::Role::Arbiter);
+    agent_ = ca.issue("h1", pki::Role::Agent);
     {
       wire::tcp::acceptor held(io_, wire::tcp::endpoint(wire::asio::ip::make_address("127.0.0.1"), 0));
       port_ = held.local_endpoint().port();
@@ -80,15 +77,6 @@ class ArbiterLinkTest : public ::testing::Test {
     kill_arbiter();
     io_.run_for(std::chrono::milliseconds(50));
     fs::remove_all(dir_);
-  }
-
-  wire::TlsFiles issue(const pki::KeyCert& ca, const std::string& name, pki::Role role) {
-    auto kc = pki::issue(ca, name, role, {"127.0.0.1"}, {}, 30);
-    EXPECT_TRUE(kc.ok());
-    wire::TlsFiles f{ca_file_, (dir_ / (name + ".crt")).string(), (dir_ / (name + ".key")).string()};
-    EXPECT_TRUE(pki::write_file_atomic(f.cert_file, kc->cert_pem, 0644).ok());
-    EXPECT_TRUE(pki::write_file_atomic(f.key_file, kc->key_pem, 0600).ok());
-    return f;
   }
 
   // As a process dies: its loop stops and every socket it had closes.
@@ -139,7 +127,6 @@ class ArbiterLinkTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::string ca_file_;
   wire::TlsFiles ctl_, arb_, agent_;
   uint16_t port_ = 0;
   boost::asio::io_context io_;  // the controller side: the link
