@@ -149,7 +149,7 @@ void Raft::tick() {
     // A sole voter has nobody to wait for: no other leader can exist, so it leads at
     // its first tick instead of after an election timeout (a one-controller cluster
     // starts acting at once).
-    const bool sole_voter = membership_.voters.size() == 1 && can_campaign();
+    const bool sole_voter = membership_.voters.size() == 1;
     if ((sole_voter || election_elapsed_ >= randomized_election_ticks_) && can_campaign())
       start_election(/*pre=*/true, false);
     return;

@@ -358,7 +358,7 @@ class ControllerDaemon : public Outbox {
       leadership_changed();
       core_->on_timer(now(), minute_of_day());
       replace_arbiter_if_needed();
-      if (reporter_) reporter_->tick(now(), [this] { return core_->unheard_nodes(now(), report_never_heard_after_); });
+      reporter_->tick(now(), [this] { return core_->unheard_nodes(now(), report_never_heard_after_); });
       close_revoked_sessions();
       if (vip_) vip_->set_active(core_->acting());
       schedule_timer();

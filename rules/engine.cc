@@ -223,8 +223,7 @@ void Engine::on(const NodeUnreachable& e) {
   NodeState& n = it->second;
   n.liveness = Liveness::Suspect;
   n.last_heard_ms = std::max(n.last_heard_ms, e.last_heard_ms);
-  n.last_consult_ms = e.now;
-  emit(ConsultArbiter{e.node});
+  consult_arbiter(n, e.now);
   // A standby that went quiet is replaced at once: nothing moves, so no need to wait.
   reassign_standbys(n.spec.pool);
   check_takeover_ratio(n.spec.pool);
@@ -264,6 +263,11 @@ void Engine::on(const ArbiterView& e) {
   node_failed(n, deadline, !e.arbiter_reachable, e.now);
 }
 
+void Engine::consult_arbiter(NodeState& n, TimeMs now) {
+  n.last_consult_ms = now;
+  emit(ConsultArbiter{n.spec.id});
+}
+
 void Engine::recover_unfrozen(const RuleId& leader) {
   RuleState& r = s_.rules.at(leader);
   if (!automatic_allowed(r) || r.primary.empty() || transition_of_rule(leader)) return;
@@ -271,7 +275,6 @@ void Engine::recover_unfrozen(const RuleId& leader) {
   if (it == s_.nodes.end()) return;
   NodeState& n = it->second;
   const TimeMs now = s_.clock_ms;
-  const auto unit = unit_of(s_, leader);
   if (n.liveness == Liveness::Failed) {
     // Ask the arbiter again, as when the node was first lost: its answer starts the
     // takeover through node_failed, with that path's deadline and on_arbiter_down
@@ -279,12 +282,12 @@ void Engine::recover_unfrozen(const RuleId& leader) {
     // "not seen", or while the arbiter cannot be asked). A node the arbiter now sees
     // is only reported, as then.
     n.liveness = Liveness::Suspect;
-    n.last_consult_ms = now;
     alert(Severity::Warning, "unfrozen_takeover", leader, n.spec.id,
           "rule " + leader + " unfrozen: asking the arbiter about failed " + n.spec.id + " before taking over");
-    emit(ConsultArbiter{n.spec.id});
+    consult_arbiter(n, now);
     return;
   }
+  const auto unit = unit_of(s_, leader);
   bool failing = !n.healthy;
   for (const auto& rid : unit) failing = failing || n.failing_rules.count(rid) > 0;
   if (!failing || n.liveness != Liveness::Up) return;
@@ -615,10 +618,8 @@ void Engine::on(const Tick& e) {
   // issue_next may finish transitions; iterate over ids again for safety below.
   for (auto& [id, n] : s_.nodes)
     if ((n.liveness == Liveness::Partitioned || n.liveness == Liveness::Suspect) &&
-        e.now - n.last_consult_ms >= s_.settings.arbiter_recheck_ms) {
-      n.last_consult_ms = e.now;
-      emit(ConsultArbiter{id});
-    }
+        e.now - n.last_consult_ms >= s_.settings.arbiter_recheck_ms)
+      consult_arbiter(n, e.now);
   std::set<std::string> retried;
   for (auto& [id, r] : s_.rules) {
     if (r.phase != RulePhase::Blocked || e.now - r.blocked_since_ms < s_.settings.conflict_retry_ms) continue;

@@ -80,6 +80,8 @@ class Engine {
   bool unit_switching(const std::vector<RuleId>& unit);  // a member has a transition in flight
   void forget_addresses(const NodeId& node, const std::vector<VipSpec>& vips);
   void node_failed(NodeState& n, TimeMs deadline, bool arbiter_down, TimeMs now);
+  // Asks the arbiter about `n` and stamps the consult (the recheck timer counts from it).
+  void consult_arbiter(NodeState& n, TimeMs now);
   // A unit unfrozen while its primary is failed (the arbiter is asked again) or
   // unhealthy gets the takeover its freeze held back.
   void recover_unfrozen(const RuleId& leader);
