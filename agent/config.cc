@@ -2,11 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <functional>
-#include <limits>
 #include <set>
-#include <sstream>
 
 #include "agent/host.h"
 #include "common/config_input.h"
@@ -44,10 +41,9 @@ rules::MonitorSpec parse_monitor(const Y& r, const YAML::Node& n, const std::str
   m.name = r.text(n["name"], Y::join(path, "name"));
   m.kind = r.text(n["kind"], Y::join(path, "kind"));
   if (auto p = n["params"]) {
-    if (!p.IsMap()) r.fail(p, Y::join(path, "params"), "expected a mapping of strings");
+    r.free_keys(p, Y::join(path, "params"), "strings");
     for (const auto& kv : p) {
-      const auto key = r.text(kv.first, Y::join(path, "params"));
-      if (m.params.count(key)) r.fail(kv.first, Y::join(Y::join(path, "params"), key), "given twice");
+      const std::string& key = kv.first.Scalar();
       m.params[key] = r.text(kv.second, Y::join(Y::join(path, "params"), key));
     }
   }

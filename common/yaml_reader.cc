@@ -41,6 +41,15 @@ void YamlReader::keys(const YAML::Node& map, const std::string& path, const std:
     if (!seen.count(r)) throw Failure{where(map) + ": " + join(path, r) + ": required"};
 }
 
+void YamlReader::free_keys(const YAML::Node& map, const std::string& path, const std::string& what) const {
+  if (!map.IsMap()) fail(map, path, "expected a mapping of " + what);
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) fail(kv.first, path, "keys must be plain names");
+    if (!seen.insert(kv.first.Scalar()).second) fail(kv.first, join(path, kv.first.Scalar()), "given twice");
+  }
+}
+
 std::string YamlReader::text(const YAML::Node& n, const std::string& path) const {
   if (!n.IsScalar()) fail(n, path, "expected a string");
   return n.Scalar();

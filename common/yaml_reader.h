@@ -44,6 +44,9 @@ class YamlReader {
   // `required`. `path` names it ("" for the top level).
   void keys(const YAML::Node& map, const std::string& path, const std::set<std::string>& allowed,
             const std::set<std::string>& required = {}) const;
+  // A mapping whose keys are free (a monitor's params, timings checked elsewhere): plain
+  // names, each at most once. `what` says what it maps, for the error.
+  void free_keys(const YAML::Node& map, const std::string& path, const std::string& what) const;
 
   std::string text(const YAML::Node& n, const std::string& path) const;  // any scalar
   std::string nonempty_text(const YAML::Node& n, const std::string& path) const;

@@ -39,13 +39,9 @@ ControllerConfig config_from(const YamlReader& r, const YAML::Node& root) {
   if (root["log_level"]) c.log_level = r.one_of(root["log_level"], "log_level", {"trace", "debug", "info", "warn", "error"});
   if (const auto s = root["settings"]) {
     // Settings use the engine's own JSON form, so the names match the API and docs.
-    if (!s.IsMap()) r.fail(s, "settings", "expected a mapping of timings");
-    rules::Json j = rules::Json::object();  // unknown names are refused by settings_from_json
-    for (const auto& kv : s) {
-      const std::string key = r.text(kv.first, "settings");
-      if (j.contains(key)) r.fail(kv.first, "settings." + key, "given twice");
-      j[key] = r.integer(kv.second, "settings." + key, 0, 3600000);
-    }
+    r.free_keys(s, "settings", "timings");  // unknown names are refused by settings_from_json
+    rules::Json j = rules::Json::object();
+    for (const auto& kv : s) j[kv.first.Scalar()] = r.integer(kv.second, "settings." + kv.first.Scalar(), 0, 3600000);
     auto parsed = rules::settings_from_json(j);
     if (!parsed.ok()) r.fail(s, "settings", parsed.error());
     if (auto why = rules::validate_settings(*parsed); !why.empty()) r.fail(s, "settings", why);
