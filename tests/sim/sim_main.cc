@@ -29,12 +29,7 @@ int dump_scenario(uint64_t seed, int faults, const std::string& path) {
   for (const auto& v : rep.violations) about += v + "; ";
   const poolha::rules::Json sc{{"description", about}, {"auto_respond", false}, {"steps", steps}};
   const auto replay = poolha::rules::testing::run_scenario(sc, "");
-  std::vector<std::string> replayed;  // the "< action" lines of the transcript
-  for (size_t at = 0; (at = replay.transcript.find("\n< ", at)) != std::string::npos;) {
-    const size_t end = replay.transcript.find('\n', at + 1);
-    replayed.push_back(replay.transcript.substr(at + 3, end - at - 3));
-    at = end;
-  }
+  const std::vector<std::string>& replayed = replay.actions;
   const bool same = replayed == rep.engine_actions;
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) {

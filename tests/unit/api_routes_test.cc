@@ -129,7 +129,9 @@ TEST_F(ApiRoutesTest, EveryRouteAnswersAndChangesOnlyWhatItSays) {
       EXPECT_TRUE(got.body.contains("error")) << got.body.dump();
       EXPECT_EQ(state(), before) << "a refused request changed the state";
     }
-    if (row.after) EXPECT_TRUE(row.after(state())) << state().dump().substr(0, 600);
+    if (row.after) {
+      EXPECT_TRUE(row.after(state())) << state().dump().substr(0, 600);
+    }
   }
   std::printf("%zu route calls, %d refused with the state unchanged\n", rows.size(), refused);
 }

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     if (print) std::fputs(out.transcript.c_str(), stdout);
     steps += out.steps;
     events += out.events;
-    actions += out.actions;
+    actions += out.actions.size();
     for (const auto& why : out.failures) std::printf("%s: %s\n", name.c_str(), why.c_str());
     if (!out.failures.empty()) ++failed;
     const fs::path expected = dir / "expected" / (name + ".txt");

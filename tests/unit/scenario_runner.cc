@@ -73,8 +73,9 @@ class Runner {
       }
       for (const auto& a : d.actions) {
         Json aj = to_json(a);
-        line("< " + aj.dump());
-        ++out_.actions;
+        const std::string text = aj.dump();
+        line("< " + text);
+        out_.actions.push_back(text);
         emitted->push_back(aj);
         const std::string type = aj["type"];
         if (!auto_respond || (type != "acquire" && type != "release")) continue;

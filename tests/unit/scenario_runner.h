@@ -30,7 +30,8 @@ namespace poolha::rules::testing {
 struct ScenarioOutcome {
   std::vector<std::string> failures;  // the partial expectations that did not hold
   std::string transcript;
-  size_t steps = 0, events = 0, actions = 0;
+  size_t steps = 0, events = 0;
+  std::vector<std::string> actions;  // every action the engine emitted, as JSON, in order
 };
 // `base_dir`: where "base" files are looked up (tests/scenarios/bases).
 ScenarioOutcome run_scenario(const Json& scenario, const std::string& base_dir);
