@@ -35,6 +35,10 @@ std::string clean_text(std::string_view bytes, size_t max_bytes, std::string_vie
 // agent or a client chose can neither forge log lines nor drive the terminal.
 std::string log_safe(std::string_view bytes, size_t max_bytes = 256);
 
+// Characters (code points) in valid UTF-8 `s`: what a length limit on a name or a
+// password counts, so a Chinese password is not three times "longer".
+size_t code_points(std::string_view s);
+
 // Columns a terminal gives valid UTF-8 `s`: East Asian wide and fullwidth characters
 // (CJK, Hangul, fullwidth forms) count 2, combining marks 0, the rest 1.
 size_t display_width(std::string_view s);

@@ -1,5 +1,7 @@
 #include "rules/json_codec.h"
 
+#include "common/json_strict.h"
+
 namespace poolha::rules {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Settings, heartbeat_interval_ms, suspect_after_ms, isolation_timeout_ms,
@@ -57,91 +59,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Alert, severity, code, rule, node, message)
 
 namespace {
 
-const char* json_kind(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "object";
-    case Json::value_t::array: return "array";
-    case Json::value_t::string: return "string";
-    case Json::value_t::boolean: return "boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "integer";
-    case Json::value_t::number_float: return "number";
-    default: return "other";
-  }
-}
-
-bool compatible(const Json& want, const Json& got) {
-  if (want.is_number_float()) return got.is_number();
-  if (want.is_number()) return got.is_number_integer() || got.is_number_unsigned();
-  return want.type() == got.type();
-}
-
-// Checks every field of `in` against the shape of T's default value, recursing into
-// objects and arrays of objects, so errors name the path ("rule.vips[1].cidr").
-Status check_shape(const Json& shape, const Json& in, const std::string& path) {
-  if (!in.is_object()) return Status::Error(path + ": expected an object, got " + json_kind(in));
-  for (const auto& [k, v] : in.items()) {
-    if (!shape.contains(k)) return Status::Error(path + ": unknown field '" + k + "'");
-    const Json& want = shape.at(k);
-    if (want.is_object() && want.empty()) {  // a map such as labels: string -> string
-      if (!v.is_object()) return Status::Error(path + "." + k + ": expected an object, got " + json_kind(v));
-      for (const auto& [lk, lv] : v.items())
-        if (!lv.is_string()) return Status::Error(path + "." + k + "." + lk + ": expected a string");
-      continue;
-    }
-    if (!compatible(want, v) && !(want.is_array() && v.is_array()))
-      return Status::Error(path + "." + k + ": expected " + json_kind(want) + ", got " + json_kind(v));
-    if (want.is_object()) {
-      if (auto st = check_shape(want, v, path + "." + k); !st.ok()) return st;
-    }
-  }
-  return Status::Ok();
-}
-
-// nlohmann turns a JSON float into an integer field with a plain cast, which is
-// undefined beyond int64's range (fuzzing found 1e73 in a snapshot's settings). No
-// field of ours holds such a number, whatever its type: refused before decoding.
-// Iterative, so a deeply nested document cannot exhaust the stack.
-Status check_number_ranges(const Json& root, const std::string& path) {
-  constexpr double kLimit = 9.0e18;  // just inside int64
-  std::vector<const Json*> todo{&root};
-  while (!todo.empty()) {
-    const Json* j = todo.back();
-    todo.pop_back();
-    if (j->is_number_float()) {
-      const double v = j->get<double>();
-      if (!(v > -kLimit && v < kLimit)) return Status::Error(path + ": number " + std::to_string(v) + " is out of range");
-    } else if (j->is_structured()) {
-      for (const auto& child : *j) todo.push_back(&child);
-    }
-  }
-  return Status::Ok();
-}
+using json_strict::check_number_ranges;
 
 template <class T>
 Expected<T> strict_from_json(const Json& in, const std::string& path, const Json& element_shape = Json()) {
-  if (auto st = check_number_ranges(in, path); !st.ok()) return st;
-  Json shape = T{};
-  if (auto st = check_shape(shape, in, path); !st.ok()) return st;
-  if (!element_shape.is_null()) {
-    for (const auto& [k, v] : in.items()) {
-      if (!v.is_array()) continue;
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (shape.at(k).is_array() && element_shape.contains(k)) {
-          if (auto st = check_shape(element_shape.at(k), v[i], path + "." + k + "[" + std::to_string(i) + "]"); !st.ok())
-            return st;
-        } else if (!v[i].is_string()) {
-          return Status::Error(path + "." + k + "[" + std::to_string(i) + "]: expected a string");
-        }
-      }
-    }
-  }
-  try {
-    return in.get<T>();
-  } catch (const std::exception& e) {
-    return Status::Error(path + ": " + e.what());
-  }
+  return json_strict::decode<T>(in, path, element_shape);
 }
 
 template <class T>

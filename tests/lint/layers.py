@@ -13,6 +13,8 @@ import sys
 ALLOWED = {
     "common": set(),
     "rules": {"common"},
+    # Accounts, roles, sessions and the audit chain (MLPS three-admin separation), pure.
+    "access": {"common"},
     "consensus": {"common"},
     "store": {"common", "consensus"},
     "wire": {"common"},
@@ -21,12 +23,12 @@ ALLOWED = {
     "member": {"common", "consensus", "store", "wire"},
     "agent": {"common", "rules", "consensus", "wire", "host"},
     # The replicated controller core every control-plane member runs on the Raft log.
-    "controller_core": {"common", "rules", "consensus", "store", "wire", "member"},
+    "controller_core": {"common", "rules", "access", "consensus", "store", "wire", "member"},
     # The controller runs on Linux only; its VIP uses the host layer like an agent's.
-    "controller": {"common", "rules", "consensus", "store", "wire", "member", "controller_core", "host", "host/linux"},
+    "controller": {"common", "rules", "access", "consensus", "store", "wire", "member", "controller_core", "host", "host/linux"},
     # The arbiter keeps the replicated core passively (snapshots, catching controllers up).
     "arbiter": {"common", "consensus", "wire", "member", "controller_core"},
-    "cli": {"common", "rules", "consensus", "store", "wire"},  # store: recover on a stopped member's file
+    "cli": {"common", "rules", "access", "consensus", "store", "wire"},  # store: recover on a stopped member's file
 }
 
 # Edges allowed only from the files named: composition roots (a binary puts a portable
