@@ -19,8 +19,13 @@ Status LogKeeper::start() {
   auto history = controller::EventHistory::open(*db_);
   if (!history.ok()) return history.status();
   history_ = std::move(*history);
+  // The arbiter keeps the audit trail too: a third copy, beside the controllers'.
+  auto audit = controller::AuditStore::open(*db_);
+  if (!audit.ok()) return audit.status();
+  audit_ = std::move(*audit);
   log_ = std::make_unique<controller::RaftLog>();
   core_ = std::make_unique<controller::ControllerCore>(*log_, *history_, *this, rules::Settings{});
+  core_->set_audit_store(audit_.get());
   auto server_ctx = wire::mutual_tls_context(config_.tls, true);
   if (!server_ctx.ok()) return Status::Error("tls: " + server_ctx.error());
   auto client_ctx = wire::mutual_tls_context(config_.tls, false);

@@ -42,6 +42,7 @@ class LogKeeper : public controller::Outbox {
   ArbiterConfig config_;
   std::unique_ptr<store::SqliteDb> db_;
   std::unique_ptr<controller::EventHistory> history_;
+  std::unique_ptr<controller::AuditStore> audit_;
   std::unique_ptr<controller::RaftLog> log_;
   std::unique_ptr<controller::ControllerCore> core_;
   std::unique_ptr<member::ConsensusNode> node_;

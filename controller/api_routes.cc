@@ -71,7 +71,7 @@ Expected<Spec> spec_for_path(Expected<Spec> spec, const char* kind, const std::s
 }  // namespace
 
 void ApiRoutes::handle(const std::string& method, const std::string& target, const std::string& body,
-                       const std::string& actor, Reply reply) {
+                       const access::Actor& by, Reply reply) {
   if (redirect_) {
     if (auto url = redirect_(target)) {
       ApiResponse r = error(307, "this controller is standby; the active controller answers at " + *url);
@@ -79,12 +79,12 @@ void ApiRoutes::handle(const std::string& method, const std::string& target, con
       return reply(std::move(r));
     }
   }
-  ApiResponse r = route(method, target, body, actor, reply);
+  ApiResponse r = route(method, target, body, by, reply);
   if (!r.deferred) reply(std::move(r));
 }
 
 ApiResponse ApiRoutes::route(const std::string& method, const std::string& target, const std::string& body_text,
-                             const std::string& actor, const Reply& reply) {
+                             const access::Actor& by, const Reply& reply) {
   const auto qpos = target.find('?');
   const std::string path = target.substr(0, qpos);
   const std::string query = qpos == std::string::npos ? "" : target.substr(qpos + 1);
@@ -105,16 +105,16 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     return cluster_view_ ? ApiResponse{200, cluster_view_()} : error(503, kNoMember);
   if (method == "POST" && p.size() == 3 && what == "cluster") {
     if (!cluster_ops_) return error(503, kNoMember);
-    return cluster_ops_(p[2], body, actor);
+    return cluster_ops_(p[2], body, by);
   }
   if (method == "GET" && p.size() == 2 && what == "events") return events(query);
   if (method == "GET" && p.size() == 2 && what == "settings") return {200, rules::to_json(core_.state().settings)};
   if (method == "PUT" && p.size() == 2 && what == "settings") {
     auto s = rules::settings_from_json(body);
     if (!s.ok()) return error(400, s.error());
-    return command(rules::SetSettings{*s}, actor, reply);
+    return command(LogEntry(rules::SetSettings{*s}, by), reply);
   }
-  if (method == "POST" && p.size() == 2 && what == "apply") return apply(body, actor, reply);
+  if (method == "POST" && p.size() == 2 && what == "apply") return apply(body, by, reply);
   if (method == "POST" && p.size() == 2 && what == "tokens") {
     if (!tokens_) return error(409, "enrolment is not enabled on this controller (set ca_key and listen_enrol)");
     if (auto st = only_fields(body, {"node", "ttl_s"}); !st.ok()) return error(400, st.error());
@@ -128,8 +128,12 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     }
     auto t = tokens_->mint(body["node"].get<std::string>(), ttl);
     if (!t.ok()) return error(500, t.error());
+    const std::string detail = "enrolment token minted, valid " + std::to_string(ttl) + " s";
     history_.record({.kind = "operator:token", .node = body["node"].get<std::string>(), .outcome = "ok",
-                     .detail = "enrolment token minted, valid " + std::to_string(ttl) + " s", .actor = actor});
+                     .detail = detail, .actor = by.account});
+    // Into the replicated audit trail (the token itself stays out of it).
+    core_.operator_command(LogEntry(access::Note{"token.mint", "node " + body["node"].get<std::string>(), "ok", detail}, by),
+                           [](Status) {});
     return {200, Json{{"token", *t}, {"node", body["node"]}, {"ttl_s", ttl}}};
   }
   if (method == "GET" && p.size() == 2 && what == "certificates") {
@@ -148,7 +152,7 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
       if (!body["note"].is_string()) return error(400, "note: expected a string");
       note = body["note"].get<std::string>();
     }
-    return command(rules::RevokeCertificate{*serial, note}, actor, reply);
+    return command(LogEntry(rules::RevokeCertificate{*serial, note}, by), reply);
   }
   if (p.size() < 3) return error(404, "unknown path " + path);
   const std::string id = p[2];
@@ -157,24 +161,24 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::pool_from_json(body), "pool", id);
       if (!spec.ok()) return error(400, spec.error());
-      return command(rules::UpsertPool{*spec}, actor, reply);
+      return command(LogEntry(rules::UpsertPool{*spec}, by), reply);
     }
-    if (method == "DELETE" && p.size() == 3) return command(rules::DeletePool{id}, actor, reply);
+    if (method == "DELETE" && p.size() == 3) return command(LogEntry(rules::DeletePool{id}, by), reply);
     if (method == "POST" && p.size() == 4 && p[3] == "freeze") {
       if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
-      return command(rules::Freeze{"", id, flag(body, "on", true)}, actor, reply);
+      return command(LogEntry(rules::Freeze{"", id, flag(body, "on", true)}, by), reply);
     }
   }
   if (what == "nodes") {
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::node_from_json(body), "node", id);
       if (!spec.ok()) return error(400, spec.error());
-      return command(rules::UpsertNode{*spec}, actor, reply);
+      return command(LogEntry(rules::UpsertNode{*spec}, by), reply);
     }
-    if (method == "DELETE" && p.size() == 3) return command(rules::RemoveNode{id}, actor, reply);
+    if (method == "DELETE" && p.size() == 3) return command(LogEntry(rules::RemoveNode{id}, by), reply);
     if (method == "POST" && p.size() == 4 && p[3] == "maintenance") {
       if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
-      return command(rules::SetMaintenance{id, flag(body, "on", true), now}, actor, reply);
+      return command(LogEntry(rules::SetMaintenance{id, flag(body, "on", true), now}, by), reply);
     }
   }
   if (what == "rules") {
@@ -183,9 +187,9 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
       if (!spec.ok()) return error(400, spec.error());
       // The same check as `apply`: a malformed rule is the request's fault (400).
       if (auto why = rules::validate_rule(*spec); !why.empty()) return error(400, "rule: " + why);
-      return command(rules::UpsertRule{*spec, now}, actor, reply);
+      return command(LogEntry(rules::UpsertRule{*spec, now}, by), reply);
     }
-    if (method == "DELETE" && p.size() == 3) return command(rules::DeleteRule{id, now}, actor, reply);
+    if (method == "DELETE" && p.size() == 3) return command(LogEntry(rules::DeleteRule{id, now}, by), reply);
     if (method == "POST" && p.size() == 4) {
       const std::string& verb = p[3];
       if (verb == "switchover") {
@@ -199,30 +203,30 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
           if (!flag(body, "forced", false) || to.empty())
             return error(400, "override: only for a forced switch to a named target (poolhactl force RULE --to NODE --override)");
           if (!override_) return error(503, kNoMember);
-          return override_(id, to, actor);
+          return override_(id, to, by);
         }
-        return command(rules::Switchover{id, to, flag(body, "forced", false), now}, actor, reply);
+        return command(LogEntry(rules::Switchover{id, to, flag(body, "forced", false), now}, by), reply);
       }
-      if (verb == "failback") return command(rules::Failback{id, now}, actor, reply);
-      if (verb == "resume") return command(rules::Resume{id, now}, actor, reply);
+      if (verb == "failback") return command(LogEntry(rules::Failback{id, now}, by), reply);
+      if (verb == "resume") return command(LogEntry(rules::Resume{id, now}, by), reply);
       if (verb == "freeze") {
         if (auto st = only_fields(body, {"on"}); !st.ok()) return error(400, st.error());
-        return command(rules::Freeze{id, "", flag(body, "on", true)}, actor, reply);
+        return command(LogEntry(rules::Freeze{id, "", flag(body, "on", true)}, by), reply);
       }
     }
   }
   return error(404, "no route for " + method + " " + path + " (see docs/api.md)");
 }
 
-ApiResponse ApiRoutes::command(rules::Event e, const std::string& actor, const Reply& reply) {
-  core_.operator_command(std::move(e), actor, [this, reply](Status st) {
+ApiResponse ApiRoutes::command(LogEntry e, const Reply& reply) {
+  core_.operator_command(std::move(e), [this, reply](Status st) {
     if (!st.ok()) return reply(error(409, st.error()));
     reply({200, Json{{"ok", true}, {"log_index", core_.log_index()}}});
   });
   return {0, nullptr, "", true};
 }
 
-ApiResponse ApiRoutes::apply(const Json& raw, const std::string& actor, const Reply& reply) {
+ApiResponse ApiRoutes::apply(const Json& raw, const access::Actor& by, const Reply& reply) {
   if (auto st = only_fields(raw, {"settings", "pools", "nodes", "templates", "rules"}); !st.ok()) return error(400, st.error());
   auto expanded = rules::expand_rule_templates(raw);
   if (!expanded.ok()) return error(400, expanded.error());
@@ -257,21 +261,21 @@ ApiResponse ApiRoutes::apply(const Json& raw, const std::string& actor, const Re
       }
     }
   }
-  apply_from(events, 0, actor, reply);
+  apply_from(events, 0, by, reply);
   return {0, nullptr, "", true};
 }
 
 // Each item is its own command (as if sent one by one, each committed before the
 // next); the first refusal stops the rest and says which item it was.
-void ApiRoutes::apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const std::string& actor,
+void ApiRoutes::apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const access::Actor& by,
                            Reply reply) {
   if (i == events->size()) return reply({200, Json{{"applied", i}}});
   const rules::Event e = (*events)[i];
-  core_.operator_command(e, actor, [this, events, i, actor, reply, e](Status st) {
+  core_.operator_command(LogEntry(e, by), [this, events, i, by, reply, e](Status st) {
     if (!st.ok())
       return reply({409, Json{{"error", std::string(rules::event_name(e)) + " #" + std::to_string(i + 1) + ": " + st.error()},
                               {"applied", i}}});
-    apply_from(events, i + 1, actor, reply);
+    apply_from(events, i + 1, by, reply);
   });
 }
 

@@ -30,7 +30,8 @@ class ApiRoutes {
   // Commands complete when the replicated log commits them, so the answer may come
   // after handle() returns (or from inside it, on a single controller).
   using Reply = std::function<void(ApiResponse)>;
-  void handle(const std::string& method, const std::string& target, const std::string& body, const std::string& actor,
+  // `by`: who asks (account, roles, source address, reason), as the server established it.
+  void handle(const std::string& method, const std::string& target, const std::string& body, const access::Actor& by,
               Reply reply);
   // A standby controller sends clients to the active one: given the request target,
   // the URL to redirect to, or nullopt to answer here (active, single, or no leader).
@@ -38,23 +39,25 @@ class ApiRoutes {
   // Extra facts for /v1/status and /v1/cluster (the control plane's view).
   void set_cluster_view(std::function<nlohmann::json()> f) { cluster_view_ = std::move(f); }
   // POST /v1/cluster/<verb> (transfer, members): membership and leadership operations.
-  using ClusterOp = std::function<ApiResponse(const std::string& verb, const nlohmann::json& body, const std::string& actor)>;
+  using ClusterOp = std::function<ApiResponse(const std::string& verb, const nlohmann::json& body, const access::Actor& by)>;
   void set_cluster_ops(ClusterOp f) { cluster_ops_ = std::move(f); }
   // The cluster's certificate denylist (poolhactl cert revoke): the API server refuses
   // a revoked operator certificate after its handshake.
   bool revoked(const pki::Identity& id) const { return core_.state().revoked.count(id.serial) > 0; }
+  // The roles `account` holds in the replicated access state (none if unknown).
+  access::Roles roles_of(const std::string& account) const { return core_.access().roles_of(account); }
   // POST /v1/rules/<id>/switchover {"forced": true, "target", "override": true}.
-  using Override = std::function<ApiResponse(const std::string& rule, const std::string& target, const std::string& actor)>;
+  using Override = std::function<ApiResponse(const std::string& rule, const std::string& target, const access::Actor& by)>;
   void set_override(Override f) { override_ = std::move(f); }
 
  private:
   ApiResponse route(const std::string& method, const std::string& target, const std::string& body,
-                    const std::string& actor, const Reply& reply);
+                    const access::Actor& by, const Reply& reply);
   ApiResponse status_view() const;
   ApiResponse events(const std::string& query) const;
-  ApiResponse command(rules::Event e, const std::string& actor, const Reply& reply);
-  ApiResponse apply(const nlohmann::json& body, const std::string& actor, const Reply& reply);
-  void apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const std::string& actor, Reply reply);
+  ApiResponse command(LogEntry e, const Reply& reply);
+  ApiResponse apply(const nlohmann::json& body, const access::Actor& by, const Reply& reply);
+  void apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const access::Actor& by, Reply reply);
 
   ControllerCore& core_;
   EventHistory& history_;

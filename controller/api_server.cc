@@ -46,6 +46,9 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
       return close();
     }
     actor_ = id->common_name;
+    error_code peer_ec;
+    const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_ec);
+    source_ = peer_ec ? "?" : peer.address().to_string();
     read();
   }
 
@@ -65,13 +68,42 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     // A handler that throws (a bug) costs this request, never the controller: the
     // client gets 500 and the log says which request it was.
     try {
-      routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_,
+      routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_for(req),
                      [self = shared_from_this()](ApiResponse r) { self->respond(r.status, json_text(r.body), r.location); });
     } catch (const std::exception& e) {
       spdlog::error("API {} {} from {}: internal error: {}", std::string(req.method_string()),
                     text::log_safe(std::string(req.target())), actor_, text::log_safe(e.what()));
       if (!responding_) reply_error(500, "internal error (logged on the controller); nothing was changed by this request");
     }
+  }
+
+  // Who asks, for the audit trail: the certificate's account, its roles now, the
+  // client's address, and the reason and change ticket the client gave (headers
+  // X-Poolha-Reason and X-Poolha-Ticket, percent-encoded UTF-8).
+  access::Actor actor_for(const http::request<http::string_body>& req) const {
+    access::Actor by;
+    by.account = actor_;
+    by.roles = access::role_names(routes_.roles_of(actor_));
+    by.source = source_;
+    by.reason = text::clean_text(percent_decode(req["X-Poolha-Reason"]), 512);
+    by.ticket = text::clean_text(percent_decode(req["X-Poolha-Ticket"]), 128);
+    by.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    return by;
+  }
+
+  static std::string percent_decode(beast::string_view in) {
+    std::string out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += in[i];
+      }
+    }
+    return out;
   }
 
   void reply_error(int status, const std::string& msg) {
@@ -122,6 +154,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   std::string actor_;
+  std::string source_;
   bool keep_alive_ = false;
   bool responding_ = false;  // a response is being written (a handler answered before it threw)
   std::shared_ptr<void> connection_;  // the gate counts this connection while it lives

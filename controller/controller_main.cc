@@ -52,6 +52,9 @@ class ControllerDaemon : public Outbox {
     auto history = EventHistory::open(*db_);
     if (!history.ok()) return fatal(history.error());
     history_ = std::move(*history);
+    auto audit = AuditStore::open(*db_);
+    if (!audit.ok()) return fatal(audit.error());
+    audit_ = std::move(*audit);
     auto tokens = TokenStore::open(*db_);
     if (!tokens.ok()) return fatal(tokens.error());
     tokens_ = std::move(*tokens);
@@ -106,11 +109,11 @@ class ControllerDaemon : public Outbox {
                                           [this] { return core_->cluster_now(now()); });
     routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
     routes_->set_cluster_view([this] { return cluster_view(); });
-    routes_->set_override([this](const std::string& rule, const std::string& target, const std::string& actor) {
-      return override_switch(rule, target, actor);
+    routes_->set_override([this](const std::string& rule, const std::string& target, const access::Actor& by) {
+      return override_switch(rule, target, by);
     });
-    routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const std::string& actor) {
-      return cluster_op(verb, body, actor);
+    routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const access::Actor& by) {
+      return cluster_op(verb, body, by);
     });
     api_ = std::make_shared<ApiServer>(io_, *server_ctx, *routes_);
     if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
@@ -154,6 +157,7 @@ class ControllerDaemon : public Outbox {
                       std::shared_ptr<boost::asio::ssl::context> client_ctx) {
     raft_log_ = std::make_unique<RaftLog>();
     core_ = std::make_unique<ControllerCore>(*raft_log_, *history_, *this, cfg_.settings);
+    core_->set_audit_store(audit_.get());
     const member::ConsensusNodeOptions o = node_options(cfg_.cluster, cfg_.name);
     auto cb = core_callbacks(*core_, [] { return steady_ms(); }, [this] { leadership_changed(); });
     cb.revoked = [this](const pki::Identity& id) { return revoked(id); };
@@ -193,7 +197,13 @@ class ControllerDaemon : public Outbox {
 
   // POST /v1/cluster/transfer {"to"} and /v1/cluster/members {"op", "id", "role"}:
   // operator-driven leadership transfer and single-server membership changes.
-  ApiResponse cluster_op(const std::string& verb, const nlohmann::json& body, const std::string& actor) {
+  ApiResponse cluster_op(const std::string& verb, const nlohmann::json& body, const access::Actor& by) {
+    const std::string& actor = by.account;
+    // Into the replicated audit trail, proposed before the operation starts (a
+    // transfer ends this member's leadership).
+    auto audit = [&](const std::string& action, const std::string& target, const std::string& detail) {
+      core_->operator_command(LogEntry(access::Note{action, target, "ok", detail}, by), [](Status) {});
+    };
     auto err = [](int status, const std::string& m) { return ApiResponse{status, {{"error", m}}}; };
     auto str = [&](const char* k) { return body.is_object() && body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : ""; };
     if (!core_->acting()) return err(409, "no active controller here (no quorum?): see GET /v1/cluster");
@@ -202,6 +212,7 @@ class ControllerDaemon : public Outbox {
       if (to.empty()) return err(400, "to: the member id to hand leadership to is required");
       const auto* m = cfg_.cluster.find(to);
       if (!m || m->role != consensus::MemberRole::Controller) return err(400, "to: " + to + " is not a controller of this cluster");
+      audit("cluster.transfer", "member " + to, "leadership transfer requested");
       if (auto st = node_->transfer_leadership(to); !st.ok()) return err(409, st.error());
       history_->record({.kind = "cluster:transfer", .outcome = "ok", .detail = "leadership to " + to, .actor = actor});
       return {200, {{"ok", true}, {"to", to}, {"note", "this controller stops acting now; " + to + " acts once elected"}}};
@@ -224,6 +235,7 @@ class ControllerDaemon : public Outbox {
       }
       auto idx = node_->change_membership(c);
       if (!idx.ok()) return err(409, idx.error());
+      audit("cluster.membership", "member " + id, consensus::describe(c));
       history_->record({.kind = "cluster:membership", .outcome = "proposed", .detail = consensus::describe(c), .actor = actor});
       return {200, {{"ok", true}, {"log_index", *idx}, {"change", consensus::describe(c)}}};
     }
@@ -231,7 +243,7 @@ class ControllerDaemon : public Outbox {
   }
 
   // The operator's explicit override while this controller has no quorum (design §3.3).
-  ApiResponse override_switch(const std::string& rule, const std::string& target, const std::string& actor) {
+  ApiResponse override_switch(const std::string& rule, const std::string& target, const access::Actor& actor) {
     if (auto st = check_override_allowed(node_->caught_up(), core_->acting(),
                                          static_cast<uint64_t>(node_->options().election_ticks));
         !st.ok())
@@ -391,6 +403,7 @@ class ControllerDaemon : public Outbox {
   host::LinuxHostOps host_ops_;  // the controller VIP's OS seam, as an agent's
   std::unique_ptr<ControllerVip> vip_;
   std::unique_ptr<ApiRoutes> routes_;
+  std::unique_ptr<AuditStore> audit_;
   std::shared_ptr<ApiServer> api_;
   std::unique_ptr<EnrolmentService> enrol_;
 };

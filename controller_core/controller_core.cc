@@ -76,15 +76,20 @@ wire::Command command_message(const rules::Action& a, const rules::AgentCommand&
 ControllerCore::ControllerCore(ReplicatedLog& log, EventHistory& history, Outbox& out, rules::Settings initial)
     : log_(log), history_(history), out_(out), initial_(std::move(initial)), liveness_(rules::Settings{}.suspect_after_ms) {}
 
-void ControllerCore::restore(const rules::ClusterState& state, uint64_t index) {
-  engine_ = rules::Engine(state);
+void ControllerCore::restore(const CoreSnapshot& snapshot, uint64_t index) {
+  engine_ = rules::Engine(snapshot.engine);
+  access_ = access::AccessControl(snapshot.access);
   configured_vips_stale_ = true;
   applied_index_ = last_snapshot_ = index;
-  last_now_ = std::max(last_now_, state.clock_ms);
+  last_now_ = std::max(last_now_, snapshot.engine.clock_ms);
   liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
+  if (audit_store_ && audit_store_->last_seq() < access_.state().audit.seq)
+    spdlog::warn("audit trail: this member holds records up to {}, the snapshot's chain reaches {}; the records "
+                 "between are on the other members (poolhactl audit verify names the gap)",
+                 audit_store_->last_seq(), access_.state().audit.seq);
 }
 
-void ControllerCore::apply_committed(uint64_t index, uint64_t term, const rules::Event& e, TimeMs local_now) {
+void ControllerCore::apply_committed(uint64_t index, uint64_t term, const LogEntry& e, TimeMs local_now) {
   queue_.push_back({index, term, e, local_now});
   drain();
 }
@@ -105,37 +110,76 @@ void ControllerCore::drain() {
 void ControllerCore::apply_one(const Committed& c) {
   if (c.index <= applied_index_) return;  // replayed twice after a restart
   applied_index_ = c.index;
-  if (const TimeMs t = event_time(c.event); t > 0) {
-    // Follow the leader's frame: its clock was at least `t` when we apply this.
-    if (!frame_offset_ || c.term > frame_term_) frame_offset_ = t - c.local_now, frame_term_ = c.term;
-    else frame_offset_ = std::max(*frame_offset_, t - c.local_now);
-    last_now_ = std::max(last_now_, t);
+  Status outcome = Status::Ok();
+  std::optional<rules::Decision> decision;
+  if (const rules::Event* ev = c.entry.event()) {
+    if (const TimeMs t = event_time(*ev); t > 0) {
+      // Follow the leader's frame: its clock was at least `t` when we apply this.
+      if (!frame_offset_ || c.term > frame_term_) frame_offset_ = t - c.local_now, frame_term_ = c.term;
+      else frame_offset_ = std::max(*frame_offset_, t - c.local_now);
+      last_now_ = std::max(last_now_, t);
+    }
+    decision = engine_.apply(*ev);
+    if (std::holds_alternative<rules::UpsertRule>(*ev) || std::holds_alternative<rules::DeleteRule>(*ev))
+      configured_vips_stale_ = true;
+    if (std::holds_alternative<rules::SetSettings>(*ev))
+      liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
+    if (!decision->ok()) outcome = Status::Error(decision->rejected);
+    if (c.entry.by) audit_event(*ev, *c.entry.by, outcome);
+  } else {
+    outcome = apply_access(*c.entry.change(), c.entry.by.value_or(access::Actor{}));
   }
-  rules::Decision d = engine_.apply(c.event);
-  if (std::holds_alternative<rules::UpsertRule>(c.event) || std::holds_alternative<rules::DeleteRule>(c.event))
-    configured_vips_stale_ = true;
-  if (std::holds_alternative<rules::SetSettings>(c.event))
-    liveness_.set_suspect_after(engine_.state().settings.suspect_after_ms);
   auto w = waiters_.find(c.index);
   if (w != waiters_.end()) {
     Waiter waiter = std::move(w->second);
     waiters_.erase(w);
     Status st = waiter.term != c.term ? Status::Error("lost in a change of active controller; not applied, send it again")
-                : d.ok()              ? Status::Ok()
-                                      : Status::Error(d.rejected);
-    record_operator(waiter.event, waiter.actor, st);
+                                      : outcome;
+    record_operator(waiter.entry, st);
     waiter.done(st);
   }
   if (!acting_ && leads_) {
-    const auto* set_term = std::get_if<rules::SetTerm>(&c.event);
+    const auto* set_term = c.entry.event() ? std::get_if<rules::SetTerm>(c.entry.event()) : nullptr;
     if (set_term && set_term->term == leader_term_ && engine_.state().term == leader_term_) become_acting(c.local_now);
-  } else if (acting_ && d.ok()) {
-    carry_out(d, cluster_now(c.local_now));
+  } else if (acting_ && decision && decision->ok()) {
+    carry_out(*decision, cluster_now(c.local_now));
   }
   if (c.index - last_snapshot_ >= snapshot_every_) {
-    log_.compact(c.index, engine_.state());
+    log_.compact(c.index, CoreSnapshot{engine_.state(), access_.state()});
     last_snapshot_ = c.index;
   }
+}
+
+Status ControllerCore::apply_access(const access::Change& c, const access::Actor& by) {
+  auto applied = access_.apply(c, by);
+  store_audit(applied.records);
+  return applied.status;
+}
+
+void ControllerCore::audit_event(const rules::Event& e, const access::Actor& by, const Status& st) {
+  // The target the way an auditor reads it: "rule gw1", "node h3", "pool p1".
+  rules::Json j = rules::to_json(e);
+  std::string target;
+  for (const char* k : {"rule", "node", "pool", "serial"})
+    if (j.contains(k) && j[k].is_string() && !j[k].get<std::string>().empty()) target = std::string(k) + " " + j[k].get<std::string>();
+  if (j.contains("spec") && j["spec"].contains("id")) {
+    const char* kind = std::holds_alternative<rules::UpsertRule>(e) ? "rule "
+                       : std::holds_alternative<rules::UpsertNode>(e) ? "node "
+                       : std::holds_alternative<rules::UpsertPool>(e) ? "pool " : "";
+    target = kind + j["spec"]["id"].get<std::string>();
+  }
+  std::string detail;
+  if (const auto* sw = std::get_if<rules::Switchover>(&e))
+    detail = (sw->forced ? "forced" : "") + std::string(sw->target.empty() ? "" : (sw->forced ? ", to " : "to ") + sw->target);
+  if (const auto* f = std::get_if<rules::Freeze>(&e)) detail = f->on ? "on" : "off";
+  if (const auto* m = std::get_if<rules::SetMaintenance>(&e)) detail = m->on ? "on" : "off";
+  store_audit({access_.record(by, rules::event_name(e), target, st.ok() ? "ok" : "refused: " + st.error(), detail)});
+}
+
+void ControllerCore::store_audit(const std::vector<access::AuditRecord>& records) {
+  if (!audit_store_) return;
+  for (const auto& r : records)
+    if (auto st = audit_store_->append(r); !st.ok()) spdlog::error("audit trail: record {}: {}", r.seq, st.error());
 }
 
 void ControllerCore::set_leader(bool leads, uint64_t term, TimeMs local_now) {
@@ -153,7 +197,7 @@ void ControllerCore::set_leader(bool leads, uint64_t term, TimeMs local_now) {
     // Proposals not yet committed may still commit under the next leader, or be
     // dropped: their callers cannot know which, so they are told to check.
     for (auto& [idx, w] : waiters_) {
-      record_operator(w.event, w.actor, Status::Error("active controller changed"));
+      record_operator(w.entry, Status::Error("active controller changed"));
       w.done(Status::Error("the active controller changed before this command committed; check the state and send it again if it is missing"));
     }
     waiters_.clear();
@@ -198,11 +242,15 @@ void ControllerCore::become_acting(TimeMs local_now) {
   for (const auto& [rule, target] : overridden_) {
     auto it = engine_.state().rules.find(rule);
     if (it == engine_.state().rules.end() || it->second.primary == target) continue;
-    (void)submit(rules::Switchover{rule, target, true, now});
+    // The audit trail gets it now, in the operator's name, with what was done.
+    access::Actor by = override_actors_.count(rule) ? override_actors_.at(rule) : access::Actor{.account = "system"};
+    by.reason = "no-quorum override carried out earlier: " + by.reason;
+    (void)submit(LogEntry(rules::Switchover{rule, target, true, now}, by));
     history_.record({.kind = "override:committed", .rule = rule, .node = target, .outcome = "proposed",
                      .detail = "the no-quorum override goes into the log"});
   }
   overridden_.clear();
+  override_actors_.clear();
   override_engine_.reset();
   override_pending_.clear();
   for (const auto& [id, a] : agents_)
@@ -213,10 +261,10 @@ void ControllerCore::become_acting(TimeMs local_now) {
   spdlog::info("active controller for term {} ({} in-flight actions resent)", engine_.state().term, in_flight.size());
 }
 
-Expected<uint64_t> ControllerCore::submit(const rules::Event& e) {
+Expected<uint64_t> ControllerCore::submit(const LogEntry& e) {
   if (!acting_) return Expected<uint64_t>::Error("this controller is not the active one");
   auto idx = log_.propose(e);
-  if (!idx.ok()) spdlog::error("{}: not proposed: {}", rules::event_name(e), idx.error());
+  if (!idx.ok()) spdlog::error("{}: not proposed: {}", e.name(), idx.error());
   return idx;
 }
 
@@ -608,18 +656,27 @@ TimeMs ControllerCore::next_deadline(TimeMs local_now) const {
   return next;
 }
 
-void ControllerCore::record_operator(const rules::Event& e, const std::string& actor, const Status& st) {
+void ControllerCore::record_operator(const LogEntry& entry, const Status& st) {
+  const std::string actor = entry.by ? entry.by->account : "";
+  const rules::Event* e = entry.event();
+  if (!e) {  // access changes: the audit trail has them; the history shows none of their secrets
+    if (!std::holds_alternative<access::Note>(*entry.change()))
+      history_.record({.kind = "operator:" + entry.name(), .outcome = st.ok() ? "ok" : "rejected",
+                       .detail = st.ok() ? access::change_target(*entry.change(), access_.state()) : st.error(),
+                       .actor = actor});
+    return;
+  }
   if (!st.ok()) {
-    history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "rejected",
+    history_.record({.kind = std::string("operator:") + rules::event_name(*e), .outcome = "rejected",
                      .detail = st.error(), .actor = actor});
     return;
   }
   // The command without its (long) spec: what and which object, readable in a table.
-  rules::Json what = rules::to_json(e);
+  rules::Json what = rules::to_json(*e);
   if (what.contains("spec") && what["spec"].contains("id")) what["spec"] = what["spec"]["id"];
   what.erase("type");
   what.erase("now");
-  history_.record({.kind = std::string("operator:") + rules::event_name(e), .outcome = "ok",
+  history_.record({.kind = std::string("operator:") + rules::event_name(*e), .outcome = "ok",
                    .detail = text::truncate_utf8(json_text(what), 512, "..."), .actor = actor});
 }
 
@@ -642,15 +699,23 @@ Status ControllerCore::check_vips_against_hosts(const rules::Event& e) const {
   return Status::Ok();
 }
 
-void ControllerCore::operator_command(rules::Event e, const std::string& actor, Done done) {
+void ControllerCore::operator_command(LogEntry e, Done done) {
   if (!acting_) {
     done(Status::Error("this controller is standby: send the command to the active controller (the controller VIP)"));
     return;
   }
-  if (auto st = check_vips_against_hosts(e); !st.ok()) {
-    record_operator(e, actor, st);
-    done(st);
+  if (!e.by) {
+    done(Status::Error("internal: an operator command without its actor"));
     return;
+  }
+  if (const rules::Event* ev = e.event()) {
+    if (auto st = check_vips_against_hosts(*ev); !st.ok()) {
+      // Refused before the log: recorded in the audit trail all the same.
+      (void)log_.propose(LogEntry(access::Note{rules::event_name(*ev), "", "refused: " + st.error(), ""}, *e.by));
+      record_operator(e, st);
+      done(st);
+      return;
+    }
   }
   // Registered before the entry can apply (a local log applies inside propose).
   const bool was_draining = draining_;
@@ -658,16 +723,16 @@ void ControllerCore::operator_command(rules::Event e, const std::string& actor, 
   auto idx = log_.propose(e);
   draining_ = was_draining;
   if (!idx.ok()) {
-    record_operator(e, actor, idx.status());
+    record_operator(e, idx.status());
     done(idx.status());
     return;
   }
-  const rules::Event copy = e;
-  waiters_[*idx] = {leader_term_, actor, std::move(e),
-                    [this, copy, done = std::move(done)](Status st) {
-                      if (st.ok()) after_operator_command(copy);
-                      done(std::move(st));
-                    }};
+  std::optional<rules::Event> copy;
+  if (e.event()) copy = *e.event();
+  waiters_.insert_or_assign(*idx, Waiter{leader_term_, std::move(e), [this, copy, done = std::move(done)](Status st) {
+                              if (st.ok() && copy) after_operator_command(*copy);
+                              done(std::move(st));
+                            }});
   drain();
 }
 
@@ -685,8 +750,9 @@ void ControllerCore::after_operator_command(const rules::Event& e) {
   }
 }
 
-Status ControllerCore::override_switch(const rules::RuleId& rule, const NodeId& target, const std::string& actor,
+Status ControllerCore::override_switch(const rules::RuleId& rule, const NodeId& target, const access::Actor& by,
                                        TimeMs local_now) {
+  const std::string& actor = by.account;
   if (acting_) return Status::Error("this controller is active: use a normal forced switch (poolhactl force)");
   if (!override_pending_.empty()) return Status::Error("an override is still in progress; wait for its results");
   const TimeMs now = cluster_now(local_now);
@@ -696,7 +762,7 @@ Status ControllerCore::override_switch(const rules::RuleId& rule, const NodeId& 
   override_engine_ = std::make_unique<rules::Engine>(copy);
   rules::Decision d = override_engine_->apply(rules::Switchover{rule, target, true, now});
   if (!d.ok()) {
-    record_operator(rules::Switchover{rule, target, true, now}, actor, Status::Error(d.rejected));
+    record_operator(LogEntry(rules::Switchover{rule, target, true, now}, by), Status::Error(d.rejected));
     return Status::Error(d.rejected);
   }
   history_.record({.kind = "override:switchover", .rule = rule, .node = target, .outcome = "started",
@@ -704,6 +770,7 @@ Status ControllerCore::override_switch(const rules::RuleId& rule, const NodeId& 
                    .actor = actor});
   spdlog::critical("OVERRIDE by {}: forced switch of {} to {} without quorum", actor, rule, target);
   overridden_[rule] = target;
+  override_actors_[rule] = by;
   carry_out_override(d, now);
   if (override_pending_.empty())
     return Status::Error("the switch cannot start now (the primary may be unreachable: its isolation deadline must "

@@ -25,8 +25,11 @@
 #include <set>
 #include <string>
 
+#include "access/access_control.h"
 #include "common/log_throttle.h"
 #include "controller_core/agent_report.h"
+#include "controller_core/audit_store.h"
+#include "controller_core/log_entry.h"
 #include "controller_core/replicated_log.h"
 #include "controller_core/event_history.h"
 #include "controller_core/member_sightings.h"
@@ -86,9 +89,12 @@ class ControllerCore {
 
   // Log side (called by the shell, on every member).
   // The state of a snapshot the log restored (at start, or sent by the leader).
-  void restore(const rules::ClusterState& state, uint64_t index);
+  void restore(const CoreSnapshot& snapshot, uint64_t index);
   // One committed entry; `term` is the log term it was proposed in.
-  void apply_committed(uint64_t index, uint64_t term, const rules::Event& e, TimeMs local_now);
+  void apply_committed(uint64_t index, uint64_t term, const LogEntry& e, TimeMs local_now);
+  // Where this member keeps the audit trail it applies (null: only the chain head in
+  // the replicated state, as in the simulation).
+  void set_audit_store(AuditStore* store) { audit_store_ = store; }
   // This member leads (with a valid lease) from now in `term`, or no longer leads.
   void set_leader(bool leads, uint64_t term, TimeMs local_now);
   // Acting: leading, and the SetTerm of this term is applied.
@@ -110,22 +116,25 @@ class ControllerCore {
   // or a transition waiting for a lost primary's isolation deadline. 0: nothing.
   TimeMs next_deadline(TimeMs local_now) const;
 
-  // An operator command (UpsertRule, Switchover, ...). `done` gets Ok once the command
-  // is committed and applied, or the engine's or the log's reason (nothing changed),
-  // or "not acting" on a standby. It may be called before this returns.
+  // An operator command (UpsertRule, Switchover, ... or an access change) made by
+  // `e.by` (REQUIRED: the audit trail records it). `done` gets Ok once the command is
+  // committed and applied, or the engine's, the access state's or the log's reason
+  // (nothing changed), or "not acting" on a standby. It may be called before this
+  // returns.
   using Done = std::function<void(Status)>;
-  void operator_command(rules::Event e, const std::string& actor, Done done);
+  void operator_command(LogEntry e, Done done);
 
   // No quorum (design §3.3: "manual actions remain possible"): an operator's forced switch
   // of `rule` to `target`, carried out by this member without the log, on a private copy
   // of the engine (action ids from a range the log never uses), and recorded in the event
   // history as an override. REQUIRES: the shell has checked there is no quorum. When this
   // member acts again it commits the same switch, so the log agrees with what was done.
-  Status override_switch(const rules::RuleId& rule, const NodeId& target, const std::string& actor, TimeMs local_now);
+  Status override_switch(const rules::RuleId& rule, const NodeId& target, const access::Actor& by, TimeMs local_now);
   // Overrides done without quorum that the log does not hold yet (rule -> target).
   const std::map<rules::RuleId, NodeId>& overrides() const { return overridden_; }
 
   const rules::ClusterState& state() const { return engine_.state(); }
+  const access::AccessControl& access() const { return access_; }
   const std::map<NodeId, AgentInfo>& agents() const { return agents_; }
   uint64_t log_index() const { return applied_index_; }
   // The engine's (cluster) time for a local clock reading.
@@ -160,19 +169,18 @@ class ControllerCore {
   };
   struct Waiter {
     uint64_t term = 0;
-    std::string actor;
-    rules::Event event;
+    LogEntry entry;
     Done done;
   };
   struct Committed {
     uint64_t index = 0;
     uint64_t term = 0;
-    rules::Event event;
+    LogEntry entry;
     TimeMs local_now = 0;
   };
 
   // Proposes (acting only); the entry is applied when committed.
-  Expected<uint64_t> submit(const rules::Event& e);
+  Expected<uint64_t> submit(const LogEntry& e);
   void drain();
   void apply_one(const Committed& c);
   void become_acting(TimeMs now);
@@ -186,7 +194,12 @@ class ControllerCore {
   // The VIPs rules name: an agent's report of any other address means nothing to the
   // engine and is not proposed. Rebuilt after a rule changes.
   const std::set<std::string>& configured_vips();
-  void record_operator(const rules::Event& e, const std::string& actor, const Status& st);
+  void record_operator(const LogEntry& e, const Status& st);
+  // Applies an access change; returns its outcome. Audit records go to the store.
+  Status apply_access(const access::Change& c, const access::Actor& by);
+  // The audit record of an operator's engine command, as it applied.
+  void audit_event(const rules::Event& e, const access::Actor& by, const Status& st);
+  void store_audit(const std::vector<access::AuditRecord>& records);
   // A rule whose VIP is some node's own address would take that host off the network
   // on release (the agent refuses it too; this says so before anything is sent).
   Status check_vips_against_hosts(const rules::Event& e) const;
@@ -197,6 +210,8 @@ class ControllerCore {
   Outbox& out_;
   rules::Settings initial_;
   rules::Engine engine_;
+  access::AccessControl access_;
+  AuditStore* audit_store_ = nullptr;
   rules::LivenessTracker liveness_;
   std::map<uint64_t, Pending> pending_;
   std::map<NodeId, AgentInfo> agents_;
@@ -207,6 +222,7 @@ class ControllerCore {
   std::unique_ptr<rules::Engine> override_engine_;
   std::map<uint64_t, NodeId> override_pending_;  // action id -> node asked
   std::map<rules::RuleId, NodeId> overridden_;
+  std::map<rules::RuleId, access::Actor> override_actors_;
   uint64_t overrides_started_ = 0;
   void carry_out_override(const rules::Decision& d, TimeMs now);
   std::deque<Committed> queue_;

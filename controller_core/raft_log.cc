@@ -9,14 +9,14 @@
 
 namespace poolha::controller {
 
-Expected<uint64_t> RaftLog::propose(const rules::Event& e) {
+Expected<uint64_t> RaftLog::propose(const LogEntry& e) {
   if (!node_) return Expected<uint64_t>::Error("the consensus node is not started");
-  return node_->propose(json_text(rules::to_json(e)));
+  return node_->propose(json_text(to_json(e)));
 }
 
-void RaftLog::compact(uint64_t index, const rules::ClusterState& state) {
+void RaftLog::compact(uint64_t index, const CoreSnapshot& state) {
   if (!node_) return;
-  if (auto st = node_->compact(index, json_text(rules::to_json(state))); !st.ok())
+  if (auto st = node_->compact(index, json_text(to_json(state))); !st.ok())
     spdlog::error("snapshot at {}: {}", index, st.error());
 }
 
@@ -42,7 +42,7 @@ member::ConsensusNode::Callbacks core_callbacks(ControllerCore& core, std::funct
   };
   cb.apply = [&core, clock](const consensus::Entry& e) {
     if (e.kind != consensus::EntryKind::Command) return;
-    auto ev = event_of_entry(e);
+    auto ev = log_entry_of(e);
     if (!ev.ok()) {
       spdlog::critical("{}: cannot apply a committed entry; stopping", ev.error());
       std::exit(1);
@@ -66,19 +66,19 @@ member::ConsensusNode::Callbacks core_callbacks(ControllerCore& core, std::funct
   return cb;
 }
 
-Expected<rules::Event> event_of_entry(const consensus::Entry& e) {
-  auto j = rules::Json::parse(e.data, nullptr, false);
-  if (j.is_discarded()) return Expected<rules::Event>::Error("entry " + std::to_string(e.index) + ": not JSON");
-  auto ev = rules::event_from_json(j);
-  if (!ev.ok()) return Expected<rules::Event>::Error("entry " + std::to_string(e.index) + ": " + ev.error());
-  return ev;
+Expected<LogEntry> log_entry_of(const consensus::Entry& e) {
+  auto j = parse_json_bounded(e.data);
+  if (!j.ok()) return Expected<LogEntry>::Error("entry " + std::to_string(e.index) + ": " + j.error());
+  auto entry = entry_from_json(*j);
+  if (!entry.ok()) return Expected<LogEntry>::Error("entry " + std::to_string(e.index) + ": " + entry.error());
+  return entry;
 }
 
-Expected<rules::ClusterState> state_of_snapshot(const consensus::Snapshot& s) {
+Expected<CoreSnapshot> state_of_snapshot(const consensus::Snapshot& s) {
   auto j = rules::Json::parse(s.data, nullptr, false);
-  if (j.is_discarded()) return Expected<rules::ClusterState>::Error("snapshot at " + std::to_string(s.meta.index) + ": not JSON");
-  auto st = rules::state_from_json(j);
-  if (!st.ok()) return Expected<rules::ClusterState>::Error("snapshot at " + std::to_string(s.meta.index) + ": " + st.error());
+  if (j.is_discarded()) return Expected<CoreSnapshot>::Error("snapshot at " + std::to_string(s.meta.index) + ": not JSON");
+  auto st = snapshot_from_json(j);
+  if (!st.ok()) return Expected<CoreSnapshot>::Error("snapshot at " + std::to_string(s.meta.index) + ": " + st.error());
   return st;
 }
 

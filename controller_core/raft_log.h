@@ -1,5 +1,5 @@
 // The controller core's log in a controller pair: proposals go to the consensus
-// node (Raft over both controllers and the arbiter) as the engine events' JSON; the
+// node (Raft over both controllers and the arbiter) as the log entries' JSON; the
 // node hands committed entries back through the callbacks wired in controller_main.
 #pragma once
 #include "controller_core/controller_core.h"
@@ -13,8 +13,8 @@ class RaftLog : public ReplicatedLog {
  public:
   // REQUIRES: set_node before any proposal (the node is built after the core).
   void set_node(member::ConsensusNode* node) { node_ = node; }
-  Expected<uint64_t> propose(const rules::Event& e) override;
-  void compact(uint64_t index, const rules::ClusterState& state) override;
+  Expected<uint64_t> propose(const LogEntry& e) override;
+  void compact(uint64_t index, const CoreSnapshot& state) override;
 
  private:
   member::ConsensusNode* node_ = nullptr;
@@ -29,8 +29,8 @@ member::ConsensusNodeOptions node_options(const member::ClusterConfig& cluster, 
 member::ConsensusNode::Callbacks core_callbacks(ControllerCore& core, std::function<TimeMs()> clock,
                                                 std::function<void()> changed);
 
-// Entry data <-> engine event / snapshot data <-> state, with errors naming the entry.
-Expected<rules::Event> event_of_entry(const consensus::Entry& e);
-Expected<rules::ClusterState> state_of_snapshot(const consensus::Snapshot& s);
+// Entry data <-> log entry / snapshot data <-> state, with errors naming the entry.
+Expected<LogEntry> log_entry_of(const consensus::Entry& e);
+Expected<CoreSnapshot> state_of_snapshot(const consensus::Snapshot& s);
 
 }  // namespace poolha::controller

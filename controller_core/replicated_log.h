@@ -8,8 +8,7 @@
 #include <cstdint>
 
 #include "common/status.h"
-#include "rules/events.h"
-#include "rules/model.h"
+#include "controller_core/log_entry.h"
 
 namespace poolha::controller {
 
@@ -19,9 +18,9 @@ class ReplicatedLog {
   // Leader only. Appends `e`; it takes effect when the log commits it and calls
   // ControllerCore::apply_committed (possibly from inside this call). The index says
   // where it will commit if it commits at all.
-  virtual Expected<uint64_t> propose(const rules::Event& e) = 0;
+  virtual Expected<uint64_t> propose(const LogEntry& e) = 0;
   // The state after entry `index`; older entries may be dropped.
-  virtual void compact(uint64_t index, const rules::ClusterState& state) = 0;
+  virtual void compact(uint64_t index, const CoreSnapshot& state) = 0;
 };
 
 }  // namespace poolha::controller

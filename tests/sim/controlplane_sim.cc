@@ -73,8 +73,8 @@ struct Member;
 class SimLog : public controller::ReplicatedLog {
  public:
   SimLog(Sim& sim, Member& m) : sim_(sim), m_(m) {}
-  Expected<uint64_t> propose(const rules::Event& e) override;
-  void compact(uint64_t index, const rules::ClusterState& state) override;
+  Expected<uint64_t> propose(const controller::LogEntry& e) override;
+  void compact(uint64_t index, const controller::CoreSnapshot& state) override;
 
  private:
   Sim& sim_;
@@ -152,7 +152,7 @@ class Sim {
   Member& member(const MemberId& id) { return *members_.at(id); }
   bool alive(const Member& m) const { return m.up && !m.paused; }
 
-  std::string store_event(const rules::Event& e) {
+  std::string store_event(const controller::LogEntry& e) {
     events_.push_back(e);
     return std::to_string(events_.size() - 1);
   }
@@ -197,7 +197,7 @@ class Sim {
   }
 
   void restore_core(Member& m, const consensus::Snapshot& s) {
-    auto st = rules::state_from_json(rules::Json::parse(s.data));
+    auto st = controller::snapshot_from_json(rules::Json::parse(s.data));
     if (!st.ok()) return violation("snapshot of " + m.id + " does not decode: " + st.error());
     m.core->restore(*st, s.meta.index);
   }
@@ -284,17 +284,18 @@ class Sim {
   void apply_checked(Member& m, const Entry& e) {
     check_committed(m, e);
     if (opt_.verbose && e.kind == EntryKind::Command && m.core->acting() &&
-        !std::holds_alternative<rules::Tick>(events_.at(std::stoull(e.data))))
-      trace("  " + m.id + " applies " + rules::to_json(events_.at(std::stoull(e.data))).dump());
+        !(events_.at(std::stoull(e.data)).event() &&
+          std::holds_alternative<rules::Tick>(*events_.at(std::stoull(e.data)).event())))
+      trace("  " + m.id + " applies " + controller::to_json(events_.at(std::stoull(e.data))).dump());
     if (e.kind != EntryKind::Command) return;
-    const rules::Event& ev = events_.at(std::stoull(e.data));
+    const controller::LogEntry& entry = events_.at(std::stoull(e.data));
     const bool check = failover_checked_.insert(e.index).second;  // once per entry: every member applies it
     std::set<uint64_t> before;
     const bool arbiter_known_down = !m.core->state().arbiter_reachable;
     if (check)
       for (const auto& [id, t] : m.core->state().transitions) before.insert(id);
-    m.core->apply_committed(e.index, e.term, ev, local(m));
-    if (check) check_failover_cause(ev, e.term, before, arbiter_known_down, m);
+    m.core->apply_committed(e.index, e.term, entry, local(m));
+    if (check && entry.event()) check_failover_cause(*entry.event(), e.term, before, arbiter_known_down, m);
   }
 
   bool update_leadership(Member& m) {
@@ -531,7 +532,8 @@ class Sim {
     service(m);
     const rules::Event e = make(m.core->cluster_now(local(m)));
     const uint64_t before = m.core->log_index();
-    m.core->operator_command(e, "sim-operator", [this, to, before, e](Status st) {
+    const access::Actor by{.account = "sim-operator", .source = "sim", .at_ms = now_};
+    m.core->operator_command(controller::LogEntry(e, by), [this, to, before, e](Status st) {
       trace("operator " + std::string(rules::event_name(e)) + " via " + to + ": " + (st.ok() ? "ok" : st.error()));
       if (!st.ok()) return;
       ++report_.acked_commands;
@@ -743,7 +745,7 @@ class Sim {
     const std::string r = rules_[rnd(0, static_cast<int>(rules_.size()) - 1)];
     auto h = hosts_.begin();
     std::advance(h, rnd(0, static_cast<int>(hosts_.size()) - 1));
-    const Status st = m.core->override_switch(r, h->first, "sim-operator", local(m));
+    const Status st = m.core->override_switch(r, h->first, access::Actor{.account = "sim-operator", .source = "sim", .at_ms = now_}, local(m));
     trace("override " + r + " -> " + h->first + " via " + mid + ": " + (st.ok() ? "started" : st.error()));
     if (st.ok()) ++report_.overrides;
     service(m);
@@ -991,7 +993,7 @@ class Sim {
   std::map<std::string, Host> hosts_;
   std::vector<std::string> rules_;
   std::set<std::pair<std::string, std::string>> cut_;
-  std::vector<rules::Event> events_;
+  std::vector<controller::LogEntry> events_;
   std::map<uint64_t, Entry> committed_;
   std::map<std::pair<MemberId, std::string>, TimeMs> arbiter_heard_;  // (arbiter, host) -> last heartbeat received
   std::set<uint64_t> failover_checked_;                               // entry indices checked for 6.4
@@ -1002,13 +1004,13 @@ class Sim {
   ControlPlaneReport report_;
 };
 
-Expected<uint64_t> SimLog::propose(const rules::Event& e) {
+Expected<uint64_t> SimLog::propose(const controller::LogEntry& e) {
   if (!m_.raft) return Expected<uint64_t>::Error("down");
   return m_.raft->propose(sim_.store_event(e));
 }
 
-void SimLog::compact(uint64_t index, const rules::ClusterState& state) {
-  m_.raft->compact(index, rules::to_json(state).dump());
+void SimLog::compact(uint64_t index, const controller::CoreSnapshot& state) {
+  m_.raft->compact(index, controller::to_json(state).dump());
   m_.disk.snapshot = m_.raft->snapshot();
   std::erase_if(m_.disk.entries, [&](const Entry& e) { return e.index <= index; });
 }

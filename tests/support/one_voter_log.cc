@@ -35,15 +35,15 @@ Status OneVoterLog::start(controller::ControllerCore& core) {
   return Status::Ok();
 }
 
-Expected<uint64_t> OneVoterLog::propose(const rules::Event& e) {
+Expected<uint64_t> OneVoterLog::propose(const controller::LogEntry& e) {
   if (!raft_) return Expected<uint64_t>::Error("the log is not started");
-  auto idx = raft_->propose(json_text(rules::to_json(e)));
+  auto idx = raft_->propose(json_text(controller::to_json(e)));
   if (idx.ok()) process();
   return idx;
 }
 
-void OneVoterLog::compact(uint64_t index, const rules::ClusterState& state) {
-  deferred_compactions_.emplace_back(index, json_text(rules::to_json(state)));
+void OneVoterLog::compact(uint64_t index, const controller::CoreSnapshot& state) {
+  deferred_compactions_.emplace_back(index, json_text(controller::to_json(state)));
   if (!in_ready_) process();
 }
 
@@ -69,10 +69,18 @@ void OneVoterLog::process() {
   }
 }
 
-Status command_now(controller::ControllerCore& core, rules::Event e, const std::string& actor) {
+Status command_now(controller::ControllerCore& core, controller::LogEntry e) {
   std::optional<Status> out;
-  core.operator_command(std::move(e), actor, [&out](Status st) { out = std::move(st); });
+  core.operator_command(std::move(e), [&out](Status st) { out = std::move(st); });
   return out ? *out : Status::Error("accepted but not committed at once (is the log OneVoterLog?)");
+}
+
+Status command_now(controller::ControllerCore& core, rules::Event e, const std::string& actor) {
+  return command_now(core, controller::LogEntry(std::move(e), test_actor(actor)));
+}
+
+access::Actor test_actor(const std::string& account, int64_t at_ms) {
+  return access::Actor{.account = account, .source = "test", .at_ms = at_ms};
 }
 
 }  // namespace poolha::testing

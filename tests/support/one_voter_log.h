@@ -30,8 +30,8 @@ class OneVoterLog : public controller::ReplicatedLog {
   // acting member of the new term. REQUIRES: called once, before any proposal.
   Status start(controller::ControllerCore& core);
 
-  Expected<uint64_t> propose(const rules::Event& e) override;
-  void compact(uint64_t index, const rules::ClusterState& state) override;
+  Expected<uint64_t> propose(const controller::LogEntry& e) override;
+  void compact(uint64_t index, const controller::CoreSnapshot& state) override;
 
   const consensus::Raft& raft() const { return *raft_; }
 
@@ -51,7 +51,11 @@ class OneVoterLog : public controller::ReplicatedLog {
 };
 
 // An operator command on a core whose log commits synchronously (OneVoterLog): the
-// outcome at once.
+// outcome at once. `actor` is the account (no roles, source "test").
 Status command_now(controller::ControllerCore& core, rules::Event e, const std::string& actor);
+// The same for any entry (an access change) with its actor.
+Status command_now(controller::ControllerCore& core, controller::LogEntry e);
+// An actor for tests: `account` at wall time `at_ms`.
+access::Actor test_actor(const std::string& account, int64_t at_ms = 1'780'000'000'000);
 
 }  // namespace poolha::testing

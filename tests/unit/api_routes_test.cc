@@ -40,7 +40,7 @@ class ApiRoutesTest : public ::testing::Test {
   }
   ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
     ApiResponse got{-1, nullptr};
-    routes_->handle(method, target, body, "admin", [&](ApiResponse a) { got = std::move(a); });
+    routes_->handle(method, target, body, testing::test_actor("admin"), [&](ApiResponse a) { got = std::move(a); });
     return got;
   }
   Json state() const { return rules::to_json(core_->state()); }
