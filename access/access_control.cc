@@ -143,7 +143,9 @@ AccessControl::Applied AccessControl::apply(const Change& c, const Actor& by) {
     detail = "roles " + joined(u->roles) + (u->disabled ? ", disabled" : ", enabled");
   if (const auto* ca = std::get_if<CreateAccount>(&c)) detail = "roles " + joined(ca->account.roles);
   if (const auto* sp = std::get_if<SetPassword>(&c)) detail = sp->must_change ? "reset (one-time password)" : "changed";
-  out.records.push_back(record(by, change_name(c), target, result, detail));
+  // A note is recorded under its own action ("access.denied", "token.mint").
+  const auto* note = std::get_if<Note>(&c);
+  out.records.push_back(record(by, note ? note->action : change_name(c), target, result, detail));
   for (auto& r : extra) out.records.push_back(record(by, r.action, r.target, r.result, r.detail));
   return out;
 }

@@ -1,6 +1,8 @@
 #include "controller/api_routes.h"
 
 #include "common/json_text.h"
+#include "common/utf8.h"
+#include "controller/request_parts.h"
 #include "rules/json_codec.h"
 #include "rules/rule_templates.h"
 #include "rules/validation.h"
@@ -16,46 +18,11 @@ constexpr const char* kNoMember = "no control-plane member is wired to these rou
 
 using Json = nlohmann::json;
 
-ApiResponse error(int status, std::string message) { return {status, Json{{"error", std::move(message)}}}; }
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) parts.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
-}
-
-std::string query_param(const std::string& query, const std::string& key) {
-  size_t pos = 0;
-  while (pos < query.size()) {
-    size_t amp = query.find('&', pos);
-    if (amp == std::string::npos) amp = query.size();
-    std::string pair = query.substr(pos, amp - pos);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string::npos ? "" : pair.substr(eq + 1);
-    pos = amp + 1;
-  }
-  return "";
-}
+ApiResponse error(int status, std::string message) { return api_error(status, std::move(message)); }
 
 // Reads an optional boolean field of a small command body.
 bool flag(const Json& body, const char* key, bool dflt) {
   return body.contains(key) && body[key].is_boolean() ? body[key].get<bool>() : dflt;
-}
-
-Status only_fields(const Json& body, std::initializer_list<const char*> allowed) {
-  if (!body.is_object()) return Status::Error("body: expected a JSON object");
-  for (const auto& [k, v] : body.items()) {
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || k == a;
-    if (!ok) return Status::Error("body: unknown field '" + k + "'");
-  }
-  return Status::Ok();
 }
 
 // A spec PUT to /v1/<kind>s/<id>: its id may be left out, but must not differ.
@@ -70,33 +37,81 @@ Expected<Spec> spec_for_path(Expected<Spec> spec, const char* kind, const std::s
 
 }  // namespace
 
-void ApiRoutes::handle(const std::string& method, const std::string& target, const std::string& body,
-                       const access::Actor& by, Reply reply) {
+void ApiRoutes::handle(const ApiRequest& r, Reply reply) {
+  const auto qpos = r.target.find('?');
+  const std::string path = r.target.substr(0, qpos);
+  const RoutePermission* rule = find_route(r.method, path);
+  if (!rule) return reply(error(404, "no route for " + r.method + " " + text::log_safe(path, 200) + " (see docs/api.md)"));
   if (redirect_) {
-    if (auto url = redirect_(target)) {
-      ApiResponse r = error(307, "this controller is standby; the active controller answers at " + *url);
-      r.location = *url;
-      return reply(std::move(r));
+    if (auto url = redirect_(r.target)) {
+      ApiResponse resp = error(307, "this controller is standby; the active controller answers at " + *url);
+      resp.location = *url;
+      return reply(std::move(resp));
     }
   }
-  ApiResponse r = route(method, target, body, by, reply);
-  if (!r.deferred) reply(std::move(r));
+  const Caller caller = auth_.identify(r);
+  access::Actor by{caller.account, access::role_names(caller.roles), r.source, r.reason, r.ticket, r.wall_ms};
+  if (auto refused = authorize(*rule, caller, r, by)) return reply(std::move(*refused));
+  Json body = Json::object();
+  if (!r.body.empty()) {
+    auto parsed = parse_json_bounded(r.body);
+    if (!parsed.ok()) return reply(error(400, "body: " + parsed.error()));
+    body = std::move(*parsed);
+  }
+  const auto p = split_path(path);
+  if (auto answered = access_.route(r, p, body, caller, by, reply)) {
+    if (!answered->deferred) reply(std::move(*answered));
+    return;
+  }
+  ApiResponse resp = route(r.method, r.target, body, by, reply);
+  if (!resp.deferred) reply(std::move(resp));
 }
 
-ApiResponse ApiRoutes::route(const std::string& method, const std::string& target, const std::string& body_text,
+std::optional<ApiResponse> ApiRoutes::authorize(const RoutePermission& rule, const Caller& caller, const ApiRequest& r,
+                                                const access::Actor& by) {
+  if (rule.gate == Gate::Public) return std::nullopt;
+  if (caller.kind == Caller::Kind::Anonymous)
+    return api_error(401, caller.refusal.empty() ? "sign in first (POST /v1/login)" : caller.refusal, "unauthenticated");
+  const bool bootstrapped = core_.access().bootstrapped();
+  std::string why, code = "forbidden";
+  if (!auth_.csrf_ok(caller, r)) {
+    why = "the request lacks this session's CSRF token (header X-CSRF-Token)";
+    code = "csrf";
+  } else if (rule.gate == Gate::Bootstrap) {
+    if (bootstrapped) return api_error(409, "accounts exist already: bootstrap is for the first start only");
+    if (caller.kind != Caller::Kind::Certificate) why = "bootstrap needs an operator certificate";
+  } else if (!bootstrapped && caller.kind == Caller::Kind::Certificate) {
+    return std::nullopt;  // before the first accounts exist, a certificate may do everything (docs/webui.md)
+  } else if (caller.password_change_required && rule.permission != access::Permission::Self) {
+    return api_error(403, "choose a new password first (POST /v1/password)", "password_change_required");
+  } else if (!access::may(caller.roles, rule.permission)) {
+    why = caller.roles.empty()
+              ? "'" + caller.account + "' has no account with roles here; the security administrator creates one"
+              : "the roles " + access::roles_text(caller.roles) + " do not include the '" +
+                    access::to_string(rule.permission) + "' permission " + r.method + " " +
+                    r.target.substr(0, r.target.find('?')) + " needs";
+  }
+  if (why.empty()) return std::nullopt;
+  // Into the audit trail (at most one record a second per account; the next says how
+  // many it stands for). Only the acting controller can write it.
+  if (denial_records_.size() > 4096) denial_records_.clear();
+  auto& throttle = denial_records_.try_emplace(caller.account, 1000).first->second;
+  if (auto suppressed = throttle.allow(r.local_ms); suppressed && core_.acting()) {
+    std::string detail = r.method + " " + r.target.substr(0, r.target.find('?'));
+    if (*suppressed) detail += " (and " + std::to_string(*suppressed) + " earlier denials not recorded one by one)";
+    core_.operator_command(LogEntry(access::Change(access::Note{"access.denied", detail, "denied", why}), by),
+                           [](Status) {});
+  }
+  return api_error(403, why, code);
+}
+
+ApiResponse ApiRoutes::route(const std::string& method, const std::string& target, const Json& body,
                              const access::Actor& by, const Reply& reply) {
   const auto qpos = target.find('?');
   const std::string path = target.substr(0, qpos);
   const std::string query = qpos == std::string::npos ? "" : target.substr(qpos + 1);
   const auto p = split_path(path);
   if (p.size() < 2 || p[0] != "v1") return error(404, "unknown path " + path + " (see docs/api.md)");
-
-  Json body = Json::object();
-  if (!body_text.empty()) {
-    auto parsed = parse_json_bounded(body_text);
-    if (!parsed.ok()) return error(400, "body: " + parsed.error());
-    body = std::move(*parsed);
-  }
   const TimeMs now = now_();
   const std::string& what = p[1];
 

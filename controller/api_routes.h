@@ -1,6 +1,10 @@
-// The REST API's meaning, without the transport: (method, target, body, actor) ->
-// (HTTP status, JSON body). Reference: docs/api.md. Every body is parsed strictly
-// (rules/json_codec) and a refused request changes nothing.
+// The REST API's meaning, without the transport: a request (controller/api_types.h)
+// -> (HTTP status, body). Reference: docs/api.md. Every request is checked first:
+// the route exists (route_permissions.h), the caller is known (a certificate or a
+// session cookie, api_auth.h), a cookie's change carries its CSRF token, and the
+// caller's roles carry the route's permission; a refusal is recorded in the audit
+// trail. Every body is parsed strictly (rules/json_codec) and a refused request
+// changes nothing.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <memory>
@@ -8,31 +12,29 @@
 #include <string>
 #include <vector>
 
+#include "common/log_throttle.h"
+#include "controller/access_routes.h"
+#include "controller/api_auth.h"
+#include "controller/api_types.h"
+#include "controller/route_permissions.h"
 #include "controller_core/controller_core.h"
 #include "controller/token_store.h"
 #include "wire/pki.h"
 
 namespace poolha::controller {
 
-struct ApiResponse {
-  int status = 200;
-  nlohmann::json body;
-  std::string location;   // a redirect's target (standby -> active controller)
-  bool deferred = false;  // internal: the reply comes later, through the callback
-};
-
 class ApiRoutes {
  public:
+  // `audit` and `hasher` may be null (no audit trail, no password sign-in here).
   ApiRoutes(ControllerCore& core, EventHistory& history, TokenStore* tokens, std::string controller_name,
-            std::function<TimeMs()> now)
-      : core_(core), history_(history), tokens_(tokens), name_(std::move(controller_name)), now_(std::move(now)) {}
+            std::function<TimeMs()> now, AuditStore* audit = nullptr, PasswordHasher* hasher = nullptr)
+      : core_(core), history_(history), tokens_(tokens), name_(std::move(controller_name)), now_(std::move(now)),
+        auth_(core), access_(core, auth_, audit, hasher) {}
 
   // Commands complete when the replicated log commits them, so the answer may come
   // after handle() returns (or from inside it, on a single controller).
   using Reply = std::function<void(ApiResponse)>;
-  // `by`: who asks (account, roles, source address, reason), as the server established it.
-  void handle(const std::string& method, const std::string& target, const std::string& body, const access::Actor& by,
-              Reply reply);
+  void handle(const ApiRequest& r, Reply reply);
   // A standby controller sends clients to the active one: given the request target,
   // the URL to redirect to, or nullopt to answer here (active, single, or no leader).
   void set_redirect(std::function<std::optional<std::string>(const std::string& target)> f) { redirect_ = std::move(f); }
@@ -44,14 +46,15 @@ class ApiRoutes {
   // The cluster's certificate denylist (poolhactl cert revoke): the API server refuses
   // a revoked operator certificate after its handshake.
   bool revoked(const pki::Identity& id) const { return core_.state().revoked.count(id.serial) > 0; }
-  // The roles `account` holds in the replicated access state (none if unknown).
-  access::Roles roles_of(const std::string& account) const { return core_.access().roles_of(account); }
   // POST /v1/rules/<id>/switchover {"forced": true, "target", "override": true}.
   using Override = std::function<ApiResponse(const std::string& rule, const std::string& target, const access::Actor& by)>;
   void set_override(Override f) { override_ = std::move(f); }
 
  private:
-  ApiResponse route(const std::string& method, const std::string& target, const std::string& body,
+  // Nullopt: the caller may go on; else the refusal to send.
+  std::optional<ApiResponse> authorize(const RoutePermission& rule, const Caller& caller, const ApiRequest& r,
+                                       const access::Actor& by);
+  ApiResponse route(const std::string& method, const std::string& target, const nlohmann::json& body,
                     const access::Actor& by, const Reply& reply);
   ApiResponse status_view() const;
   ApiResponse events(const std::string& query) const;
@@ -68,6 +71,9 @@ class ApiRoutes {
   std::function<nlohmann::json()> cluster_view_;
   ClusterOp cluster_ops_;
   Override override_;
+  ApiAuth auth_;
+  AccessRoutes access_;
+  std::map<std::string, LogThrottle> denial_records_;  // per account: at most one denial record a second
 };
 
 }  // namespace poolha::controller

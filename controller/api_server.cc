@@ -7,6 +7,7 @@
 
 #include "common/json_text.h"
 #include "common/utf8.h"
+#include "controller/request_parts.h"
 
 namespace poolha::controller {
 
@@ -35,17 +36,22 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   void on_handshake(error_code ec) {
     handshake_.reset();
     if (ec) return fail("TLS", ec);
-    auto id = wire::peer_identity_of(stream_.native_handle());
-    if (!id.ok() || id->role != pki::Role::Operator) {
-      spdlog::warn("API: refused a client without an operator certificate ({})",
-                   id.ok() ? "role " + pki::to_string(id->role) : id.error());
-      return close();
+    // A client certificate is optional (browsers sign in with a password); one that
+    // is presented has been verified against the cluster CA and must be an operator's.
+    if (X509* cert = SSL_get1_peer_certificate(stream_.native_handle())) {
+      X509_free(cert);
+      auto id = wire::peer_identity_of(stream_.native_handle());
+      if (!id.ok() || id->role != pki::Role::Operator) {
+        spdlog::warn("API: refused a client certificate that is not an operator's ({})",
+                     id.ok() ? "role " + pki::to_string(id->role) : id.error());
+        return close();
+      }
+      if (routes_.revoked(*id)) {
+        spdlog::warn("API: refused {}: its certificate (serial {}) is revoked", id->common_name, id->serial);
+        return close();
+      }
+      certificate_ = id->common_name;
     }
-    if (routes_.revoked(*id)) {
-      spdlog::warn("API: refused {}: its certificate (serial {}) is revoked", id->common_name, id->serial);
-      return close();
-    }
-    actor_ = id->common_name;
     error_code peer_ec;
     const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_ec);
     source_ = peer_ec ? "?" : peer.address().to_string();
@@ -68,59 +74,52 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     // A handler that throws (a bug) costs this request, never the controller: the
     // client gets 500 and the log says which request it was.
     try {
-      routes_.handle(std::string(req.method_string()), std::string(req.target()), req.body(), actor_for(req),
-                     [self = shared_from_this()](ApiResponse r) { self->respond(r.status, json_text(r.body), r.location); });
+      routes_.handle(request_of(req), [self = shared_from_this()](ApiResponse r) { self->respond(std::move(r)); });
     } catch (const std::exception& e) {
       spdlog::error("API {} {} from {}: internal error: {}", std::string(req.method_string()),
-                    text::log_safe(std::string(req.target())), actor_, text::log_safe(e.what()));
+                    text::log_safe(std::string(req.target())), certificate_.value_or(source_), text::log_safe(e.what()));
       if (!responding_) reply_error(500, "internal error (logged on the controller); nothing was changed by this request");
     }
   }
 
-  // Who asks, for the audit trail: the certificate's account, its roles now, the
-  // client's address, and the reason and change ticket the client gave (headers
-  // X-Poolha-Reason and X-Poolha-Ticket, percent-encoded UTF-8).
-  access::Actor actor_for(const http::request<http::string_body>& req) const {
-    access::Actor by;
-    by.account = actor_;
-    by.roles = access::role_names(routes_.roles_of(actor_));
-    by.source = source_;
-    by.reason = text::clean_text(percent_decode(req["X-Poolha-Reason"]), 512);
-    by.ticket = text::clean_text(percent_decode(req["X-Poolha-Ticket"]), 128);
-    by.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch()).count();
-    return by;
-  }
-
-  static std::string percent_decode(beast::string_view in) {
-    std::string out;
-    for (size_t i = 0; i < in.size(); ++i) {
-      if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-          std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-        out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        out += in[i];
-      }
-    }
-    return out;
+  // The request as the routes see it: who (certificate or cookie), from where, why.
+  ApiRequest request_of(const http::request<http::string_body>& req) const {
+    ApiRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    r.body = req.body();
+    r.certificate = certificate_;
+    r.source = source_;
+    r.cookie = std::string(req[http::field::cookie]);
+    r.csrf = std::string(req["X-CSRF-Token"]);
+    r.reason = text::clean_text(percent_decode(std::string(req["X-Poolha-Reason"])), 512);
+    r.ticket = text::clean_text(percent_decode(std::string(req["X-Poolha-Ticket"])), 128);
+    r.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+    r.local_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now().time_since_epoch()).count();
+    return r;
   }
 
   void reply_error(int status, const std::string& msg) {
     keep_alive_ = false;
-    respond(status, json_text(nlohmann::json{{"error", msg}}));
+    respond(api_error(status, msg));
   }
 
-  void respond(int status, std::string body, const std::string& location = "") {
+  void respond(ApiResponse r) {
     responding_ = true;
     res_ = {};
-    if (!location.empty()) res_.set(http::field::location, location);
-    res_.result(static_cast<http::status>(status));
+    if (!r.location.empty()) res_.set(http::field::location, r.location);
+    res_.result(static_cast<http::status>(r.status));
     res_.version(11);
     res_.set(http::field::server, "poolha-controller");
-    res_.set(http::field::content_type, "application/json");
+    res_.set(http::field::content_type, r.content_type.empty() ? "application/json" : r.content_type);
+    // API answers are never cached and never run as anything but data.
+    res_.set(http::field::cache_control, "no-store");
+    res_.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : r.headers) res_.insert(k, v);
     res_.keep_alive(keep_alive_);
-    res_.body() = std::move(body);
+    res_.body() = r.content_type.empty() ? json_text(r.body) : std::move(r.text);
     res_.prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(kTimeout);
     http::async_write(stream_, res_, beast::bind_front_handler(&ApiSession::on_write, shared_from_this()));
@@ -153,7 +152,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
-  std::string actor_;
+  std::optional<std::string> certificate_;  // the operator certificate's CN, if one was presented
   std::string source_;
   bool keep_alive_ = false;
   bool responding_ = false;  // a response is being written (a handler answered before it threw)

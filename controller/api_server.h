@@ -1,6 +1,8 @@
-// HTTPS for the REST API (Boost.Beast, one session object per connection, a timeout
-// on every step, a body limit on every parser). Clients must present a certificate
-// of the cluster CA with role operator; its CN is the actor recorded in the history.
+// HTTPS for the REST API and the console (Boost.Beast, one session object per
+// connection, a timeout on every step, a body limit on every parser). A client either
+// presents an operator certificate of the cluster CA (poolhactl; its CN is the
+// account) or none (a browser, which signs in with a password and a session cookie):
+// the TLS context asks for a certificate without requiring one (wire::api_server_context).
 #pragma once
 #include "controller/api_routes.h"
 #include "wire/session.h"

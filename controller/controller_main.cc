@@ -105,8 +105,9 @@ class ControllerDaemon : public Outbox {
       if (auto st = vip_->start(); !st.ok()) return fatal(st.error());
     }
 
+    hasher_ = std::make_unique<PasswordHasher>(io_, PasswordHasher::interactive());
     routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
-                                          [this] { return core_->cluster_now(now()); });
+                                          [this] { return core_->cluster_now(now()); }, audit_.get(), hasher_.get());
     routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
     routes_->set_cluster_view([this] { return cluster_view(); });
     routes_->set_override([this](const std::string& rule, const std::string& target, const access::Actor& by) {
@@ -115,7 +116,9 @@ class ControllerDaemon : public Outbox {
     routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const access::Actor& by) {
       return cluster_op(verb, body, by);
     });
-    api_ = std::make_shared<ApiServer>(io_, *server_ctx, *routes_);
+    auto api_ctx = wire::api_server_context(cfg_.tls);
+    if (!api_ctx.ok()) return fatal(api_ctx.error());
+    api_ = std::make_shared<ApiServer>(io_, *api_ctx, *routes_);
     if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
 
     if (cfg_.listen_enrol) {
@@ -404,6 +407,7 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<ControllerVip> vip_;
   std::unique_ptr<ApiRoutes> routes_;
   std::unique_ptr<AuditStore> audit_;
+  std::unique_ptr<PasswordHasher> hasher_;
   std::shared_ptr<ApiServer> api_;
   std::unique_ptr<EnrolmentService> enrol_;
 };

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(build-essential cmake ccache pkg-config
   libboost-dev libboost-system-dev libssl-dev libsqlite3-dev sqlite3
   libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libsodium-dev
   clang libclang-rt-14-dev llvm
   iproute2 iputils-ping iputils-arping procps python3 systemd)
 missing=()

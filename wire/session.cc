@@ -59,6 +59,12 @@ Expected<std::shared_ptr<asio::ssl::context>> mutual_tls_context(const TlsFiles&
   return ctx;
 }
 
+Expected<std::shared_ptr<asio::ssl::context>> api_server_context(const TlsFiles& files) {
+  auto ctx = mutual_tls_context(files, true);
+  if (ctx.ok()) (*ctx)->set_verify_mode(asio::ssl::verify_peer);
+  return ctx;
+}
+
 Expected<std::shared_ptr<asio::ssl::context>> enrol_server_context(const std::string& cert_file, const std::string& key_file) {
   auto ctx = base_context(true);
   if (!ctx.ok()) return ctx;

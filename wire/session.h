@@ -49,6 +49,9 @@ struct TlsFiles {
 // A TLS context that presents cert/key and requires and verifies the peer's
 // certificate against the CA (both directions). Error names the file that failed.
 Expected<std::shared_ptr<asio::ssl::context>> mutual_tls_context(const TlsFiles& files, bool server);
+// The REST API's server side: as mutual_tls_context, but a client certificate is asked
+// for and not required (a browser has none; one that is sent must verify).
+Expected<std::shared_ptr<asio::ssl::context>> api_server_context(const TlsFiles& files);
 // Enrolment port: the server presents its certificate, the client has none yet.
 Expected<std::shared_ptr<asio::ssl::context>> enrol_server_context(const std::string& cert_file, const std::string& key_file);
 Expected<std::shared_ptr<asio::ssl::context>> enrol_client_context(const std::string& ca_file);

@@ -5,6 +5,7 @@
 #include "controller/api_routes.h"
 #include "rules/json_codec.h"
 #include "tests/fuzz/controller_fixture.h"
+#include "tests/support/api_request.h"
 #include "tests/fuzz/quiet.h"
 #include "tests/fuzz/records.h"
 
@@ -30,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string body = nl == std::string::npos ? "" : payload.substr(nl + 1);
     const auto before = json_text(rules::to_json(f.core->state()));
     int status = 0;
-    routes.handle(method, target, body, testing::test_actor("fuzz"), [&](controller::ApiResponse r) {
+    routes.handle(testing::cert_request(method, target, body, "fuzz"), [&](controller::ApiResponse r) {
       status = r.status;
       (void)json_text(r.body);
     });

@@ -8,6 +8,7 @@
 #include "controller/api_routes.h"
 #include "rules/json_codec.h"
 #include "tests/fuzz/controller_fixture.h"
+#include "tests/support/api_request.h"
 #include "tests/fuzz/quiet.h"
 #include "tests/fuzz/records.h"
 #include "wire/frame.h"
@@ -46,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // What operators read back must be valid text.
   controller::ApiRoutes routes(*f.core, *f.history, nullptr, "ctl", [&] { return f.clock; });
   for (const char* target : {"/v1/status", "/v1/events?limit=1000"})
-    routes.handle("GET", target, "", testing::test_actor("fuzz"), [](controller::ApiResponse r) {
+    routes.handle(testing::cert_request("GET", target, "", "fuzz"), [](controller::ApiResponse r) {
       if (!text::is_valid_utf8(json_text(r.body))) __builtin_trap();
     });
   return 0;

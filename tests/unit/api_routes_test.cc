@@ -12,6 +12,7 @@
 #include "controller/token_store.h"
 #include "controller_core/event_history.h"
 #include "rules/json_codec.h"
+#include "tests/support/api_request.h"
 #include "tests/support/one_voter_log.h"
 
 namespace poolha::controller {
@@ -40,7 +41,7 @@ class ApiRoutesTest : public ::testing::Test {
   }
   ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
     ApiResponse got{-1, nullptr};
-    routes_->handle(method, target, body, testing::test_actor("admin"), [&](ApiResponse a) { got = std::move(a); });
+    routes_->handle(testing::cert_request(method, target, body, "admin"), [&](ApiResponse a) { got = std::move(a); });
     return got;
   }
   Json state() const { return rules::to_json(core_->state()); }

@@ -12,6 +12,7 @@
 #include "common/utf8.h"
 #include "controller/api_routes.h"
 #include "rules/json_codec.h"
+#include "tests/support/api_request.h"
 #include "tests/support/one_voter_log.h"
 
 namespace poolha::controller {
@@ -388,7 +389,7 @@ TEST_F(ControllerCoreTest, ChineseScriptOutputOverOneKiBIsCutOnACharacter) {
 
   ApiRoutes routes(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
   ApiResponse got;
-  routes.handle("GET", "/v1/events?limit=100", "", testing::test_actor("admin"), [&](ApiResponse a) { got = std::move(a); });
+  routes.handle(testing::cert_request("GET", "/v1/events?limit=100", "", "admin"), [&](ApiResponse a) { got = std::move(a); });
   ASSERT_EQ(got.status, 200);
   const std::string body = json_text(got.body);
   EXPECT_TRUE(text::is_valid_utf8(body));
@@ -408,7 +409,7 @@ TEST_F(ControllerCoreTest, ApiRefusesBodiesThatAreNotUtf8OrTooDeep) {
   const auto before = rules::to_json(core_->state());
   auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
     ApiResponse got;
-    routes.handle(method, target, body, testing::test_actor("admin"), [&](ApiResponse a) { got = std::move(a); });
+    routes.handle(testing::cert_request(method, target, body, "admin"), [&](ApiResponse a) { got = std::move(a); });
     return got;
   };
   auto gbk = call("PUT", "/v1/pools/p2", "{\"id\": \"p2\", \"description\": \"\xD6\xD0\xCE\xC4\"}");
@@ -542,7 +543,7 @@ TEST_F(ControllerCoreTest, RevokedCertificatesAreReplicatedState) {
   auto routes = std::make_unique<ApiRoutes>(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
   auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
     ApiResponse got;
-    routes->handle(method, target, body, testing::test_actor("admin"), [&](ApiResponse a) { got = std::move(a); });
+    routes->handle(testing::cert_request(method, target, body, "admin"), [&](ApiResponse a) { got = std::move(a); });
     return got;
   };
   const pki::Identity laptop{"alice", pki::Role::Operator, "", "ab12"};
