@@ -213,6 +213,8 @@ ApiResult ApiClient::exchange(http::verb verb, const std::string& target, const 
   req.set(http::field::user_agent, "poolhactl/" POOLHA_VERSION);
   req.set(http::field::accept, "application/json");
   req.keep_alive(true);
+  if (!opts_.reason.empty()) req.set("X-Poolha-Reason", url_encode(opts_.reason));
+  if (!opts_.ticket.empty()) req.set("X-Poolha-Ticket", url_encode(opts_.ticket));
   if (!body.is_null()) {
     req.set(http::field::content_type, "application/json");
     req.body() = json_text(body);
@@ -256,7 +258,10 @@ ApiResult ApiClient::exchange(http::verb verb, const std::string& target, const 
   r.status = res.result_int();
   r.location = std::string(res[http::field::location]);
   const std::string& text = res.body();
-  if (!text.empty()) {
+  r.text = text;
+  const bool json = std::string(res[http::field::content_type]).rfind("application/json", 0) == 0 ||
+                    res[http::field::content_type].empty();
+  if (!text.empty() && json) {
     r.body = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (r.body.is_discarded()) {
       r.body = Json();

@@ -28,6 +28,10 @@ struct ApiOptions {
   std::string api = "127.0.0.1:7443";   // ADDR:PORT, [v6]:PORT or HOST:PORT
   std::string tls_dir = "/etc/poolha/tls";  // ca.crt, operator.crt, operator.key
   std::chrono::milliseconds step_timeout{5000};
+  // Sent with every request (X-Poolha-Reason / X-Poolha-Ticket): why, and the change
+  // ticket; the audit trail records both with the change.
+  std::string reason;
+  std::string ticket;
 };
 
 inline constexpr size_t kMaxResponseBodyBytes = 8u << 20;
@@ -38,7 +42,8 @@ enum class ApiFailure { None, Setup, Transport, Http, BadResponse };
 struct ApiResult {
   ApiFailure failure = ApiFailure::None;
   unsigned status = 0;  // HTTP status when one was received
-  Json body;            // parsed response body (null if empty)
+  Json body;            // parsed response body (null if empty or not JSON)
+  std::string text;     // the body as received (a CSV export)
   std::string error;    // message when failure != None; for Http, the server's "error"
   std::string location; // a redirect's target (a standby controller names the active one)
   bool ok() const { return failure == ApiFailure::None; }

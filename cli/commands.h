@@ -58,6 +58,17 @@ int cmd_switchover(Context& c);
 int cmd_force(Context& c);
 int cmd_failback(Context& c);
 int cmd_events(Context& c);
+// Accounts and the audit trail.
+int cmd_users_bootstrap(Context& c);
+int cmd_users_list(Context& c);
+int cmd_users_add(Context& c);
+int cmd_users_set(Context& c);
+int cmd_users_delete(Context& c);
+int cmd_users_reset(Context& c);
+int cmd_users_unlock(Context& c);
+int cmd_audit_list(Context& c);
+int cmd_audit_verify(Context& c);
+int cmd_audit_export(Context& c);
 int cmd_token_create(Context& c);
 int cmd_cert_show(Context& c);
 int cmd_cert_revoke(Context& c);

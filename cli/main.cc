@@ -25,9 +25,11 @@ const std::set<std::string> kValueOptions = {"api", "tls-dir", "dir", "cluster",
                                              "controller", "arbiter", "controller-vip", "etc-dir", "state-dir",
                                              "ip", "dns", "to", "rule", "node", "limit", "ttl-s",
                                              "file", "phase", "primary", "timeout-ms", "term-above", "serial",
-                                             "note"};
-const std::set<std::string> kFlagOptions = {"json", "help", "version", "force", "override"};
-const std::vector<std::string> kGlobalOptions = {"api", "tls-dir", "json", "help"};
+                                             "note", "reason", "ticket", "account", "display-name", "action",
+                                             "since"};
+const std::set<std::string> kFlagOptions = {"json", "help", "version", "force", "override", "no-password",
+                                            "disable", "enable"};
+const std::vector<std::string> kGlobalOptions = {"api", "tls-dir", "json", "help", "reason", "ticket"};
 
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> list = {
@@ -103,6 +105,37 @@ const std::vector<CommandSpec>& commands() {
        "Polls the status every 50 ms until rule R is in the phase (and on the primary) asked for.\n"
        "Exit 0 when it is, 1 on timeout (the message says what was seen last).",
        cmd_wait},
+      {{"users", "bootstrap"}, {}, {"account"}, "[--account NAME=ROLE[+ROLE] ...]",
+       "First start: creates the first accounts, each with a one-time password printed once (the\n"
+       "first sign-in must choose a new one). Default: sysadmin, secadmin and auditadmin, one per\n"
+       "administrator role; --account replaces that list (it must name all three administrator roles;\n"
+       "one account holds at most one of them). Roles: sysadmin secadmin auditadmin operator viewer.\n"
+       "Only while no account exists; until then every operator certificate may do everything.",
+       cmd_users_bootstrap},
+      {{"users", "list"}, {}, {}, "", "Lists the accounts: roles, state, last sign-in.", cmd_users_list},
+      {{"users", "add"}, {"NAME"}, {"role", "display-name", "no-password"},
+       "--role ROLE[+ROLE] [--display-name TEXT] [--no-password]",
+       "Creates an account; prints its one-time password. --no-password: an account for an operator\n"
+       "certificate with CN NAME only (no sign-in in the console).",
+       cmd_users_add},
+      {{"users", "set"}, {"NAME"}, {"role", "display-name", "disable", "enable"},
+       "[--role ROLE[+ROLE]] [--display-name TEXT] [--disable|--enable]",
+       "Changes an account's roles, name or whether it may sign in (a disabled account's sessions end).",
+       cmd_users_set},
+      {{"users", "delete"}, {"NAME"}, {}, "", "Deletes an account (its sessions end).", cmd_users_delete},
+      {{"users", "reset-password"}, {"NAME"}, {}, "",
+       "Gives an account a new one-time password (printed once); its sessions end.", cmd_users_reset},
+      {{"users", "unlock"}, {"NAME"}, {}, "", "Unlocks an account locked after failed sign-ins.", cmd_users_unlock},
+      {{"audit", "list"}, {}, {"account", "action", "limit"}, "[--account A] [--action PREFIX] [--limit N]",
+       "Shows the newest audit records (default 50), newest last.", cmd_audit_list},
+      {{"audit", "verify"}, {}, {}, "",
+       "Reads the whole audit trail from the controller at --api and checks its hash chain: every\n"
+       "record's hash, every link, and that the chain ends at the head all members agree on. Names\n"
+       "the first record that does not fit; exit 1 if any.",
+       cmd_audit_verify},
+      {{"audit", "export"}, {}, {"file", "since"}, "[-f FILE.csv] [--since EPOCH_MS]",
+       "Exports the audit trail as CSV (UTF-8 with BOM, every field and both hashes) to FILE or stdout.",
+       cmd_audit_export},
       {{"cluster", "status"}, {}, {}, "",
        "Shows the control plane as the controller at --api sees it: term, leader, quorum, and every\n"
        "member (voter or standby, link, replication). Answered by a standby too, and without quorum.",
@@ -152,6 +185,8 @@ const char* kGlobalHelp =
     "  --api ADDR:PORT   controller API (env POOLHA_API, default 127.0.0.1:7443)\n"
     "  --tls-dir DIR     ca.crt, operator.crt, operator.key (env POOLHA_TLS_DIR, default /etc/poolha/tls)\n"
     "  --json            machine-readable output on stdout (errors always go to stderr)\n"
+    "  --reason TEXT     why (recorded with the change in the audit trail)\n"
+    "  --ticket ID       the change ticket, recorded with it\n"
     "  --help, --version\n"
     "exit codes: 0 done, 1 failed (stderr says what to do next), 2 usage error\n";
 
@@ -213,6 +248,8 @@ int run(int argc, char** argv) {
   const char* env_tls = std::getenv("POOLHA_TLS_DIR");
   ctx.api.api = args.value("api", env_api && *env_api ? env_api : "127.0.0.1:7443");
   ctx.api.tls_dir = args.value("tls-dir", env_tls && *env_tls ? env_tls : "/etc/poolha/tls");
+  ctx.api.reason = args.value("reason");
+  ctx.api.ticket = args.value("ticket");
   ctx.args = std::move(args);
   return spec->run(ctx);
 }

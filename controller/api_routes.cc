@@ -42,7 +42,7 @@ void ApiRoutes::handle(const ApiRequest& r, Reply reply) {
   const std::string path = r.target.substr(0, qpos);
   const RoutePermission* rule = find_route(r.method, path);
   if (!rule) return reply(error(404, "no route for " + r.method + " " + text::log_safe(path, 200) + " (see docs/api.md)"));
-  if (redirect_) {
+  if (redirect_ && !rule->any_member) {
     if (auto url = redirect_(r.target)) {
       ApiResponse resp = error(307, "this controller is standby; the active controller answers at " + *url);
       resp.location = *url;

@@ -190,7 +190,7 @@ class ControllerDaemon : public Outbox {
   // A standby sends API clients to the active controller; with no leader (no quorum)
   // it answers itself, so operators can see why.
   std::optional<std::string> redirect_for(const std::string& target) const {
-    if (core_->acting() || target == "/v1/cluster") return std::nullopt;
+    if (core_->acting()) return std::nullopt;
     const std::string leader = node_->raft().leader();
     if (leader.empty() || leader == cfg_.name) return std::nullopt;
     const member::ClusterMember* m = cfg_.cluster.find(leader);

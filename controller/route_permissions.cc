@@ -25,7 +25,7 @@ const std::vector<RoutePermission>& route_permissions() {
   static const std::vector<RoutePermission> table = {
       // The cluster's state and history.
       {"GET", "/v1/status", Gate::Permission, P::View},
-      {"GET", "/v1/cluster", Gate::Permission, P::View},
+      {"GET", "/v1/cluster", Gate::Permission, P::View, true},
       {"GET", "/v1/events", Gate::Permission, P::View},
       {"GET", "/v1/settings", Gate::Permission, P::View},
       // Operations on running services.
@@ -71,7 +71,7 @@ const std::vector<RoutePermission>& route_permissions() {
       {"POST", "/v1/sessions/rotate-key", Gate::Permission, P::Sessions},
       // The audit trail.
       {"GET", "/v1/audit", Gate::Permission, P::Audit},
-      {"GET", "/v1/audit/chain", Gate::Permission, P::Audit},
+      {"GET", "/v1/audit/chain", Gate::Permission, P::Audit, true},
       {"GET", "/v1/audit/export", Gate::Permission, P::Audit},
   };
   return table;

@@ -21,6 +21,10 @@ struct RoutePermission {
   const char* pattern;  // "/v1/rules/*/switchover": '*' is one path segment (an id)
   Gate gate;
   access::Permission permission;
+  // Answered by every member, a standby too (it reads what this member holds: its view
+  // of the control plane, its copy of the audit trail); the rest is redirected to the
+  // active controller.
+  bool any_member = false;
 };
 
 const std::vector<RoutePermission>& route_permissions();

@@ -74,17 +74,6 @@ Expected<std::vector<HistoryEvent>> EventHistory::query(const HistoryQuery& q) c
   return out;
 }
 
-std::string iso8601_utc(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
 nlohmann::json to_json(const HistoryEvent& e) {
   return {{"id", e.id},         {"time", iso8601_utc(e.time_ms)}, {"kind", e.kind},
           {"rule", e.rule},     {"node", e.node},                 {"outcome", e.outcome},

@@ -5,6 +5,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include "common/time_text.h"
 #include "store/sqlite_db.h"
 
 namespace poolha::controller {
@@ -41,6 +42,5 @@ class EventHistory {
 };
 
 nlohmann::json to_json(const HistoryEvent& e);
-std::string iso8601_utc(int64_t ms_since_epoch);
 
 }  // namespace poolha::controller
