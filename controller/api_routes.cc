@@ -59,6 +59,12 @@ void ApiRoutes::handle(const ApiRequest& r, Reply reply) {
     body = std::move(*parsed);
   }
   const auto p = split_path(path);
+  if (path == "/v1/stream") {
+    ApiResponse stream{200, nullptr};
+    stream.stream = true;
+    stream.stream_session = caller.session;
+    return reply(std::move(stream));
+  }
   if (auto answered = access_.route(r, p, body, caller, by, reply)) {
     if (!answered->deferred) reply(std::move(*answered));
     return;

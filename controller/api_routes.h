@@ -43,6 +43,13 @@ class ApiRoutes {
   // POST /v1/cluster/<verb> (transfer, members): membership and leadership operations.
   using ClusterOp = std::function<ApiResponse(const std::string& verb, const nlohmann::json& body, const access::Actor& by)>;
   void set_cluster_ops(ClusterOp f) { cluster_ops_ = std::move(f); }
+  // GET /v1/status's body (also the live feed's view).
+  nlohmann::json status_json() const { return status_view().body; }
+  // Whether a session (its id hash) is still signed in (a stream ends when it is not).
+  bool session_valid(const std::string& hash, int64_t wall_ms) const {
+    const auto* s = core_.access().session(hash);
+    return s && !core_.access().session_expired(*s, wall_ms);
+  }
   // The cluster's certificate denylist (poolhactl cert revoke): the API server refuses
   // a revoked operator certificate after its handshake.
   bool revoked(const pki::Identity& id) const { return core_.state().revoked.count(id.serial) > 0; }

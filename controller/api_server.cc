@@ -5,6 +5,9 @@
 #include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <deque>
+
 #include "common/json_text.h"
 #include "common/utf8.h"
 #include "controller/request_parts.h"
@@ -22,9 +25,13 @@ constexpr auto kTimeout = std::chrono::seconds(10);
 
 class ApiSession : public std::enable_shared_from_this<ApiSession> {
  public:
-  ApiSession(wire::tcp::socket sock, wire::asio::ssl::context& ctx, ApiRoutes& routes, wire::ConnectionGate::Admission a)
-      : stream_(std::move(sock), ctx), routes_(routes), connection_(std::move(a.connection)),
-        handshake_(std::move(a.handshake)) {}
+  ApiSession(wire::tcp::socket sock, wire::asio::ssl::context& ctx, ApiRoutes& routes, const StaticAssets* assets,
+             LiveFeed* feed, wire::ConnectionGate::Admission a)
+      : stream_(std::move(sock), ctx), routes_(routes), assets_(assets), feed_(feed),
+        connection_(std::move(a.connection)), handshake_(std::move(a.handshake)) {}
+  ~ApiSession() {
+    if (feed_ && feed_id_) feed_->unsubscribe(feed_id_);
+  }
 
   void run() {
     beast::get_lowest_layer(stream_).expires_after(kTimeout);
@@ -71,10 +78,22 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     if (ec) return fail("read", ec);
     const auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
+    // The console's files: any GET outside /v1/ (no sign-in needed to load the page).
+    const std::string target(req.target());
+    if (req.method() == http::verb::get && target.rfind("/v1/", 0) != 0) {
+      std::optional<ApiResponse> file;
+      if (assets_)
+        file = assets_->get(target.substr(0, target.find('?')), std::string(req[http::field::accept_encoding]),
+                            std::string(req[http::field::if_none_match]), std::string(req[http::field::accept]));
+      return respond(file ? std::move(*file) : api_error(404, "no such file (the console is at /)"));
+    }
     // A handler that throws (a bug) costs this request, never the controller: the
     // client gets 500 and the log says which request it was.
     try {
-      routes_.handle(request_of(req), [self = shared_from_this()](ApiResponse r) { self->respond(std::move(r)); });
+      routes_.handle(request_of(req), [self = shared_from_this()](ApiResponse r) {
+        if (r.stream) return self->start_stream(r.stream_session);
+        self->respond(std::move(r));
+      });
     } catch (const std::exception& e) {
       spdlog::error("API {} {} from {}: internal error: {}", std::string(req.method_string()),
                     text::log_safe(std::string(req.target())), certificate_.value_or(source_), text::log_safe(e.what()));
@@ -101,6 +120,76 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     return r;
   }
 
+  // GET /v1/stream, authorized: Server-Sent Events until the client goes, the session
+  // ends or the stream falls too far behind. No Content-Length and no chunking: the
+  // body ends when the connection does, as text/event-stream allows.
+  void start_stream(const std::string& session) {
+    if (!feed_) return respond(api_error(503, "no live feed on this controller"));
+    streaming_ = true;
+    keep_alive_ = false;
+    beast::get_lowest_layer(stream_).expires_never();
+    std::weak_ptr<ApiSession> weak = shared_from_this();
+    queue_.push_back(
+        "HTTP/1.1 200 OK\r\nServer: poolha-controller\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+        "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\n"
+        "Connection: close\r\n\r\n");
+    queued_bytes_ = queue_.back().size();
+    feed_id_ = feed_->subscribe(
+        [weak](const std::string& text) {
+          auto self = weak.lock();
+          return self && self->enqueue(text);
+        },
+        session);
+    if (!feed_id_) {
+      queue_.clear();
+      streaming_ = false;
+      return respond(api_error(503, "too many live streams on this controller; try again later"));
+    }
+    if (!writing_) write_next();
+    // Reading on detects the client going away (and ignores whatever it sends).
+    read_to_close();
+  }
+
+  bool enqueue(const std::string& text) {
+    if (closed_ || queued_bytes_ + text.size() > kMaxStreamQueue) return false;
+    queue_.push_back(text);
+    queued_bytes_ += text.size();
+    if (!writing_) write_next();
+    return true;
+  }
+
+  void write_next() {
+    if (queue_.empty() || closed_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    wire::asio::async_write(stream_, wire::asio::buffer(queue_.front()),
+                            [self = shared_from_this()](error_code ec, size_t) {
+                              self->queued_bytes_ -= self->queue_.front().size();
+                              self->queue_.pop_front();
+                              if (ec) {
+                                self->closed_ = true;
+                                return self->fail("stream", ec);
+                              }
+                              beast::get_lowest_layer(self->stream_).expires_never();
+                              self->write_next();
+                            });
+  }
+
+  void read_to_close() {
+    stream_.async_read_some(wire::asio::buffer(sink_), [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) {
+        self->closed_ = true;
+        if (self->feed_ && self->feed_id_) self->feed_->unsubscribe(self->feed_id_);
+        self->feed_id_ = 0;
+        return;
+      }
+      self->read_to_close();
+    });
+  }
+
   void reply_error(int status, const std::string& msg) {
     keep_alive_ = false;
     respond(api_error(status, msg));
@@ -114,10 +203,20 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     res_.version(11);
     res_.set(http::field::server, "poolha-controller");
     res_.set(http::field::content_type, r.content_type.empty() ? "application/json" : r.content_type);
-    // API answers are never cached and never run as anything but data.
-    res_.set(http::field::cache_control, "no-store");
     res_.set("X-Content-Type-Options", "nosniff");
-    for (const auto& [k, v] : r.headers) res_.insert(k, v);
+    bool cache_set = false, csp_set = false;
+    for (const auto& [k, v] : r.headers) {
+      res_.insert(k, v);
+      cache_set = cache_set || k == "Cache-Control";
+      csp_set = csp_set || k == "Content-Security-Policy";
+    }
+    // API answers are never cached and never run as anything but data.
+    if (!cache_set) res_.set(http::field::cache_control, "no-store");
+    if (!csp_set) {
+      ApiResponse h;
+      StaticAssets::add_security_headers(h);
+      for (const auto& [k, v] : h.headers) res_.insert(k, v);
+    }
     res_.keep_alive(keep_alive_);
     res_.body() = r.content_type.empty() ? json_text(r.body) : std::move(r.text);
     res_.prepare_payload();
@@ -149,6 +248,15 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
 
   beast::ssl_stream<beast::tcp_stream> stream_;
   ApiRoutes& routes_;
+  const StaticAssets* assets_;
+  LiveFeed* feed_;
+  // A live stream (GET /v1/stream): what waits to be written, and its bound.
+  static constexpr size_t kMaxStreamQueue = 16u << 20;
+  uint64_t feed_id_ = 0;
+  bool streaming_ = false, writing_ = false, closed_ = false;
+  std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
+  std::array<char, 512> sink_{};
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
@@ -162,8 +270,9 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
 
 }  // namespace
 
-ApiServer::ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes)
-    : io_(io), ctx_(std::move(ctx)), routes_(routes), acceptor_(io) {}
+ApiServer::ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes,
+                     const StaticAssets* assets, LiveFeed* feed)
+    : io_(io), ctx_(std::move(ctx)), routes_(routes), assets_(assets), feed_(feed), acceptor_(io) {}
 
 Status ApiServer::listen(const wire::Endpoint& ep) {
   error_code ec;
@@ -201,7 +310,7 @@ void ApiServer::on_accept(error_code ec, wire::tcp::socket sock) {
     if (auto line = gate_->report(now_ms)) spdlog::warn("API: {}", *line);
     return accept_next();
   }
-  std::make_shared<ApiSession>(std::move(sock), *ctx_, routes_, std::move(admission))->run();
+  std::make_shared<ApiSession>(std::move(sock), *ctx_, routes_, assets_, feed_, std::move(admission))->run();
   accept_next();
 }
 

@@ -5,6 +5,8 @@
 // the TLS context asks for a certificate without requiring one (wire::api_server_context).
 #pragma once
 #include "controller/api_routes.h"
+#include "controller/live_feed.h"
+#include "controller/static_assets.h"
 #include "wire/session.h"
 
 namespace poolha::controller {
@@ -16,7 +18,9 @@ class ApiServer : public std::enable_shared_from_this<ApiServer> {
   // cap and handshake cap, a generous per-address rate (wire/connection_gate.h).
   static constexpr wire::GateLimits kGate{256, 32, 100, 200, 1024};
 
-  ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes);
+  // `assets` (the console) and `feed` (GET /v1/stream) may be null: API only.
+  ApiServer(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx, ApiRoutes& routes,
+            const StaticAssets* assets = nullptr, LiveFeed* feed = nullptr);
   Status listen(const wire::Endpoint& ep);
 
  private:
@@ -26,6 +30,8 @@ class ApiServer : public std::enable_shared_from_this<ApiServer> {
   wire::asio::io_context& io_;
   std::shared_ptr<wire::asio::ssl::context> ctx_;
   ApiRoutes& routes_;
+  const StaticAssets* assets_;
+  LiveFeed* feed_;
   wire::tcp::acceptor acceptor_;
   std::shared_ptr<wire::ConnectionGate> gate_ = wire::ConnectionGate::make(kGate);
 };

@@ -34,6 +34,10 @@ struct ApiResponse {
   std::string content_type;  // set for a body that is not JSON (then in `text`)
   std::string text;
   std::vector<std::pair<std::string, std::string>> headers;  // Set-Cookie, Content-Disposition
+  // GET /v1/stream, authorized: the server turns the connection into an event stream
+  // (controller/live_feed.h) for this session (its id hash; empty for a certificate).
+  bool stream = false;
+  std::string stream_session;
 };
 
 inline ApiResponse api_error(int status, std::string message, std::string code = "") {

@@ -16,7 +16,7 @@ namespace {
 ControllerConfig config_from(const YamlReader& r, const YAML::Node& root) {
   r.keys(root, "",
          {"name", "state_dir", "tls", "ca_key", "listen_agents", "listen_enrol", "listen_api", "arbiter", "settings",
-          "arbiter_timeout_ms", "log_level", "cluster", "controller_vip"},
+          "arbiter_timeout_ms", "log_level", "cluster", "controller_vip", "webui_dir"},
          {"name", "state_dir", "tls", "listen_agents", "listen_api"});
   ControllerConfig c;
   c.name = r.text(root["name"], "name");
@@ -36,6 +36,7 @@ ControllerConfig config_from(const YamlReader& r, const YAML::Node& root) {
   c.listen_api = r.endpoint(root["listen_api"], "listen_api");
   if (root["arbiter"]) c.arbiter = r.endpoint(root["arbiter"], "arbiter");
   if (root["arbiter_timeout_ms"]) c.arbiter_timeout_ms = r.integer(root["arbiter_timeout_ms"], "arbiter_timeout_ms", 50, 5000);
+  if (root["webui_dir"]) c.webui_dir = r.absolute_path(root["webui_dir"], "webui_dir");
   if (root["log_level"]) c.log_level = r.one_of(root["log_level"], "log_level", {"trace", "debug", "info", "warn", "error"});
   if (const auto s = root["settings"]) {
     // Settings use the engine's own JSON form, so the names match the API and docs.

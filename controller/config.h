@@ -31,6 +31,9 @@ struct ControllerConfig {
   // The address the active controller holds for the UI, API and CLI (empty: none).
   std::string controller_vip;
   std::string controller_vip_interface;  // empty: the interface in its subnet
+  // The built console (webui/dist), served on the API port; a missing folder serves
+  // the API alone.
+  std::string webui_dir = "/usr/share/poolha/webui";
 };
 
 Expected<ControllerConfig> load_controller_config(const std::string& path);

@@ -116,9 +116,18 @@ class ControllerDaemon : public Outbox {
     routes_->set_cluster_ops([this](const std::string& verb, const nlohmann::json& body, const access::Actor& by) {
       return cluster_op(verb, body, by);
     });
+    auto assets = StaticAssets::load(cfg_.webui_dir);
+    if (!assets.ok()) return fatal(assets.error());
+    assets_ = std::move(*assets);
+    if (assets_->empty())
+      spdlog::info("no console in {} (webui_dir): serving the API alone", cfg_.webui_dir);
+    else
+      spdlog::info("console: {} files, {} KiB from {}", assets_->count(), assets_->bytes() >> 10, cfg_.webui_dir);
+    feed_ = std::make_unique<LiveFeed>([this] { return routes_->status_json(); }, [this] { return core_->log_index(); });
+    history_->set_listener([this](const HistoryEvent& e) { feed_->history(to_json(e)); });
     auto api_ctx = wire::api_server_context(cfg_.tls);
     if (!api_ctx.ok()) return fatal(api_ctx.error());
-    api_ = std::make_shared<ApiServer>(io_, *api_ctx, *routes_);
+    api_ = std::make_shared<ApiServer>(io_, *api_ctx, *routes_, assets_.get(), feed_.get());
     if (auto st = api_->listen(cfg_.listen_api); !st.ok()) return fatal(st.error());
 
     if (cfg_.listen_enrol) {
@@ -349,6 +358,9 @@ class ControllerDaemon : public Outbox {
   static TimeMs steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
+  static int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
   // The member's own monotonic clock; the core maps it to cluster time.
   TimeMs now() const { return steady_ms(); }
 
@@ -376,6 +388,7 @@ class ControllerDaemon : public Outbox {
       reporter_->tick(now(), [this] { return core_->unheard_nodes(now(), report_never_heard_after_); });
       close_revoked_sessions();
       if (vip_) vip_->set_active(core_->acting());
+      if (feed_) feed_->tick(now(), [this](const std::string& session) { return routes_->session_valid(session, wall_ms()); });
       schedule_timer();
     });
   }
@@ -408,6 +421,8 @@ class ControllerDaemon : public Outbox {
   std::unique_ptr<ApiRoutes> routes_;
   std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<PasswordHasher> hasher_;
+  std::unique_ptr<StaticAssets> assets_;
+  std::unique_ptr<LiveFeed> feed_;
   std::shared_ptr<ApiServer> api_;
   std::unique_ptr<EnrolmentService> enrol_;
 };

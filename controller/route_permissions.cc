@@ -28,6 +28,7 @@ const std::vector<RoutePermission>& route_permissions() {
       {"GET", "/v1/cluster", Gate::Permission, P::View, true},
       {"GET", "/v1/events", Gate::Permission, P::View},
       {"GET", "/v1/settings", Gate::Permission, P::View},
+      {"GET", "/v1/stream", Gate::Permission, P::View},
       // Operations on running services.
       {"POST", "/v1/rules/*/switchover", Gate::Permission, P::Operate},
       {"POST", "/v1/rules/*/failback", Gate::Permission, P::Operate},

@@ -50,12 +50,31 @@ int64_t EventHistory::record(HistoryEvent e) {
     spdlog::error("event history: {}", st.error());
     return 0;
   }
-  return db_.last_insert_rowid();
+  e.id = db_.last_insert_rowid();
+  if (listener_) listener_(e);
+  return e.id;
 }
 
 Status EventHistory::complete(int64_t id, const std::string& outcome, int64_t duration_ms, const std::string& detail) {
-  return db_.run("UPDATE history SET outcome = ?2, duration_ms = ?3, detail = ?4 WHERE id = ?1",
-                 {id, text::clean_text(outcome, kMaxNameBytes), duration_ms, text::clean_text(detail, kMaxDetailBytes)});
+  auto st = db_.run("UPDATE history SET outcome = ?2, duration_ms = ?3, detail = ?4 WHERE id = ?1",
+                    {id, text::clean_text(outcome, kMaxNameBytes), duration_ms, text::clean_text(detail, kMaxDetailBytes)});
+  if (st.ok() && listener_) {
+    if (auto row = get(id); row.ok()) listener_(*row);
+  }
+  return st;
+}
+
+Expected<HistoryEvent> EventHistory::get(int64_t id) const {
+  std::optional<HistoryEvent> out;
+  auto st = db_.run("SELECT id, time_ms, kind, rule, node, outcome, duration_ms, detail, actor FROM history WHERE id = ?1",
+                    {id}, [&](const store::SqliteDb::Row& r) {
+                      out = HistoryEvent{as_int(r[0]), as_int(r[1]), as_text(r[2]), as_text(r[3]), as_text(r[4]),
+                                         as_text(r[5]), as_int(r[6]), as_text(r[7]), as_text(r[8])};
+                      clean(*out);
+                    });
+  if (!st.ok()) return st;
+  if (!out) return Expected<HistoryEvent>::Error("no history row " + std::to_string(id));
+  return *out;
 }
 
 Expected<std::vector<HistoryEvent>> EventHistory::query(const HistoryQuery& q) const {

@@ -4,6 +4,7 @@
 // not what it decided.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <functional>
 
 #include "common/time_text.h"
 #include "store/sqlite_db.h"
@@ -35,10 +36,14 @@ class EventHistory {
   int64_t record(HistoryEvent e);
   Status complete(int64_t id, const std::string& outcome, int64_t duration_ms, const std::string& detail);
   Expected<std::vector<HistoryEvent>> query(const HistoryQuery& q) const;
+  Expected<HistoryEvent> get(int64_t id) const;
+  // Told of every row written or completed (the console's live timeline).
+  void set_listener(std::function<void(const HistoryEvent&)> f) { listener_ = std::move(f); }
 
  private:
   explicit EventHistory(store::SqliteDb& db) : db_(db) {}
   store::SqliteDb& db_;
+  std::function<void(const HistoryEvent&)> listener_;
 };
 
 nlohmann::json to_json(const HistoryEvent& e);
