@@ -312,8 +312,15 @@ ApiResponse ApiRoutes::status_view() const {
   Json unheard = Json::object();
   for (const auto& [node, n] : core_.state().nodes)
     if (auto by = core_.sightings().unheard_by(node); !by.empty()) unheard[node] = by;
+  // Each pool's room for takeovers, as the engine's takeover-ratio alert counts it.
+  Json capacity = Json::object();
+  for (const auto& [id, p] : core_.state().pools) {
+    const rules::PoolCapacity c = rules::pool_capacity(core_.state(), id);
+    capacity[id] = {{"spare", c.spare}, {"services", c.services}, {"ratio", c.ratio},
+                    {"min_ratio", p.spec.min_takeover_ratio}, {"low", p.ratio_alert}};
+  }
   Json out{{"controller", name_}, {"log_index", core_.log_index()}, {"state", rules::to_json(core_.state())},
-            {"agents", agents}, {"active", core_.acting()}, {"unheard_by", unheard}};
+            {"agents", agents}, {"active", core_.acting()}, {"unheard_by", unheard}, {"capacity", capacity}};
   if (cluster_view_) out["cluster"] = cluster_view_();
   return {200, out};
 }

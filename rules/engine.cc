@@ -733,27 +733,33 @@ void Engine::reassign_standbys(const PoolId& pool) {
   }
 }
 
+PoolCapacity pool_capacity(const ClusterState& s, const PoolId& pool) {
+  Occupancy occ = compute_occupancy(s);
+  PoolCapacity out;
+  std::set<std::string> units;
+  for (const auto& [id, n] : s.nodes) {
+    if (n.spec.pool != pool || n.liveness != Liveness::Up || n.maintenance || !n.healthy) continue;
+    auto h = occ.hosted.find(id);
+    out.spare += std::max(0, n.spec.capacity - (h == occ.hosted.end() ? 0 : h->second));
+  }
+  for (const auto& [id, r] : s.rules)
+    if (r.spec.pool == pool) units.insert(unit_key(r.spec));
+  out.services = units.size();
+  out.ratio = units.empty() ? 0.0 : static_cast<double>(out.spare) / static_cast<double>(units.size());
+  return out;
+}
+
 void Engine::check_takeover_ratio(const PoolId& pool) {
   auto pit = s_.pools.find(pool);
   if (pit == s_.pools.end()) return;
-  Occupancy occ = compute_occupancy(s_);
-  int spare = 0;
-  std::set<std::string> units;
-  for (const auto& [id, n] : s_.nodes) {
-    if (n.spec.pool != pool || n.liveness != Liveness::Up || n.maintenance || !n.healthy) continue;
-    auto h = occ.hosted.find(id);
-    spare += std::max(0, n.spec.capacity - (h == occ.hosted.end() ? 0 : h->second));
-  }
-  for (const auto& [id, r] : s_.rules)
-    if (r.spec.pool == pool) units.insert(unit_key(r.spec));
-  if (units.empty()) return;
-  const double ratio = static_cast<double>(spare) / static_cast<double>(units.size());
-  const bool low = ratio < pit->second.spec.min_takeover_ratio;
+  const PoolCapacity cap = pool_capacity(s_, pool);
+  if (cap.services == 0) return;
+  const bool low = cap.ratio < pit->second.spec.min_takeover_ratio;
   if (low == pit->second.ratio_alert) return;
   pit->second.ratio_alert = low;
   char buf[160];
   std::snprintf(buf, sizeof buf, "pool %s takeover ratio %.0f%% (%d spare for %zu services), minimum %.0f%%",
-                pool.c_str(), ratio * 100, spare, units.size(), pit->second.spec.min_takeover_ratio * 100);
+                pool.c_str(), cap.ratio * 100, cap.spare, cap.services, pit->second.spec.min_takeover_ratio * 100);
   alert(low ? Severity::Warning : Severity::Info, low ? "takeover_ratio_low" : "takeover_ratio_ok", "", "",
         std::string(buf) + (low ? ". Add spare nodes to the pool." : ""));
 }

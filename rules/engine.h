@@ -10,6 +10,16 @@
 
 namespace poolha::rules {
 
+// A pool's room for takeovers: free capacity on nodes that are up, healthy and not in
+// maintenance, for how many services (a group counts once); ratio = spare / services
+// (0 without services). The takeover-ratio alert and the console use this one figure.
+struct PoolCapacity {
+  int spare = 0;
+  size_t services = 0;
+  double ratio = 0.0;
+};
+PoolCapacity pool_capacity(const ClusterState& s, const PoolId& pool);
+
 class Engine {
  public:
   explicit Engine(ClusterState state = {}) : s_(std::move(state)) {}

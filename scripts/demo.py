@@ -22,6 +22,38 @@ import cluster as cluster_mod  # noqa: E402
 import topology  # noqa: E402
 
 DEMO_BIN = "/run/poolha-demo"
+# The console: this machine reaches the demo's network through one more cable into its
+# switch, so a browser here opens the controller VIP like an operator's desk would.
+WEB_LINK, WEB_ADDR = "pdemo-web", "198.18.0.253"
+DEMO_ACCOUNTS = [("admin", "sysadmin+operator"), ("ops", "operator"), ("view", "viewer"), ("sec", "secadmin"),
+                 ("aud", "auditadmin")]
+
+
+def open_console(c):
+    """A veth from this namespace into the switch; the first accounts; the URL to print."""
+    import json
+    sw = c.topo.switch
+    topology.sh(["ip", "link", "del", WEB_LINK], check=False)
+    topology.sh(["ip", "link", "add", WEB_LINK, "type", "veth", "peer", "name", "web0", "netns", sw])
+    topology.sh(["ip", "-n", sw, "link", "set", "web0", "master", "br0"])
+    topology.sh(["ip", "-n", sw, "link", "set", "web0", "up"])
+    topology.sh(["ip", "addr", "add", WEB_ADDR + "/24", "dev", WEB_LINK])
+    topology.sh(["ip", "link", "set", WEB_LINK, "up"])
+    args = ["users", "bootstrap", "--json"]
+    for name, roles in DEMO_ACCOUNTS:
+        args += ["--account", "%s=%s" % (name, roles)]
+    p = c.ctl(args)
+    if p.returncode != 0:
+        return "console: accounts not created: %s" % (p.stderr.strip() or p.stdout.strip())
+    made = {a["name"]: a["one_time_password"] for a in json.loads(p.stdout)["accounts"]}
+    lines = ["%-6s %-18s %s" % (n, r, made.get(n, "?")) for n, r in DEMO_ACCOUNTS]
+    with open(os.path.join(DEMO_BIN, "accounts.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return ("Console: https://%s:7443  (in a browser on this machine; the demo's own CA signs the\n"
+            "certificate: accept it once, or import %s/ca.crt)\n"
+            "First sign-in (one-time passwords; the console asks for a new one, at least 12 characters\n"
+            "from 3 of upper case, lower case, digits, others), also in %s/accounts.txt:\n  %s"
+            % (cluster_mod.CTL_VIP, c.run.pki.dir, DEMO_BIN, "\n  ".join(lines)))
 
 
 class Stop(BaseException):
@@ -91,7 +123,9 @@ def main():
                 topology.kill_ns_processes(ns)
                 topology.sh(["ip", "netns", "del", ns], check=False)
         run.prepare()
-        c = cluster_mod.Cluster(run, "demo", hosts, rules, log_dir=os.path.join(run.root, "logs"), pair=True)
+        webui = os.path.abspath(os.path.join(HERE, "..", "webui", "dist"))
+        c = cluster_mod.Cluster(run, "demo", hosts, rules, log_dir=os.path.join(run.root, "logs"), pair=True,
+                                webui_dir=webui)
         print("starting controllers, arbiters and hosts h1..h5 in network namespaces ...", flush=True)
         c.build()
         for r in rules:
@@ -100,6 +134,7 @@ def main():
                 print("rule %s did not start; logs in %s" % (r["id"], c.log_dir))
         c.start_observers()
         write_tools(c, run)
+        console = open_console(c)
         print("""
 poolha demo is up: controllers ctl1 (198.18.0.1) and ctl2 (.3), arbiter arb1 (.2) and
 standby arbiter arb2 (.4) as one Raft group; the active controller holds the controller
@@ -118,7 +153,9 @@ In another terminal:
   %(b)s/poolhactl events --limit 20      what happened, with durations
   %(b)s/logs controller                  follow a daemon's log (controller = ctl1, ctl2, arbiter, arb2, agent-h1)
 Ctrl-C here stops the demo and removes everything it made.
-""" % {"b": DEMO_BIN, "vip": cluster_mod.CTL_VIP}, flush=True)
+
+%(console)s
+""" % {"b": DEMO_BIN, "vip": cluster_mod.CTL_VIP, "console": console}, flush=True)
         t_end = time.monotonic() + a.duration if a.duration else None
         while t_end is None or time.monotonic() < t_end:
             time.sleep(1.0)
@@ -136,6 +173,7 @@ Ctrl-C here stops the demo and removes everything it made.
     except Stop:
         print("\nstopping ...")
     finally:
+        topology.sh(["ip", "link", "del", WEB_LINK], check=False)
         if c:
             c.teardown()
         run.remove()

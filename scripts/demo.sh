@@ -9,4 +9,5 @@ cd "$(dirname "$0")/.."
 build=${POOLHA_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)" --target poolha-controller poolha-arbiter poolha-agent poolha-lease-keeper poolhactl
+./scripts/build-webui.sh
 exec python3 scripts/demo.py --build-dir "$build" "$@"

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 build=${POOLHA_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)"
+echo "== console (webui/dist) =="
+./scripts/build-webui.sh
 echo "== benchmark: engine decision latency (5,000 nodes, 1,000 rules) =="
 "$build/tests/bench/engine_bench"
 echo "== tests =="

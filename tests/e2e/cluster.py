@@ -211,7 +211,7 @@ class Cluster:
 
     def __init__(self, run, name, hosts, rules, nodes=None, extra=(), enrol=None, start_agents=None,
                  client_interval=0.02, log_dir=None, initial_rules=None, pair=False, agent_config=None,
-                 pre_start=None):
+                 pre_start=None, webui_dir=None):
         self.run, self.name = run, name
         self.pair = pair  # two controllers + arbiter + standby arbiter, one Raft group
         self.host_names = list(hosts)
@@ -224,6 +224,8 @@ class Cluster:
         self.initial_rules = initial_rules  # rule ids applied at build (default: all)
         self.agent_config = agent_config or {}  # host -> extra agent.yaml keys
         self.pre_start = pre_start  # called with the cluster once files are written, before any daemon starts
+        # The built console the controllers serve (webui/dist); none: a folder that does not exist.
+        self.webui_dir = webui_dir or os.path.join(run.root, "no-webui")
         self.topo = topology.Topology(run.prefix)
         self.dir = os.path.join(run.root, "c")
         self.log_dir = log_dir or os.path.join(run.root, "logs", name)
@@ -334,7 +336,7 @@ class Cluster:
             if role == "controller":
                 cfg = {"name": name, "state_dir": os.path.join(self.hdir(name), "state"),
                        "tls": {"ca": ca, "cert": crt, "key": key}, "log_level": "info",
-                       "listen_agents": addr + ":7400"}
+                       "listen_agents": addr + ":7400", "webui_dir": self.webui_dir}
                 cfg["ca_key"] = os.path.join(pki.dir, "ca.key")
                 if self.pair:
                     # Enrolment and the API answer on any address, so through the controller VIP.
