@@ -187,6 +187,12 @@ int cmd_apply(Context& c) {
   auto checked = apply_body(*text, file);
   if (!checked.ok()) return fail(checked.error() + "; fix the file and run apply again (nothing was sent)");
   Json& body = *checked;
+  // Every item is committed (fsynced) before the next: the answer to a large file takes
+  // a while, so the wait grows with the file (50 ms an item, at most 15 min).
+  size_t items = 0;
+  for (const char* k : {"pools", "nodes", "rules"})
+    if (body.contains(k)) items += body[k].size();
+  c.api.step_timeout = std::max(c.api.step_timeout, std::chrono::milliseconds(std::min<size_t>(900'000, 5000 + 50 * items)));
   int rc = kExitFailed;
   auto res = call(c, "applying " + file, "POST", "/v1/apply", body, &rc);
   if (!res) return rc;

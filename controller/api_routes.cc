@@ -300,28 +300,61 @@ void ApiRoutes::apply_from(std::shared_ptr<std::vector<rules::Event>> events, si
   });
 }
 
-ApiResponse ApiRoutes::status_view() const {
+Json ApiRoutes::agents_json(bool with_clock) const {
   Json agents = Json::object();
   const TimeMs now = now_();
-  for (const auto& [node, a] : core_.agents())
+  for (const auto& [node, a] : core_.agents()) {
     agents[node] = {{"connected", a.connected}, {"hostname", a.hostname}, {"version", a.version}, {"os", a.os},
-                    {"last_heard_ms_ago", now - a.last_heard_ms}, {"vip_subnets", a.vip_subnets},
-                    {"vip_interfaces", a.vip_interfaces}, {"refused_reports", a.refused_reports},
-                    {"last_refusal", a.last_refusal}};
+                    {"vip_subnets", a.vip_subnets}, {"vip_interfaces", a.vip_interfaces},
+                    {"refused_reports", a.refused_reports}, {"last_refusal", a.last_refusal}};
+    if (with_clock) agents[node]["last_heard_ms_ago"] = now - a.last_heard_ms;
+  }
+  return agents;
+}
+
+Json ApiRoutes::top_json(bool with_clock) const {
+  const rules::ClusterState& s = core_.state();
   // Nodes some other member reports it does not hear (member_sightings.h).
   Json unheard = Json::object();
-  for (const auto& [node, n] : core_.state().nodes)
+  for (const auto& [node, n] : s.nodes)
     if (auto by = core_.sightings().unheard_by(node); !by.empty()) unheard[node] = by;
-  // Each pool's room for takeovers, as the engine's takeover-ratio alert counts it.
-  Json capacity = Json::object();
-  for (const auto& [id, p] : core_.state().pools) {
-    const rules::PoolCapacity c = rules::pool_capacity(core_.state(), id);
-    capacity[id] = {{"spare", c.spare}, {"services", c.services}, {"ratio", c.ratio},
-                    {"min_ratio", p.spec.min_takeover_ratio}, {"low", p.ratio_alert}};
+  // Each pool's room for takeovers, as the engine's takeover-ratio alert counts it
+  // (computed once per log index: the live feed asks every tick).
+  if (capacity_index_ != core_.log_index() || capacity_.is_null()) {
+    capacity_ = Json::object();
+    for (const auto& [id, c] : rules::pool_capacities(s)) {
+      const auto& p = s.pools.at(id);
+      capacity_[id] = {{"spare", c.spare}, {"services", c.services}, {"ratio", c.ratio},
+                       {"min_ratio", p.spec.min_takeover_ratio}, {"low", p.ratio_alert}};
+    }
+    capacity_index_ = core_.log_index();
   }
-  Json out{{"controller", name_}, {"log_index", core_.log_index()}, {"state", rules::to_json(core_.state())},
-            {"agents", agents}, {"active", core_.acting()}, {"unheard_by", unheard}, {"capacity", capacity}};
-  if (cluster_view_) out["cluster"] = cluster_view_();
+  // The state's scalars; its maps (rules, nodes, pools, transitions) are sent apart.
+  rules::ClusterState scalars;
+  scalars.settings = s.settings;
+  scalars.term = s.term;
+  scalars.next_action_id = s.next_action_id;
+  scalars.next_transition_id = s.next_transition_id;
+  scalars.arbiter_reachable = s.arbiter_reachable;
+  scalars.last_placement_retry_ms = s.last_placement_retry_ms;
+  scalars.clock_ms = s.clock_ms;
+  scalars.revoked = s.revoked;
+  Json state = rules::to_json(scalars);
+  for (const char* k : {"rules", "nodes", "pools", "transitions"}) state.erase(k);
+  Json out{{"controller", name_}, {"active", core_.acting()}, {"unheard_by", unheard}, {"capacity", capacity_},
+           {"state", state}};
+  if (cluster_view_) {
+    out["cluster"] = cluster_view_();
+    if (!with_clock) out["cluster"].erase("ms_since_quorum_contact");  // a clock, not a change
+  }
+  return out;
+}
+
+ApiResponse ApiRoutes::status_view() const {
+  Json out = top_json(true);
+  out["log_index"] = core_.log_index();
+  out["state"] = rules::to_json(core_.state());
+  out["agents"] = agents_json(true);
   return {200, out};
 }
 

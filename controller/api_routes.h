@@ -43,8 +43,12 @@ class ApiRoutes {
   // POST /v1/cluster/<verb> (transfer, members): membership and leadership operations.
   using ClusterOp = std::function<ApiResponse(const std::string& verb, const nlohmann::json& body, const access::Actor& by)>;
   void set_cluster_ops(ClusterOp f) { cluster_ops_ = std::move(f); }
-  // GET /v1/status's body (also the live feed's view).
+  // GET /v1/status's body, and its parts as the live feed sends them (live_feed.h):
+  // the agents, and the rest beside the state's maps, without the fields that are
+  // only clocks (how long ago an agent was heard, since when the leader heard a quorum).
   nlohmann::json status_json() const { return status_view().body; }
+  nlohmann::json agents_json(bool with_clock) const;
+  nlohmann::json top_json(bool with_clock) const;
   // Whether a session (its id hash) is still signed in (a stream ends when it is not).
   bool session_valid(const std::string& hash, int64_t wall_ms) const {
     const auto* s = core_.access().session(hash);
@@ -80,7 +84,9 @@ class ApiRoutes {
   Override override_;
   ApiAuth auth_;
   AccessRoutes access_;
-  std::map<std::string, LogThrottle> denial_records_;  // per account: at most one denial record a second
+  std::map<std::string, LogThrottle> denial_records_;
+  mutable nlohmann::json capacity_;  // the pools' capacity at capacity_index_
+  mutable uint64_t capacity_index_ = 0;  // per account: at most one denial record a second
 };
 
 }  // namespace poolha::controller

@@ -123,7 +123,10 @@ class ControllerDaemon : public Outbox {
       spdlog::info("no console in {} (webui_dir): serving the API alone", cfg_.webui_dir);
     else
       spdlog::info("console: {} files, {} KiB from {}", assets_->count(), assets_->bytes() >> 10, cfg_.webui_dir);
-    feed_ = std::make_unique<LiveFeed>([this] { return routes_->status_json(); }, [this] { return core_->log_index(); });
+    feed_ = std::make_unique<LiveFeed>(LiveFeed::Source{
+        [this] { return routes_->status_json(); }, [this]() -> const rules::ClusterState& { return core_->state(); },
+        [this] { return core_->log_index(); }, [this] { return core_->agents_version(); },
+        [this] { return routes_->agents_json(false); }, [this] { return routes_->top_json(false); }});
     history_->set_listener([this](const HistoryEvent& e) { feed_->history(to_json(e)); });
     auto api_ctx = wire::api_server_context(cfg_.tls);
     if (!api_ctx.ok()) return fatal(api_ctx.error());

@@ -1,6 +1,7 @@
 #include "controller/live_feed.h"
 
 #include "common/json_text.h"
+#include "rules/json_codec.h"
 
 namespace poolha::controller {
 
@@ -12,54 +13,78 @@ std::string event_text(const char* type, uint64_t id, const Json& data) {
   return std::string("event: ") + type + "\nid: " + std::to_string(id) + "\ndata: " + json_text(data) + "\n\n";
 }
 
+// Entries of `now` that differ from `sent` (set) or are gone (del), keyed "kind/id";
+// `sent` becomes `now`. Compares values, builds JSON only for what changed.
+template <class K, class V>
+void diff_map(const char* kind, const std::map<K, V>& now, std::map<K, V>& sent, Json& set, Json& del) {
+  auto key = [&](const K& id) {
+    if constexpr (std::is_same_v<K, std::string>) return std::string(kind) + "/" + id;
+    else return std::string(kind) + "/" + std::to_string(id);
+  };
+  for (const auto& [id, v] : now) {
+    auto it = sent.find(id);
+    if (it != sent.end() && it->second == v) continue;
+    set[key(id)] = rules::to_json(v);
+  }
+  for (const auto& [id, v] : sent)
+    if (!now.count(id)) del.push_back(key(id));
+  sent = now;
+}
+
 }  // namespace
 
-std::map<std::string, Json> LiveFeed::objects_of(const Json& view) {
-  std::map<std::string, Json> out;
-  Json top = view;
-  if (view.contains("state") && view["state"].is_object()) {
-    Json state = view["state"];
-    for (const char* kind : {"rules", "nodes", "pools", "transitions"}) {
-      if (!state.contains(kind) || !state[kind].is_object()) continue;
-      for (const auto& [id, v] : state[kind].items()) out[std::string(kind) + "/" + id] = v;
-      state.erase(kind);
-    }
-    top["state"] = state;
-  }
-  if (view.contains("agents") && view["agents"].is_object()) {
-    for (const auto& [id, v] : view["agents"].items()) {
-      Json a = v;
-      a.erase("last_heard_ms_ago");
-      out["agents/" + id] = a;
-    }
-    top.erase("agents");
-  }
-  top.erase("log_index");
-  out["top"] = top;
-  return out;
+void LiveFeed::prime() {
+  sent_index_ = src_.log_index();
+  sent_engine_ = src_.engine();
+  sent_agents_version_ = src_.agents_version();
+  sent_agents_.clear();
+  const Json agents = src_.agents();
+  for (const auto& [id, a] : agents.items()) sent_agents_[id] = json_text(a);
+  sent_top_ = json_text(src_.top());
+  primed_ = true;
 }
 
 uint64_t LiveFeed::subscribe(Sink sink, std::string session) {
   if (subs_.size() >= kMaxStreams) return 0;
   const uint64_t id = next_id_++;
-  const Json view = view_();
-  if (!sink("retry: 1000\n\n" + event_text("snapshot", log_index_(), view))) return 0;
-  if (!primed_) {  // deltas from here on are against what this stream has just seen
-    for (const auto& [key, v] : objects_of(view)) last_[key] = json_text(v);
-    primed_ = true;
-  }
+  // Deltas from here on are against what this stream has just seen (or newer: a
+  // stream may get a change twice, never miss one).
+  if (!primed_) prime();
+  if (!sink("retry: 1000\n\n" + event_text("snapshot", src_.log_index(), src_.snapshot()))) return 0;
   subs_[id] = {std::move(sink), std::move(session), 0};
   return id;
 }
 
-void LiveFeed::send_all(const std::string& text, int64_t local_ms) {
-  for (auto it = subs_.begin(); it != subs_.end();) {
-    if (!it->second.sink(text)) {
-      it = subs_.erase(it);
-      continue;
+void LiveFeed::diff(Json& set, Json& del) {
+  if (src_.log_index() != sent_index_) {
+    sent_index_ = src_.log_index();
+    const rules::ClusterState& now = src_.engine();
+    diff_map("rules", now.rules, sent_engine_.rules, set, del);
+    diff_map("nodes", now.nodes, sent_engine_.nodes, set, del);
+    diff_map("pools", now.pools, sent_engine_.pools, set, del);
+    diff_map("transitions", now.transitions, sent_engine_.transitions, set, del);
+  }
+  if (src_.agents_version() != sent_agents_version_) {
+    sent_agents_version_ = src_.agents_version();
+    std::map<std::string, std::string> now;
+    const Json agents = src_.agents();
+    for (const auto& [id, a] : agents.items()) {
+      std::string text = json_text(a);
+      auto it = sent_agents_.find(id);
+      if (it == sent_agents_.end() || it->second != text) set["agents/" + id] = a;
+      now[id] = std::move(text);
     }
-    it->second.last_write_ms = local_ms;
-    ++it;
+    for (const auto& [id, text] : sent_agents_)
+      if (!now.count(id)) del.push_back("agents/" + id);
+    sent_agents_ = std::move(now);
+  }
+  // The rest is small (who is active, the control plane, capacities, the state's
+  // scalars): compared whole every tick.
+  const Json top = src_.top();
+  std::string text = json_text(top);
+  if (text != sent_top_) {
+    set["top"] = top;
+    sent_top_ = std::move(text);
   }
 }
 
@@ -73,29 +98,16 @@ void LiveFeed::tick(int64_t local_ms, const std::function<bool(const std::string
     }
   }
   if (subs_.empty()) {
-    last_.clear();
     primed_ = false;
+    sent_engine_ = {};
+    sent_agents_.clear();
     return;
   }
-  const auto objects = objects_of(view_());
   Json set = Json::object(), del = Json::array();
-  for (const auto& [key, v] : objects) {
-    std::string text = json_text(v);
-    auto it = last_.find(key);
-    if (it != last_.end() && it->second == text) continue;
-    set[key] = v;
-    last_[key] = std::move(text);
-  }
-  for (auto it = last_.begin(); it != last_.end();) {
-    if (objects.count(it->first)) {
-      ++it;
-      continue;
-    }
-    del.push_back(it->first);
-    it = last_.erase(it);
-  }
+  diff(set, del);
   if (!set.empty() || !del.empty()) {
-    send_all(event_text("delta", log_index_(), Json{{"log_index", log_index_()}, {"set", set}, {"del", del}}), local_ms);
+    const uint64_t index = src_.log_index();
+    send_all(event_text("delta", index, Json{{"log_index", index}, {"set", set}, {"del", del}}), local_ms);
     return;
   }
   for (auto it = subs_.begin(); it != subs_.end();) {
@@ -106,6 +118,17 @@ void LiveFeed::tick(int64_t local_ms, const std::function<bool(const std::string
       }
       it->second.last_write_ms = local_ms;
     }
+    ++it;
+  }
+}
+
+void LiveFeed::send_all(const std::string& text, int64_t local_ms) {
+  for (auto it = subs_.begin(); it != subs_.end();) {
+    if (!it->second.sink(text)) {
+      it = subs_.erase(it);
+      continue;
+    }
+    it->second.last_write_ms = local_ms;
     ++it;
   }
 }

@@ -342,6 +342,7 @@ void ControllerCore::send_roles_to(const NodeId& node) {
 }
 
 void ControllerCore::on_agent_hello(const NodeId& node, const wire::NodeFacts& facts, TimeMs local_now) {
+  ++agents_version_;
   auto& a = agents_[node];
   a.connected = true;
   // What an agent says about itself is shown to operators: bounded, one line each.
@@ -367,6 +368,7 @@ void ControllerCore::on_agent_hello(const NodeId& node, const wire::NodeFacts& f
 }
 
 void ControllerCore::on_agent_closed(const NodeId& node) {
+  ++agents_version_;
   if (auto it = agents_.find(node); it != agents_.end()) it->second.connected = false;
 }
 

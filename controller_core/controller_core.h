@@ -136,6 +136,9 @@ class ControllerCore {
   const rules::ClusterState& state() const { return engine_.state(); }
   const access::AccessControl& access() const { return access_; }
   const std::map<NodeId, AgentInfo>& agents() const { return agents_; }
+  // Counts changes to what agents said of themselves (sessions, facts, refusals), not
+  // heartbeats: with log_index(), whether a view built from this core changed.
+  uint64_t agents_version() const { return agents_version_; }
   uint64_t log_index() const { return applied_index_; }
   // The engine's (cluster) time for a local clock reading.
   // Without a frame yet (nothing applied that carries a time), it stands still at the
@@ -215,6 +218,7 @@ class ControllerCore {
   rules::LivenessTracker liveness_;
   std::map<uint64_t, Pending> pending_;
   std::map<NodeId, AgentInfo> agents_;
+  uint64_t agents_version_ = 0;
   // Last confirmed monitor state reported to the engine: (node, rule) -> healthy.
   std::map<std::pair<NodeId, std::string>, bool> monitor_state_;
   std::map<uint64_t, Waiter> waiters_;  // by log index

@@ -733,8 +733,9 @@ void Engine::reassign_standbys(const PoolId& pool) {
   }
 }
 
-PoolCapacity pool_capacity(const ClusterState& s, const PoolId& pool) {
-  Occupancy occ = compute_occupancy(s);
+namespace {
+
+PoolCapacity capacity_of(const ClusterState& s, const Occupancy& occ, const PoolId& pool) {
   PoolCapacity out;
   std::set<std::string> units;
   for (const auto& [id, n] : s.nodes) {
@@ -746,6 +747,17 @@ PoolCapacity pool_capacity(const ClusterState& s, const PoolId& pool) {
     if (r.spec.pool == pool) units.insert(unit_key(r.spec));
   out.services = units.size();
   out.ratio = units.empty() ? 0.0 : static_cast<double>(out.spare) / static_cast<double>(units.size());
+  return out;
+}
+
+}  // namespace
+
+PoolCapacity pool_capacity(const ClusterState& s, const PoolId& pool) { return capacity_of(s, compute_occupancy(s), pool); }
+
+std::map<PoolId, PoolCapacity> pool_capacities(const ClusterState& s) {
+  const Occupancy occ = compute_occupancy(s);
+  std::map<PoolId, PoolCapacity> out;
+  for (const auto& [id, p] : s.pools) out[id] = capacity_of(s, occ, id);
   return out;
 }
 

@@ -19,6 +19,7 @@ struct PoolCapacity {
   double ratio = 0.0;
 };
 PoolCapacity pool_capacity(const ClusterState& s, const PoolId& pool);
+std::map<PoolId, PoolCapacity> pool_capacities(const ClusterState& s);  // every pool, one pass
 
 class Engine {
  public:

@@ -50,6 +50,11 @@ Json to_json(const Event&);
 Expected<Event> event_from_json(const Json&);
 Json to_json(const Action&);
 Json to_json(const ClusterState&);
+// One object of the state each (the console's live deltas).
+Json to_json(const NodeState&);
+Json to_json(const RuleState&);
+Json to_json(const PoolState&);
+Json to_json(const Transition&);
 Expected<ClusterState> state_from_json(const Json&);
 
 Expected<RuleSpec> rule_from_json(const Json&);

@@ -24,12 +24,14 @@ struct Settings {
   TimeMs drift_margin_ms = 150;        // added to the isolation deadline
   TimeMs conflict_retry_ms = 2000;     // re-probe a VIP answered by a foreign host
   TimeMs arbiter_recheck_ms = 1000;    // re-ask the arbiter while it still sees a node
+  bool operator==(const Settings&) const = default;
 };
 
 struct PoolSpec {
   PoolId id;
   double min_takeover_ratio = 0.1;  // spare capacity / protected rules; below -> alert
   bool frozen = false;
+  bool operator==(const PoolSpec&) const = default;
 };
 
 struct NodeSpec {
@@ -39,11 +41,13 @@ struct NodeSpec {
   std::map<std::string, std::string> labels;
   int priority = 100;  // higher wins elections; failback never goes to a lower one
   int capacity = 1;    // rules it may host as primary at once
+  bool operator==(const NodeSpec&) const = default;
 };
 
 struct VipSpec {
   std::string cidr;       // "198.18.1.10/24"
   std::string interface;  // interface name, or empty: the one in the VIP's subnet
+  bool operator==(const VipSpec&) const = default;
 };
 
 // A health check the agent runs for a rule on the node that is its primary (design §3.1).
@@ -57,6 +61,7 @@ struct MonitorSpec {
   int threshold = 3;           // consecutive failures before it counts
   int restarts = 0;            // local restart attempts before it is reported
   std::string restart_script;  // in the agent's script directory
+  bool operator==(const MonitorSpec&) const = default;
 };
 
 enum class FailbackPolicy { Manual, Automatic, Never };
@@ -84,6 +89,7 @@ struct RuleSpec {
   int priority = 0;   // higher is placed first when spares are short
   std::vector<RuleId> anti_affinity;
   std::vector<MonitorSpec> monitors;
+  bool operator==(const RuleSpec&) const = default;
 };
 
 // What we believe about reachability of a node.
@@ -106,6 +112,7 @@ struct NodeState {
   std::vector<std::string> subnets;    // reported by the agent: "198.18.1.0/24"
   std::set<std::string> held_vips;     // reported by the agent
   uint64_t last_result_action = 0;     // newest action id this node answered
+  bool operator==(const NodeState&) const = default;
 };
 
 enum class RulePhase {
@@ -128,6 +135,7 @@ struct RuleState {
   // primary's isolation deadline), whatever path the next placement takes.
   TimeMs hold_off_until_ms = 0;
   std::string last_error;
+  bool operator==(const RuleState&) const = default;
 };
 
 enum class TransitionReason { Place, NodeFailed, MonitorFailed, Operator, Forced, Failback, Drain, Reconfigure, Retry };
@@ -139,6 +147,7 @@ struct Step {
   NodeId node;
   std::vector<VipSpec> vips;  // explicit: a reconfigure releases the old list
   bool run_script = true;     // a forced switch skips the release script
+  bool operator==(const Step&) const = default;
 };
 
 // One switch of a placement unit (a rule, or a group of rules) from one node to
@@ -160,11 +169,13 @@ struct Transition {
   TimeMs not_before_ms = 0;     // isolation deadline of `from`
   bool release_failed = false;
   std::vector<RuleId> acquired;  // rules already acquired on target
+  bool operator==(const Transition&) const = default;
 };
 
 struct PoolState {
   PoolSpec spec;
   bool ratio_alert = false;
+  bool operator==(const PoolState&) const = default;
 };
 
 struct ClusterState {

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/json_text.h"
 #include "controller/live_feed.h"
 #include "controller/static_assets.h"
+#include "rules/json_codec.h"
 
 namespace poolha::controller {
 namespace {
@@ -81,12 +83,17 @@ TEST_F(StaticAssetsTest, AMissingFolderServesTheApiAlone) {
 }
 
 TEST(LiveFeedTest, SnapshotThenOnlyWhatChangedThenTheEndOfASignedOutStream) {
-  Json view = {{"controller", "ctl1"},
-               {"state", {{"rules", {{"gw1", {{"primary", "h1"}}}, {"gw2", {{"primary", "h2"}}}}},
-                          {"nodes", {{"h1", {{"liveness", "up"}}}}}, {"term", 3}}},
-               {"agents", {{"h1", {{"connected", true}, {"last_heard_ms_ago", 10}}}}}};
-  uint64_t index = 7;
-  LiveFeed feed([&] { return view; }, [&] { return index; });
+  rules::ClusterState state;
+  state.rules["gw1"].primary = "h1";
+  state.rules["gw2"].primary = "h2";
+  state.nodes["h1"].liveness = rules::Liveness::Up;
+  uint64_t index = 7, agents_version = 1;
+  Json agents = {{"h1", {{"connected", true}}}};
+  Json top = {{"controller", "ctl1"}, {"state", {{"term", 3}}}};
+  int views_built = 0;
+  LiveFeed feed(LiveFeed::Source{[&] { return ++views_built, Json{{"state", rules::to_json(state)}}; },
+                                 [&]() -> const rules::ClusterState& { return state; }, [&] { return index; },
+                                 [&] { return agents_version; }, [&] { return agents; }, [&] { return top; }});
   std::vector<std::string> a, b;
   bool b_open = true;
   ASSERT_NE(feed.subscribe([&](const std::string& t) { return a.push_back(t), true; }, "session-a"), 0u);
@@ -95,32 +102,44 @@ TEST(LiveFeedTest, SnapshotThenOnlyWhatChangedThenTheEndOfASignedOutStream) {
   EXPECT_NE(a[0].find("event: snapshot\nid: 7\n"), std::string::npos);
   auto valid = [](const std::string&) { return true; };
   feed.tick(100, valid);
-  EXPECT_EQ(a.size(), 1u);  // nothing changed; an agent heard again is no change
-  view["agents"]["h1"]["last_heard_ms_ago"] = 210;
+  EXPECT_EQ(a.size(), 1u);  // nothing changed
+  // A new log entry that changed nothing the view shows: still no event.
+  index = 8;
   feed.tick(200, valid);
   EXPECT_EQ(a.size(), 1u);
   // A takeover: one rule changes, one node is removed.
-  view["state"]["rules"]["gw1"]["primary"] = "h2";
-  view["state"]["nodes"].erase("h1");
+  state.rules["gw1"].primary = "h2";
+  state.nodes.erase("h1");
   index = 9;
   feed.tick(300, valid);
   ASSERT_EQ(a.size(), 2u);
   const std::string& d = a[1];
   ASSERT_EQ(d.rfind("event: delta\nid: 9\ndata: ", 0), 0u) << d;
   Json delta = Json::parse(d.substr(d.find("data: ") + 6));
-  EXPECT_EQ(delta["set"].size(), 1u);
+  EXPECT_EQ(delta["set"].size(), 1u) << delta;
   EXPECT_EQ(delta["set"]["rules/gw1"]["primary"], "h2");
   EXPECT_EQ(delta["del"], Json::array({"nodes/h1"}));
   EXPECT_EQ(b.size(), 2u);
+  EXPECT_EQ(views_built, 2);  // one per subscription: deltas never build the whole view
+  // An agent's facts, and the small part, are compared as sent.
+  agents["h2"] = {{"connected", true}};
+  ++agents_version;
+  top["controller"] = "ctl2";
+  feed.tick(400, valid);
+  delta = Json::parse(a.back().substr(a.back().find("data: ") + 6));
+  EXPECT_EQ(delta["set"].size(), 2u) << delta;
+  EXPECT_TRUE(delta["set"].contains("agents/h2"));
+  EXPECT_EQ(delta["set"]["top"]["controller"], "ctl2");
   // Keepalive comments on a quiet stream.
-  feed.tick(300 + LiveFeed::kKeepaliveMs, valid);
+  feed.tick(400 + LiveFeed::kKeepaliveMs, valid);
   EXPECT_EQ(a.back(), ": keepalive\n\n");
   // A stream that cannot take more is dropped; a signed-out session's stream ends.
   b_open = false;
-  view["state"]["term"] = 4;
-  feed.tick(400 + LiveFeed::kKeepaliveMs, valid);
+  state.settings.suspect_after_ms = 999;
+  top["state"]["term"] = 4;
+  feed.tick(500 + LiveFeed::kKeepaliveMs, valid);
   EXPECT_EQ(feed.streams(), 1u);
-  feed.tick(500 + LiveFeed::kKeepaliveMs, [](const std::string& s) { return s != "session-a"; });
+  feed.tick(600 + LiveFeed::kKeepaliveMs, [](const std::string& s) { return s != "session-a"; });
   EXPECT_EQ(feed.streams(), 0u);
   EXPECT_EQ(a.back().rfind("event: end\n", 0), 0u);
   // History rows reach the streams as they are written.
