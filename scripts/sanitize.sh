@@ -67,8 +67,10 @@ done
 
 stage "TSan build (clang): threaded parts"
 cmake -S . -B "$tsan" "${clang[@]}" -DPOOLHA_SANITIZE=thread >/dev/null
-cmake --build "$tsan" -j "$jobs" --target agent_threads_test agent_daemon_test checks_test consensus_node_test wire_session_test
+cmake --build "$tsan" -j "$jobs" --target agent_threads_test agent_daemon_test checks_test consensus_node_test wire_session_test controller_core_test
 for t in agent_threads_test agent_daemon_test checks_test consensus_node_test wire_session_test; do
   "$tsan/tests/unit/$t" --gtest_brief=1
 done
+# The password hasher's thread handing results back to the API's event loop.
+"$tsan/tests/unit/controller_core_test" --gtest_brief=1 --gtest_filter='ApiAccess*'
 printf '\nsanitizers and fuzzing: all passed in %d s\n' $(( $(date +%s) - t0 ))
