@@ -19,7 +19,7 @@ expect() {  # deb  path...
 }
 v=$(sed -n 's/^project(poolha VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 a=$(dpkg --print-architecture)
-expect "$work/debs/poolha-controller_${v}_${a}.deb" usr/bin/poolha-controller lib/systemd/system/poolha-controller.service usr/share/doc/poolha/controller-config.md
+expect "$work/debs/poolha-controller_${v}_${a}.deb" usr/bin/poolha-controller lib/systemd/system/poolha-controller.service usr/share/doc/poolha/controller-config.md usr/share/poolha/webui/index.html usr/share/poolha/webui/index.html.gz
 expect "$work/debs/poolha-arbiter_${v}_${a}.deb" usr/bin/poolha-arbiter lib/systemd/system/poolha-arbiter.service
 expect "$work/debs/poolha-agent_${v}_${a}.deb" usr/bin/poolha-agent usr/bin/poolha-lease-keeper lib/systemd/system/poolha-agent.service
 expect "$work/debs/poolha-cli_${v}_${a}.deb" usr/bin/poolhactl usr/share/doc/poolha/cli.md
