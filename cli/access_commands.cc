@@ -7,23 +7,12 @@
 #include "access/json_codec.h"
 #include "cli/commands.h"
 #include "cli/tables.h"
+#include "common/json_text.h"
 #include "common/time_text.h"
 
 namespace poolha::cli {
 
 namespace {
-
-std::optional<Json> call(Context& c, const std::string& what, const std::string& method, const std::string& target,
-                         const Json& body = Json(), int* rc = nullptr) {
-  ApiClient client(c.api);
-  ApiResult r = client.call(method, target, body);
-  if (!r.ok()) {
-    int code = api_fail(what, r);
-    if (rc) *rc = code;
-    return std::nullopt;
-  }
-  return r.body.is_null() ? Json::object() : r.body;
-}
 
 // "operator+viewer" -> ["operator", "viewer"].
 Json roles_of(const std::string& spec) {
@@ -41,7 +30,7 @@ Json roles_of(const std::string& spec) {
 std::string joined(const Json& list) {
   std::string out;
   if (list.is_array())
-    for (const auto& v : list) out += (out.empty() ? "" : "+") + (v.is_string() ? v.get<std::string>() : v.dump());
+    for (const auto& v : list) out += (out.empty() ? "" : "+") + (v.is_string() ? v.get<std::string>() : json_text(v));
   return out;
 }
 
@@ -62,7 +51,7 @@ void print_passwords(const Json& accounts) {
 int simple(Context& c, const std::string& what, const std::string& method, const std::string& target, const Json& body,
            const std::string& done) {
   int rc = kExitFailed;
-  auto res = call(c, what, method, target, body, &rc);
+  auto res = call_api(c, what, method, target, body, &rc);
   if (!res) return rc;
   if (c.json) print_json(*res);
   else std::printf("%s\n", done.c_str());
@@ -84,7 +73,7 @@ int cmd_users_bootstrap(Context& c) {
     body["accounts"] = accounts;
   }
   int rc = kExitFailed;
-  auto res = call(c, "creating the first accounts", "POST", "/v1/users/bootstrap", body, &rc);
+  auto res = call_api(c, "creating the first accounts", "POST", "/v1/users/bootstrap", body, &rc);
   if (!res) return rc;
   if (c.json) print_json(*res);
   else print_passwords((*res)["accounts"]);
@@ -93,7 +82,7 @@ int cmd_users_bootstrap(Context& c) {
 
 int cmd_users_list(Context& c) {
   int rc = kExitFailed;
-  auto res = call(c, "listing the accounts", "GET", "/v1/users", Json(), &rc);
+  auto res = call_api(c, "listing the accounts", "GET", "/v1/users", Json(), &rc);
   if (!res) return rc;
   if (c.json) return print_json(*res), kExitOk;
   Table t({"ACCOUNT", "NAME", "ROLES", "STATE", "LAST SIGN-IN", "FROM", "SESSIONS"});
@@ -118,7 +107,7 @@ int cmd_users_add(Context& c) {
   if (c.args.has("display-name")) body["display_name"] = c.args.value("display-name");
   if (c.args.flag("no-password")) body["password"] = false;
   int rc = kExitFailed;
-  auto res = call(c, "creating account " + c.positionals[0], "POST", "/v1/users", body, &rc);
+  auto res = call_api(c, "creating account " + c.positionals[0], "POST", "/v1/users", body, &rc);
   if (!res) return rc;
   if (c.json) return print_json(*res), kExitOk;
   if (res->contains("one_time_password")) print_passwords(Json::array({{{"name", c.positionals[0]}, {"roles", body["roles"]},
@@ -130,7 +119,7 @@ int cmd_users_add(Context& c) {
 int cmd_users_set(Context& c) {
   const std::string name = c.positionals[0];
   int rc = kExitFailed;
-  auto all = call(c, "reading the accounts", "GET", "/v1/users", Json(), &rc);
+  auto all = call_api(c, "reading the accounts", "GET", "/v1/users", Json(), &rc);
   if (!all) return rc;
   Json current;
   for (const auto& a : (*all)["accounts"])
@@ -155,7 +144,7 @@ int cmd_users_unlock(Context& c) {
 
 int cmd_users_reset(Context& c) {
   int rc = kExitFailed;
-  auto res = call(c, "resetting the password of " + c.positionals[0], "POST",
+  auto res = call_api(c, "resetting the password of " + c.positionals[0], "POST",
                   "/v1/users/" + url_encode(c.positionals[0]) + "/reset-password", Json::object(), &rc);
   if (!res) return rc;
   if (c.json) return print_json(*res), kExitOk;
@@ -175,7 +164,7 @@ int cmd_audit_list(Context& c) {
   if (c.args.has("account")) target += "&account=" + url_encode(c.args.value("account"));
   if (c.args.has("action")) target += "&action=" + url_encode(c.args.value("action"));
   int rc = kExitFailed;
-  auto res = call(c, "reading the audit trail", "GET", target, Json(), &rc);
+  auto res = call_api(c, "reading the audit trail", "GET", target, Json(), &rc);
   if (!res) return rc;
   if (c.json) return print_json(*res), kExitOk;
   Table t({"SEQ", "TIME", "ACCOUNT", "ROLES", "SOURCE", "ACTION", "TARGET", "RESULT", "REASON", "TICKET"});

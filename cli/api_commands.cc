@@ -20,24 +20,11 @@ namespace {
 
 std::string seg(const std::string& id) { return url_encode(id); }
 
-// Calls the API; on failure prints why (stderr) and returns nullopt.
-std::optional<Json> call(Context& c, const std::string& what, const std::string& method, const std::string& target,
-                         const Json& body = Json(), int* rc = nullptr) {
-  ApiClient client(c.api);
-  ApiResult r = client.call(method, target, body);
-  if (!r.ok()) {
-    int code = api_fail(what, r);
-    if (rc) *rc = code;
-    return std::nullopt;
-  }
-  return r.body.is_null() ? Json::object() : r.body;
-}
-
 // A mutating call: prints `done` (human) or the server's answer (--json).
 int act(Context& c, const std::string& what, const std::string& method, const std::string& target, const Json& body,
         const std::string& done) {
   int rc = kExitFailed;
-  auto res = call(c, what, method, target, body, &rc);
+  auto res = call_api(c, what, method, target, body, &rc);
   if (!res) return rc;
   if (c.json)
     print_json(*res);
@@ -46,7 +33,7 @@ int act(Context& c, const std::string& what, const std::string& method, const st
   return kExitOk;
 }
 
-std::optional<Json> status(Context& c) { return call(c, "reading the cluster status", "GET", "/v1/status"); }
+std::optional<Json> status(Context& c) { return call_api(c, "reading the cluster status", "GET", "/v1/status"); }
 
 const Json& state_part(const Json& status, const char* key) {
   static const Json empty = Json::object();
@@ -194,7 +181,7 @@ int cmd_apply(Context& c) {
     if (body.contains(k)) items += body[k].size();
   c.api.step_timeout = std::max(c.api.step_timeout, std::chrono::milliseconds(std::min<size_t>(900'000, 5000 + 50 * items)));
   int rc = kExitFailed;
-  auto res = call(c, "applying " + file, "POST", "/v1/apply", body, &rc);
+  auto res = call_api(c, "applying " + file, "POST", "/v1/apply", body, &rc);
   if (!res) return rc;
   if (c.json) {
     print_json(*res);
@@ -246,7 +233,7 @@ int cmd_events(Context& c) {
   std::string target = "/v1/events?limit=" + std::to_string(limit);
   if (c.args.has("rule")) target += "&rule=" + url_encode(c.args.value("rule"));
   if (c.args.has("node")) target += "&node=" + url_encode(c.args.value("node"));
-  auto res = call(c, "reading events", "GET", target);
+  auto res = call_api(c, "reading events", "GET", target);
   if (!res) return kExitFailed;
   if (c.json)
     print_json(*res);
@@ -264,7 +251,7 @@ int cmd_token_create(Context& c) {
     ttl = *t;
   }
   int rc = kExitFailed;
-  auto res = call(c, "creating an enrolment token for " + node, "POST", "/v1/tokens", {{"node", node}, {"ttl_s", ttl}},
+  auto res = call_api(c, "creating an enrolment token for " + node, "POST", "/v1/tokens", {{"node", node}, {"ttl_s", ttl}},
                   &rc);
   if (!res) return rc;
   if (c.json) {
@@ -294,7 +281,7 @@ int cmd_cert_revoke(Context& c) {
   const std::string note = c.args.value("note", who.empty() ? "" : "certificate of " + who);
   if (!note.empty()) body["note"] = note;
   int rc = kExitFailed;
-  auto res = call(c, "revoking certificate " + serial, "POST", "/v1/certificates/revoke", body, &rc);
+  auto res = call_api(c, "revoking certificate " + serial, "POST", "/v1/certificates/revoke", body, &rc);
   if (!res) return rc;
   if (c.json) print_json(*res);
   else
@@ -304,7 +291,7 @@ int cmd_cert_revoke(Context& c) {
 }
 
 int cmd_cert_revoked(Context& c) {
-  auto res = call(c, "reading the revoked certificates", "GET", "/v1/certificates");
+  auto res = call_api(c, "reading the revoked certificates", "GET", "/v1/certificates");
   if (!res) return kExitFailed;
   if (c.json) {
     print_json(*res);
@@ -319,7 +306,7 @@ int cmd_cert_revoked(Context& c) {
 }
 
 int cmd_settings_show(Context& c) {
-  auto res = call(c, "reading settings", "GET", "/v1/settings");
+  auto res = call_api(c, "reading settings", "GET", "/v1/settings");
   if (!res) return kExitFailed;
   const Json& s = res->contains("settings") && (*res)["settings"].is_object() ? (*res)["settings"] : *res;
   if (c.json)
@@ -340,7 +327,7 @@ int cmd_settings_set(Context& c) {
   if (auto s = rules::settings_from_json(changes); !s.ok())
     return fail(file + ": " + s.error() + "; fix the file (nothing was sent)");
   // Fields not in the file keep their current values.
-  auto current = call(c, "reading settings", "GET", "/v1/settings");
+  auto current = call_api(c, "reading settings", "GET", "/v1/settings");
   if (!current) return kExitFailed;
   Json merged = current->contains("settings") && (*current)["settings"].is_object() ? (*current)["settings"] : *current;
   for (const auto& [k, v] : changes.items()) merged[k] = v;

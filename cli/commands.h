@@ -25,6 +25,9 @@ int fail(const std::string& message);         // "poolhactl: error: ...", exit 1
 int usage(const std::string& message);        // "poolhactl: ...", exit 2
 void print_json(const Json& j);               // stdout, indented
 int api_fail(const std::string& what, const ApiResult& r);  // explains an API failure, exit 1
+// Calls the controller's API; on failure prints why (stderr), sets *rc and returns nullopt.
+std::optional<Json> call_api(Context& c, const std::string& what, const std::string& method, const std::string& target,
+                             const Json& body = Json(), int* rc = nullptr);
 
 // Local PKI and bootstrap files (no controller needed).
 int cmd_ca_init(Context& c);

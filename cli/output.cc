@@ -47,3 +47,19 @@ int api_fail(const std::string& what, const ApiResult& r) {
 }
 
 }  // namespace poolha::cli
+
+namespace poolha::cli {
+
+std::optional<Json> call_api(Context& c, const std::string& what, const std::string& method, const std::string& target,
+                             const Json& body, int* rc) {
+  ApiClient client(c.api);
+  ApiResult r = client.call(method, target, body);
+  if (!r.ok()) {
+    int code = api_fail(what, r);
+    if (rc) *rc = code;
+    return std::nullopt;
+  }
+  return r.body.is_null() ? Json::object() : r.body;
+}
+
+}  // namespace poolha::cli

@@ -1,23 +1,13 @@
 #include "controller/route_permissions.h"
 
+#include "controller/request_parts.h"
+
 namespace poolha::controller {
 
 namespace {
 
 using access::Permission;
 using P = Permission;
-
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -79,11 +69,11 @@ const std::vector<RoutePermission>& route_permissions() {
 }
 
 const RoutePermission* find_route(const std::string& method, const std::string& path) {
-  const auto got = segments(path);
+  const auto got = split_path(path);
   const RoutePermission* best = nullptr;
   for (const auto& r : route_permissions()) {
     if (method != r.method) continue;
-    const auto want = segments(r.pattern);
+    const auto want = split_path(r.pattern);
     if (want.size() != got.size()) continue;
     bool match = true, literal = true;
     for (size_t i = 0; i < want.size() && match; ++i) {

@@ -13,6 +13,7 @@
 #include "controller_core/event_history.h"
 #include "rules/json_codec.h"
 #include "tests/support/api_request.h"
+#include "tests/support/no_outbox.h"
 #include "tests/support/one_voter_log.h"
 
 namespace poolha::controller {
@@ -20,13 +21,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-struct NoOutbox : Outbox {
-  bool send_command(const NodeId&, const wire::Command&) override { return true; }
-  void send_role(const NodeId&, const wire::RoleAssignment&) override {}
-  void consult_arbiter(const NodeId&) override {}
-  void arbiter_heard(const NodeId&) override {}
-  bool grant_vouching() override { return true; }
-};
+using testing::NoOutbox;
 
 class ApiRoutesTest : public ::testing::Test {
  protected:

@@ -65,3 +65,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
 }
 
 export const get = <T = any>(path: string) => api<T>('GET', path);
+
+// A JSON body typed by an operator: the value, or the parser's message to show.
+export function parseJsonText(text: string): { value?: any; error?: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (e) {
+    return { error: String(e) };
+  }
+}

@@ -2,7 +2,7 @@
 // templates, rules); the controller checks it all before it changes anything.
 import { useState } from 'react';
 import { Alert, App, Button, Card, Input } from 'antd';
-import { api } from '../api';
+import { api, parseJsonText } from '../api';
 import { errorText } from '../App';
 import { useT } from '../i18n';
 
@@ -13,13 +13,8 @@ export default function Apply() {
   const [error, setError] = useState('');
   const submit = async () => {
     setError('');
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      setError(String(e));
-      return;
-    }
+    const { value: body, error: parseError } = parseJsonText(text);
+    if (parseError) return setError(parseError);
     try {
       const r = await api<{ applied: number }>('POST', '/v1/apply', body);
       message.success(t('apply.done', { n: r.applied }));

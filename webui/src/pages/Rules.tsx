@@ -3,7 +3,7 @@
 // for the audit trail and the steps followed live; the spec as JSON to edit.
 import { useMemo, useState } from 'react';
 import { Alert, App, Badge, Button, Card, Drawer, Dropdown, Form, Input, Modal, Select, Space, Steps, Table, Tag, Typography } from 'antd';
-import { Me, api } from '../api';
+import { Me, api, parseJsonText } from '../api';
 import { errorText } from '../App';
 import { fmtTime, phaseColor, vipsOf } from '../format';
 import { Key, useT } from '../i18n';
@@ -169,13 +169,8 @@ export function SpecDrawer({ kind, id, spec, onClose }: { kind: 'rules' | 'nodes
   const [error, setError] = useState('');
   const save = async () => {
     setError('');
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      setError(String(e));
-      return;
-    }
+    const { value: body, error: parseError } = parseJsonText(text);
+    if (parseError) return setError(parseError);
     try {
       await api('PUT', `/v1/${kind}/${encodeURIComponent(id)}`, body);
       message.success(t('common.done'));
