@@ -48,16 +48,6 @@ void print_passwords(const Json& accounts) {
   std::printf("Each password works once: the first sign-in must choose a new one. Hand them over separately.\n");
 }
 
-int simple(Context& c, const std::string& what, const std::string& method, const std::string& target, const Json& body,
-           const std::string& done) {
-  int rc = kExitFailed;
-  auto res = call_api(c, what, method, target, body, &rc);
-  if (!res) return rc;
-  if (c.json) print_json(*res);
-  else std::printf("%s\n", done.c_str());
-  return kExitOk;
-}
-
 }  // namespace
 
 int cmd_users_bootstrap(Context& c) {
@@ -128,16 +118,16 @@ int cmd_users_set(Context& c) {
   Json body{{"roles", c.args.has("role") ? roles_of(c.args.value("role")) : current["roles"]},
             {"display_name", c.args.has("display-name") ? c.args.value("display-name") : current.value("display_name", "")},
             {"disabled", c.args.flag("disable") ? true : c.args.flag("enable") ? false : current.value("disabled", false)}};
-  return simple(c, "changing account " + name, "PUT", "/v1/users/" + url_encode(name), body, "account " + name + " changed");
+  return act(c, "changing account " + name, "PUT", "/v1/users/" + url_encode(name), body, "account " + name + " changed");
 }
 
 int cmd_users_delete(Context& c) {
-  return simple(c, "deleting account " + c.positionals[0], "DELETE", "/v1/users/" + url_encode(c.positionals[0]), Json(),
+  return act(c, "deleting account " + c.positionals[0], "DELETE", "/v1/users/" + url_encode(c.positionals[0]), Json(),
                 "account " + c.positionals[0] + " deleted");
 }
 
 int cmd_users_unlock(Context& c) {
-  return simple(c, "unlocking account " + c.positionals[0], "POST",
+  return act(c, "unlocking account " + c.positionals[0], "POST",
                 "/v1/users/" + url_encode(c.positionals[0]) + "/unlock", Json::object(),
                 "account " + c.positionals[0] + " unlocked");
 }

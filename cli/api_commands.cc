@@ -20,19 +20,6 @@ namespace {
 
 std::string seg(const std::string& id) { return url_encode(id); }
 
-// A mutating call: prints `done` (human) or the server's answer (--json).
-int act(Context& c, const std::string& what, const std::string& method, const std::string& target, const Json& body,
-        const std::string& done) {
-  int rc = kExitFailed;
-  auto res = call_api(c, what, method, target, body, &rc);
-  if (!res) return rc;
-  if (c.json)
-    print_json(*res);
-  else
-    std::printf("%s\n", done.c_str());
-  return kExitOk;
-}
-
 std::optional<Json> status(Context& c) { return call_api(c, "reading the cluster status", "GET", "/v1/status"); }
 
 const Json& state_part(const Json& status, const char* key) {

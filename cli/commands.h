@@ -28,6 +28,9 @@ int api_fail(const std::string& what, const ApiResult& r);  // explains an API f
 // Calls the controller's API; on failure prints why (stderr), sets *rc and returns nullopt.
 std::optional<Json> call_api(Context& c, const std::string& what, const std::string& method, const std::string& target,
                              const Json& body = Json(), int* rc = nullptr);
+// A mutating call: prints `done` (human) or the server's answer (--json); the exit code.
+int act(Context& c, const std::string& what, const std::string& method, const std::string& target, const Json& body,
+        const std::string& done);
 
 // Local PKI and bootstrap files (no controller needed).
 int cmd_ca_init(Context& c);

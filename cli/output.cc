@@ -62,4 +62,16 @@ std::optional<Json> call_api(Context& c, const std::string& what, const std::str
   return r.body.is_null() ? Json::object() : r.body;
 }
 
+int act(Context& c, const std::string& what, const std::string& method, const std::string& target, const Json& body,
+        const std::string& done) {
+  int rc = kExitFailed;
+  auto res = call_api(c, what, method, target, body, &rc);
+  if (!res) return rc;
+  if (c.json)
+    print_json(*res);
+  else
+    std::printf("%s\n", done.c_str());
+  return kExitOk;
+}
+
 }  // namespace poolha::cli

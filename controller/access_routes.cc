@@ -3,6 +3,7 @@
 
 #include "access/json_codec.h"
 #include "common/sha256.h"
+#include "common/time_text.h"
 #include "common/utf8.h"
 #include "controller/request_parts.h"
 
@@ -22,13 +23,11 @@ std::string session_cookie(const std::string& value, int64_t max_age_s) {
          std::to_string(max_age_s);
 }
 
+// "2026-05-28 20:56 UTC": common/time_text's spelling, to the minute.
 std::string iso_minutes(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
+  std::string t = iso8601_utc(ms).substr(0, 16);
+  t[10] = ' ';
+  return t + " UTC";
 }
 
 }  // namespace
