@@ -155,7 +155,7 @@ int cmd_rule_resume(Context& c) {
 
 int cmd_apply(Context& c) {
   const std::string file = c.args.value("file");
-  if (file.empty()) return usage("apply: -f FILE is required (YAML or JSON with settings, pools, nodes, rules)");
+  if (file.empty()) return usage("apply: -f FILE is required (YAML or JSON with settings, pools, nodes, templates, rules)");
   auto text = pki::read_file(file, kMaxApplyFileBytes);
   if (!text.ok()) return fail(text.error() + "; fix the file and run apply again");
   auto checked = apply_body(*text, file);
@@ -164,7 +164,7 @@ int cmd_apply(Context& c) {
   // Every item is committed (fsynced) before the next: the answer to a large file takes
   // a while, so the wait grows with the file (50 ms an item, at most 15 min).
   size_t items = 0;
-  for (const char* k : {"pools", "nodes", "rules"})
+  for (const char* k : {"pools", "nodes", "templates", "rules"})
     if (body.contains(k)) items += body[k].size();
   c.api.step_timeout = std::max(c.api.step_timeout, std::chrono::milliseconds(std::min<size_t>(900'000, 5000 + 50 * items)));
   int rc = kExitFailed;
@@ -173,9 +173,10 @@ int cmd_apply(Context& c) {
   if (c.json) {
     print_json(*res);
   } else {
-    std::printf("applied %s from %s (%zu pools, %zu nodes, %zu rules%s)\n",
+    std::printf("applied %s from %s (%zu pools, %zu nodes, %zu templates, %zu rules%s)\n",
                 res->contains("applied") ? json_text((*res)["applied"]).c_str() : "?", file.c_str(), body["pools"].size(),
-                body["nodes"].size(), body["rules"].size(), body.contains("settings") ? ", settings" : "");
+                body["nodes"].size(), body["templates"].size(), body["rules"].size(),
+                body.contains("settings") ? ", settings" : "");
   }
   return kExitOk;
 }
@@ -201,6 +202,32 @@ int switch_rule(Context& c, bool forced) {
 }  // namespace
 
 int cmd_switchover(Context& c) { return switch_rule(c, false); }
+
+int cmd_group_switchover(Context& c) {
+  const std::string group = c.positionals[0];
+  const std::string to = c.args.value("to");
+  return act(c, "switchover of group " + group, "POST", "/v1/groups/" + seg(group) + "/switchover",
+             Json{{"target", to}}, "switchover of group " + group + " to " + (to.empty() ? "the best eligible node" : to) +
+                                       " requested: its rules move together (watch: poolhactl rule list)");
+}
+
+int cmd_template_list(Context& c) {
+  auto res = call_api(c, "reading templates", "GET", "/v1/templates");
+  if (!res) return kExitFailed;
+  if (c.json) {
+    print_json((*res)["templates"]);
+    return kExitOk;
+  }
+  std::printf("%-24s %-8s %s\n", "TEMPLATE", "RULES", "DESCRIPTION");
+  for (const auto& t : (*res)["templates"])
+    std::printf("%-24s %-8zu %s\n", t.value("id", "").c_str(), t["used_by"].size(), t.value("description", "").c_str());
+  return kExitOk;
+}
+
+int cmd_template_delete(Context& c) {
+  const std::string id = c.positionals[0];
+  return act(c, "deleting template " + id, "DELETE", "/v1/templates/" + seg(id), Json(), "template " + id + " deleted");
+}
 int cmd_force(Context& c) { return switch_rule(c, true); }
 
 int cmd_failback(Context& c) {

@@ -37,8 +37,9 @@ Expected<Json> apply_body(const std::string& text, const std::string& source) {
   for (const auto& [k, v] : loaded->items())
     if (k != "settings" && k != "pools" && k != "nodes" && k != "rules" && k != "templates")
       return Status::Error(source + ": unknown top-level key '" + k + "' (allowed: settings, pools, nodes, templates, rules)");
-  // Templates are expanded here, so the controller receives full rules.
-  auto doc = rules::expand_rule_templates(*loaded);
+  // The file's templates are expanded here, so a typo is reported before anything is
+  // sent; a rule naming a template stored on the controller is expanded there.
+  auto doc = rules::expand_rule_templates(*loaded, {}, rules::UnknownTemplate::Keep);
   if (!doc.ok()) return Status::Error(source + ": " + doc.error());
   Status st = Status::Ok();
   if (doc->contains("settings")) {
@@ -47,11 +48,14 @@ Expected<Json> apply_body(const std::string& text, const std::string& source) {
   }
   if (st.ok()) st = check_items(*doc, "pools", rules::pool_from_json);
   if (st.ok()) st = check_items(*doc, "nodes", rules::node_from_json);
-  if (st.ok()) st = check_items(*doc, "rules", rules::rule_from_json);
+  if (st.ok()) st = check_items(*doc, "rules", [](const Json& rule) {
+    // Still naming a template: the controller has it, and checks the rule made from it.
+    return rule.contains("template") ? Expected<rules::RuleSpec>(rules::RuleSpec{}) : rules::rule_from_json(rule);
+  });
   if (!st.ok()) return Status::Error(source + ": " + st.error());
   Json body = Json::object();
   if (doc->contains("settings")) body["settings"] = (*doc)["settings"];
-  for (const char* k : {"pools", "nodes", "rules"}) body[k] = doc->contains(k) ? (*doc)[k] : Json::array();
+  for (const char* k : {"pools", "nodes", "templates", "rules"}) body[k] = doc->contains(k) ? (*doc)[k] : Json::array();
   return body;
 }
 

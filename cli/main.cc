@@ -78,10 +78,16 @@ const std::vector<CommandSpec>& commands() {
       {{"rule", "resume"}, {"ID"}, {}, "", "Takes a rule out of admin-wait after an operator fixed the cause.",
        cmd_rule_resume},
       {{"apply"}, {}, {"file"}, "-f FILE",
-       "Applies a YAML or JSON file with top-level keys settings, pools, nodes, rules (each a list of\n"
-       "specs as in rules/model.h), in that order. The file is checked before anything is sent;\n"
-       "errors name the line and column, or the item (rules[2] (r3): ...).",
+       "Applies a YAML or JSON file with top-level keys settings, pools, nodes, templates, rules (each\n"
+       "a list of specs as in rules/model.h), in that order. Templates are stored on the controller; a\n"
+       "rule with `template: NAME` starts from that template (in the file or stored) and keeps its name\n"
+       "in from_template. The file is checked before anything is sent; errors name the line and\n"
+       "column, or the item (rules[2] (r3): ...).",
        cmd_apply},
+      {{"template", "list"}, {}, {}, "", "Lists the stored rule templates and how many rules each shaped.",
+       cmd_template_list},
+      {{"template", "delete"}, {"ID"}, {}, "", "Deletes a template no rule names in from_template.",
+       cmd_template_delete},
       {{"switchover"}, {"RULE"}, {"to"}, "[--to NODE]",
        "Graceful switchover: release on the primary, then acquire on NODE (default: the best eligible).",
        cmd_switchover},
@@ -91,6 +97,10 @@ const std::vector<CommandSpec>& commands() {
        "alone, outside the log; recorded in the event history, and committed when it acts again.",
        cmd_force},
       {{"failback"}, {"RULE"}, {}, "", "Moves a rule back to its home node.", cmd_failback},
+      {{"group", "switchover"}, {"GROUP"}, {"to"}, "[--to NODE]",
+       "Graceful switchover of a rule group: all its rules move together to NODE (default: the best\n"
+       "eligible).",
+       cmd_group_switchover},
       {{"events"}, {}, {"rule", "node", "limit"}, "[--rule R] [--node N] [--limit N]",
        "Shows the event timeline, newest last (default the last 50).", cmd_events},
       {{"token", "create"}, {"NODE"}, {"ttl-s"}, "[--ttl-s N]",

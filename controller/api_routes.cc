@@ -4,6 +4,7 @@
 #include "common/utf8.h"
 #include "controller/request_parts.h"
 #include "rules/json_codec.h"
+#include "rules/problem_field.h"
 #include "rules/rule_templates.h"
 #include "rules/validation.h"
 #include "wire/pki.h"
@@ -23,6 +24,27 @@ ApiResponse error(int status, std::string message) { return api_error(status, st
 // Reads an optional boolean field of a small command body.
 bool flag(const Json& body, const char* key, bool dflt) {
   return body.contains(key) && body[key].is_boolean() ? body[key].get<bool>() : dflt;
+}
+
+// The JSON shape of each kind of spec, for naming the field a message is about.
+const Json& spec_shape(std::string_view kind) {
+  static const Json rule = rules::to_json(rules::RuleSpec{});
+  static const Json node = rules::to_json(rules::NodeSpec{});
+  static const Json pool = rules::to_json(rules::PoolSpec{});
+  static const Json templ = [] {
+    Json t = rule;
+    t["description"] = "";
+    return t;
+  }();
+  return kind == "rule" ? rule : kind == "node" ? node : kind == "pool" ? pool : templ;
+}
+
+// A refused spec: the message, and the field it is about when it names one (the
+// console shows it there).
+ApiResponse spec_error(int status, const std::string& message, std::string_view kind) {
+  ApiResponse r = error(status, message);
+  if (auto f = rules::problem_field(message, kind, spec_shape(kind)); !f.empty()) r.body["field"] = f;
+  return r;
 }
 
 // A spec PUT to /v1/<kind>s/<id>: its id may be left out, but must not differ.
@@ -129,6 +151,18 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     return cluster_ops_(p[2], body, by);
   }
   if (method == "GET" && p.size() == 2 && what == "events") return events(query);
+  if (method == "GET" && p.size() == 2 && what == "templates") {
+    Json list = Json::array();
+    for (const auto& [id, t] : core_.state().templates) {
+      Json j = t;
+      Json used = Json::array();
+      for (const auto& [rid, r] : core_.state().rules)
+        if (r.spec.from_template == id) used.push_back(rid);
+      j["used_by"] = used;
+      list.push_back(j);
+    }
+    return {200, Json{{"templates", list}}};
+  }
   if (method == "GET" && p.size() == 2 && what == "settings") return {200, rules::to_json(core_.state().settings)};
   if (method == "PUT" && p.size() == 2 && what == "settings") {
     auto s = rules::settings_from_json(body);
@@ -178,11 +212,36 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
   if (p.size() < 3) return error(404, "unknown path " + path);
   const std::string id = p[2];
 
+  if (what == "templates") {
+    if (method == "PUT" && p.size() == 3) {
+      Json named = body;
+      if (named.is_object() && !named.contains("id")) named["id"] = id;
+      auto spec = spec_for_path(rules::template_from_json(named), "template", id);
+      if (!spec.ok()) return spec_error(400, spec.error(), "template");
+      return command(LogEntry(rules::UpsertTemplate{*spec}, by), reply, "template");
+    }
+    if (method == "DELETE" && p.size() == 3) return command(LogEntry(rules::DeleteTemplate{id}, by), reply);
+  }
+  if (what == "groups" && method == "POST" && p.size() == 4 && p[3] == "switchover") {
+    // A group switches as one (its rules live on one node): the switchover of its
+    // first rule moves them all; the engine checks it like any other.
+    if (auto st = only_fields(body, {"target", "forced"}); !st.ok()) return error(400, st.error());
+    const rules::RuleState* lead = nullptr;
+    for (const auto& [rid, r] : core_.state().rules)
+      if (r.spec.group == id && (!lead || r.spec.group_order < lead->spec.group_order)) lead = &r;
+    if (!lead) return error(404, "no rule is in group " + text::log_safe(id, 64));
+    std::string to;
+    if (body.contains("target")) {
+      if (!body["target"].is_string()) return error(400, "target: expected a node id string");
+      to = body["target"].get<std::string>();
+    }
+    return command(LogEntry(rules::Switchover{lead->spec.id, to, flag(body, "forced", false), now}, by), reply);
+  }
   if (what == "pools") {
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::pool_from_json(body), "pool", id);
-      if (!spec.ok()) return error(400, spec.error());
-      return command(LogEntry(rules::UpsertPool{*spec}, by), reply);
+      if (!spec.ok()) return spec_error(400, spec.error(), "pool");
+      return command(LogEntry(rules::UpsertPool{*spec}, by), reply, "pool");
     }
     if (method == "DELETE" && p.size() == 3) return command(LogEntry(rules::DeletePool{id}, by), reply);
     if (method == "POST" && p.size() == 4 && p[3] == "freeze") {
@@ -193,8 +252,8 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
   if (what == "nodes") {
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::node_from_json(body), "node", id);
-      if (!spec.ok()) return error(400, spec.error());
-      return command(LogEntry(rules::UpsertNode{*spec}, by), reply);
+      if (!spec.ok()) return spec_error(400, spec.error(), "node");
+      return command(LogEntry(rules::UpsertNode{*spec}, by), reply, "node");
     }
     if (method == "DELETE" && p.size() == 3) return command(LogEntry(rules::RemoveNode{id}, by), reply);
     if (method == "POST" && p.size() == 4 && p[3] == "maintenance") {
@@ -205,10 +264,10 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
   if (what == "rules") {
     if (method == "PUT" && p.size() == 3) {
       auto spec = spec_for_path(rules::rule_from_json(body), "rule", id);
-      if (!spec.ok()) return error(400, spec.error());
+      if (!spec.ok()) return spec_error(400, spec.error(), "rule");
       // The same check as `apply`: a malformed rule is the request's fault (400).
-      if (auto why = rules::validate_rule(*spec); !why.empty()) return error(400, "rule: " + why);
-      return command(LogEntry(rules::UpsertRule{*spec, now}, by), reply);
+      if (auto why = rules::validate_rule(*spec); !why.empty()) return spec_error(400, why, "rule");
+      return command(LogEntry(rules::UpsertRule{*spec, now}, by), reply, "rule");
     }
     if (method == "DELETE" && p.size() == 3) return command(LogEntry(rules::DeleteRule{id, now}, by), reply);
     if (method == "POST" && p.size() == 4) {
@@ -239,9 +298,9 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
   return error(404, "no route for " + method + " " + path + " (see docs/api.md)");
 }
 
-ApiResponse ApiRoutes::command(LogEntry e, const Reply& reply) {
-  core_.operator_command(std::move(e), [this, reply](Status st) {
-    if (!st.ok()) return reply(error(409, st.error()));
+ApiResponse ApiRoutes::command(LogEntry e, const Reply& reply, std::string_view spec_kind) {
+  core_.operator_command(std::move(e), [this, reply, kind = std::string(spec_kind)](Status st) {
+    if (!st.ok()) return reply(kind.empty() ? error(409, st.error()) : spec_error(409, st.error(), kind));
     reply({200, Json{{"ok", true}, {"log_index", core_.log_index()}}});
   });
   return {0, nullptr, "", true};
@@ -249,7 +308,7 @@ ApiResponse ApiRoutes::command(LogEntry e, const Reply& reply) {
 
 ApiResponse ApiRoutes::apply(const Json& raw, const access::Actor& by, const Reply& reply) {
   if (auto st = only_fields(raw, {"settings", "pools", "nodes", "templates", "rules"}); !st.ok()) return error(400, st.error());
-  auto expanded = rules::expand_rule_templates(raw);
+  auto expanded = rules::expand_rule_templates(raw, core_.state().templates);
   if (!expanded.ok()) return error(400, expanded.error());
   const Json& body = *expanded;
   // Decode everything first: a file with a bad entry changes nothing.
@@ -260,6 +319,9 @@ ApiResponse ApiRoutes::apply(const Json& raw, const access::Actor& by, const Rep
     events->push_back(rules::SetSettings{*s});
   }
   const TimeMs now = now_();
+  if (body.contains("templates")) {
+    for (const auto& item : body["templates"]) events->push_back(rules::UpsertTemplate{*rules::template_from_json(item)});
+  }
   for (const char* section : {"pools", "nodes", "rules"}) {
     if (!body.contains(section)) continue;
     if (!body[section].is_array()) return error(400, std::string(section) + ": expected a list");

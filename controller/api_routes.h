@@ -69,7 +69,8 @@ class ApiRoutes {
                     const access::Actor& by, const Reply& reply);
   ApiResponse status_view() const;
   ApiResponse events(const std::string& query) const;
-  ApiResponse command(LogEntry e, const Reply& reply);
+  // spec_kind ("rule", "node", ...): a refusal names the spec's field it is about.
+  ApiResponse command(LogEntry e, const Reply& reply, std::string_view spec_kind = "");
   ApiResponse apply(const nlohmann::json& body, const access::Actor& by, const Reply& reply);
   void apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const access::Actor& by, Reply reply);
 

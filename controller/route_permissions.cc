@@ -18,6 +18,7 @@ const std::vector<RoutePermission>& route_permissions() {
       {"GET", "/v1/cluster", Gate::Permission, P::View, true},
       {"GET", "/v1/events", Gate::Permission, P::View},
       {"GET", "/v1/settings", Gate::Permission, P::View},
+      {"GET", "/v1/templates", Gate::Permission, P::View},
       {"GET", "/v1/stream", Gate::Permission, P::View},
       // Operations on running services.
       {"POST", "/v1/rules/*/switchover", Gate::Permission, P::Operate},
@@ -26,6 +27,7 @@ const std::vector<RoutePermission>& route_permissions() {
       {"POST", "/v1/rules/*/freeze", Gate::Permission, P::Operate},
       {"POST", "/v1/pools/*/freeze", Gate::Permission, P::Operate},
       {"POST", "/v1/nodes/*/maintenance", Gate::Permission, P::Operate},
+      {"POST", "/v1/groups/*/switchover", Gate::Permission, P::Operate},
       // Configuration.
       {"PUT", "/v1/settings", Gate::Permission, P::Configure},
       {"POST", "/v1/apply", Gate::Permission, P::Configure},
@@ -35,6 +37,8 @@ const std::vector<RoutePermission>& route_permissions() {
       {"DELETE", "/v1/nodes/*", Gate::Permission, P::Configure},
       {"PUT", "/v1/rules/*", Gate::Permission, P::Configure},
       {"DELETE", "/v1/rules/*", Gate::Permission, P::Configure},
+      {"PUT", "/v1/templates/*", Gate::Permission, P::Configure},
+      {"DELETE", "/v1/templates/*", Gate::Permission, P::Configure},
       // The control plane and new agents.
       {"POST", "/v1/cluster/transfer", Gate::Permission, P::Members},
       {"POST", "/v1/cluster/members", Gate::Permission, P::Members},

@@ -55,6 +55,8 @@ class Engine {
   void on(const SetSettings&);
   void on(const SetTerm&);
   void on(const RevokeCertificate&);
+  void on(const UpsertTemplate&);
+  void on(const DeleteTemplate&);
 
   struct Start {
     std::vector<RuleId> unit;

@@ -5,6 +5,7 @@
 
 #include "rules/engine.h"
 #include "rules/placement.h"
+#include "rules/rule_templates.h"
 #include "rules/validation.h"
 
 namespace poolha::rules {
@@ -27,7 +28,7 @@ void Engine::on(const DeletePool& e) {
 
 void Engine::on(const UpsertNode& e) {
   if (auto err = validate_node(e.spec); !err.empty()) return reject(err);
-  if (!s_.pools.count(e.spec.pool)) return reject("node " + e.spec.id + ": pool " + e.spec.pool + " does not exist");
+  if (!s_.pools.count(e.spec.pool)) return reject("node " + e.spec.id + ": pool: pool " + e.spec.pool + " does not exist");
   auto it = s_.nodes.find(e.spec.id);
   if (it != s_.nodes.end() && it->second.spec.pool != e.spec.pool && !units_on(e.spec.id).empty())
     return reject("node " + e.spec.id + " hosts services in pool " + it->second.spec.pool +
@@ -76,16 +77,18 @@ void Engine::move_units_off(const NodeId& node, TransitionReason reason, TimeMs 
 void Engine::on(const UpsertRule& e) {
   if (auto err = validate_rule(e.spec); !err.empty()) return reject(err);
   const RuleSpec& spec = e.spec;
-  if (!s_.pools.count(spec.pool)) return reject("rule " + spec.id + ": pool " + spec.pool + " does not exist");
-  for (const NodeId& n : {spec.home, spec.fixed_target})
+  if (!s_.pools.count(spec.pool)) return reject("rule " + spec.id + ": pool: pool " + spec.pool + " does not exist");
+  if (!spec.from_template.empty() && !s_.templates.count(spec.from_template))
+    return reject("rule " + spec.id + ": from_template: template " + spec.from_template + " does not exist");
+  for (const auto& [field, n] : {std::pair{"home", spec.home}, std::pair{"fixed_target", spec.fixed_target}})
     if (!n.empty() && (!s_.nodes.count(n) || s_.nodes.at(n).spec.pool != spec.pool))
-      return reject("rule " + spec.id + ": node " + n + " is not in pool " + spec.pool);
+      return reject("rule " + spec.id + ": " + field + ": node " + n + " is not in pool " + spec.pool);
   for (const auto& [id, r] : s_.rules) {
     if (id == spec.id) continue;
     for (const auto& v : r.spec.vips)
       for (const auto& mine : spec.vips)
         if (v.cidr.substr(0, v.cidr.find('/')) == mine.cidr.substr(0, mine.cidr.find('/')))
-          return reject("rule " + spec.id + ": VIP " + mine.cidr + " already belongs to rule " + id);
+          return reject("rule " + spec.id + ": vips: " + mine.cidr + " already belongs to rule " + id);
   }
   auto it = s_.rules.find(spec.id);
   if (it == s_.rules.end()) {
@@ -270,6 +273,30 @@ void Engine::on(const RevokeCertificate& e) {
   if (s_.revoked.size() >= kMaxRevocations && !s_.revoked.count(e.serial))
     return reject("already " + std::to_string(kMaxRevocations) + " revoked certificates: issue a new CA instead");
   s_.revoked[e.serial] = e.note;
+}
+
+void Engine::on(const UpsertTemplate& e) {
+  if (auto err = validate_template(e.spec); !err.empty()) return reject(err);
+  if (!s_.templates.count(e.spec.id) && s_.templates.size() >= kMaxTemplates)
+    return reject("at most " + std::to_string(kMaxTemplates) + " templates; delete unused ones first");
+  RuleTemplate& t = s_.templates[e.spec.id];
+  t = e.spec;
+  t.fields = Json::parse(e.spec.fields).dump();  // one spelling of equal fields (validated above)
+}
+
+void Engine::on(const DeleteTemplate& e) {
+  if (!s_.templates.count(e.template_id)) return reject("template " + e.template_id + " does not exist");
+  std::vector<RuleId> users;
+  for (const auto& [id, r] : s_.rules)
+    if (r.spec.from_template == e.template_id) users.push_back(id);
+  if (!users.empty()) {
+    std::string list;
+    for (size_t i = 0; i < users.size() && i < 5; ++i) list += (i ? ", " : "") + users[i];
+    if (users.size() > 5) list += ", ...";
+    return reject("template " + e.template_id + " is used by " + std::to_string(users.size()) + " rule(s) (" + list +
+                  "); clear their from_template first");
+  }
+  s_.templates.erase(e.template_id);
 }
 
 }  // namespace poolha::rules

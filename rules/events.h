@@ -70,10 +70,13 @@ struct SetSettings { Settings settings; };
 struct SetTerm { uint64_t term = 1; };
 // Withdraws a certificate of the cluster CA (a lost operator laptop, a retired member).
 struct RevokeCertificate { std::string serial; std::string note; };
+struct UpsertTemplate { RuleTemplate spec; };
+struct DeleteTemplate { std::string template_id; };
 
 using Event = std::variant<NodeReachable, NodeUnreachable, ArbiterView, MonitorReport, ActionResult, Tick,
                            UpsertPool, DeletePool, UpsertNode, RemoveNode, SetMaintenance, UpsertRule, DeleteRule,
-                           Switchover, Failback, Freeze, Resume, SetSettings, SetTerm, RevokeCertificate>;
+                           Switchover, Failback, Freeze, Resume, SetSettings, SetTerm, RevokeCertificate,
+                           UpsertTemplate, DeleteTemplate>;
 
 const char* event_name(const Event&);
 

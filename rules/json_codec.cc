@@ -1,6 +1,7 @@
 #include "rules/json_codec.h"
 
 #include "common/json_strict.h"
+#include "rules/rule_templates.h"
 
 namespace poolha::rules {
 
@@ -15,7 +16,24 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RuleSpec, id, pool, os, labels, 
                                                 script_timeout_ms, home, fixed_target, local_takeover, failback,
                                                 failback_delay_ms, failback_window_start_min,
                                                 failback_window_end_min, on_arbiter_down, group, group_order,
-                                                priority, anti_affinity, monitors)
+                                                priority, anti_affinity, monitors, from_template)
+// The flat form {"id", "description", ...fields} (model.h). Decoding here only
+// reshapes; template_from_json (rule_templates.h) is the checking decoder.
+void to_json(Json& j, const RuleTemplate& t) {
+  j = Json::parse(t.fields, nullptr, false);
+  if (!j.is_object()) j = Json::object();
+  j["id"] = t.id;
+  if (!t.description.empty()) j["description"] = t.description;
+}
+void from_json(const Json& j, RuleTemplate& t) {
+  Json fields = j;
+  t.id = j.value("id", std::string());
+  t.description = j.value("description", std::string());
+  fields.erase("id");
+  fields.erase("description");
+  t.fields = fields.dump();
+}
+
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeState, spec, liveness, last_heard_ms, up_since_ms, last_consult_ms,
                                                 maintenance, healthy, failing_rules, subnets, held_vips,
                                                 last_result_action)
@@ -28,7 +46,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Transition, id, rules, from, tar
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolState, spec, ratio_alert)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ClusterState, settings, term, next_action_id, next_transition_id, pools,
                                                 nodes, rules, transitions, arbiter_reachable,
-                                                last_placement_retry_ms, clock_ms, revoked)
+                                                last_placement_retry_ms, clock_ms, revoked, templates)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeReachable, node, now, subnets, held_vips, actions_done)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeUnreachable, node, now, last_heard_ms)
@@ -50,6 +68,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resume, rule, now)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetSettings, settings)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetTerm, term)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RevokeCertificate, serial, note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpsertTemplate, spec)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeleteTemplate, template_id)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Acquire, action_id, term, epoch, rule, node, old_node, vips, script, script_timeout_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Release, action_id, term, epoch, rule, node, new_node, vips, script, script_timeout_ms)
@@ -123,6 +143,17 @@ Expected<Event> event_from_json(const Json& j) {
   if (t == "set_settings") return untagged<SetSettings>(j, t);
   if (t == "set_term") return untagged<SetTerm>(j, t);
   if (t == "revoke_certificate") return untagged<RevokeCertificate>(j, t);
+  if (t == "upsert_template") {
+    // The template's own decoder: its fields are free-form rule fields (checked by
+    // the engine with validate_template), not a fixed shape.
+    for (const auto& [k, v] : j.items())
+      if (k != "type" && k != "spec") return Expected<Event>::Error(t + ": unknown field '" + k + "'");
+    if (!j.contains("spec")) return Expected<Event>::Error(t + ": spec is required");
+    auto spec = template_from_json(j["spec"]);
+    if (!spec.ok()) return spec.status();
+    return Event(UpsertTemplate{*spec});
+  }
+  if (t == "delete_template") return untagged<DeleteTemplate>(j, t);
   return Expected<Event>::Error("event: unknown type '" + t + "'");
 }
 

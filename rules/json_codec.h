@@ -46,6 +46,9 @@ NLOHMANN_JSON_SERIALIZE_ENUM(ActionOutcome, {{ActionOutcome::Ok, "ok"},
 NLOHMANN_JSON_SERIALIZE_ENUM(Severity, {{Severity::Info, "info"}, {Severity::Warning, "warning"}, {Severity::Critical, "critical"}})
 
 
+void to_json(Json&, const RuleTemplate&);
+void from_json(const Json&, RuleTemplate&);
+
 Json to_json(const Event&);
 Expected<Event> event_from_json(const Json&);
 Json to_json(const Action&);

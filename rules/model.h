@@ -89,7 +89,22 @@ struct RuleSpec {
   int priority = 0;   // higher is placed first when spares are short
   std::vector<RuleId> anti_affinity;
   std::vector<MonitorSpec> monitors;
+  // The template the rule was made from (apply's `template: NAME`), kept so the console
+  // can show which rules a template shaped and refuse to delete one still in use. The
+  // rule's fields are complete without it: changing a template changes no rule.
+  std::string from_template;
   bool operator==(const RuleSpec&) const = default;
+};
+
+// A rule template (高可用模板, design §2): a name and the fields rules made from it
+// start from. A template is partial by nature (any of RuleSpec's fields but id), so
+// its fields are kept as the text of a JSON object, exactly as written; the JSON form
+// is flat, {"id", "description", ...fields}, the same in a file, the API and the state.
+struct RuleTemplate {
+  std::string id;
+  std::string description;
+  std::string fields = "{}";
+  bool operator==(const RuleTemplate&) const = default;
 };
 
 // What we believe about reachability of a node.
@@ -195,6 +210,7 @@ struct ClusterState {
   // Certificates withdrawn by an operator (poolhactl cert revoke): serial (lowercase
   // hex) -> the operator's note. Every member refuses them on every port.
   std::map<std::string, std::string> revoked;
+  std::map<std::string, RuleTemplate> templates;
 };
 
 const char* to_string(Liveness);

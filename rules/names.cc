@@ -68,7 +68,8 @@ const char* event_name(const Event& e) {
                                 "action_result",  "tick",             "upsert_pool",  "delete_pool",
                                 "upsert_node",    "remove_node",      "set_maintenance", "upsert_rule",
                                 "delete_rule",    "switchover",       "failback",     "freeze",
-                                "resume",         "set_settings",     "set_term",     "revoke_certificate"};
+                                "resume",         "set_settings",     "set_term",     "revoke_certificate",
+                                "upsert_template", "delete_template"};
   return names[e.index()];
 }
 

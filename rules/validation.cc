@@ -43,8 +43,8 @@ std::string validate_rule(const RuleSpec& r) {
   if (!valid_id(r.id)) return "rule.id '" + r.id + "': use 1-63 letters, digits, '.', '_' or '-'";
   if (r.pool.empty()) return at + "pool is required";
   if (r.os != "linux" && r.os != "windows") return at + "os must be linux or windows, not '" + r.os + "'";
-  if (r.vips.empty()) return at + "at least one VIP is required";
-  if (r.vips.size() > 16) return at + "at most 16 VIPs";
+  if (r.vips.empty()) return at + "vips: at least one VIP is required";
+  if (r.vips.size() > 16) return at + "vips: at most 16 VIPs";
   std::set<std::string> seen;
   for (const auto& v : r.vips) {
     if (!valid_cidr(v.cidr)) return at + "vips: '" + v.cidr + "' is not an address/prefix such as 198.18.1.10/24";
@@ -66,7 +66,8 @@ std::string validate_rule(const RuleSpec& r) {
   for (const auto& a : r.anti_affinity)
     if (a == r.id) return at + "anti_affinity cannot name the rule itself";
   if (!r.fixed_target.empty() && !valid_id(r.fixed_target)) return at + "fixed_target is not a valid node id";
-  if (r.monitors.size() > 32) return at + "at most 32 monitors";
+  if (!r.from_template.empty() && !valid_id(r.from_template)) return at + "from_template is not a valid template name";
+  if (r.monitors.size() > 32) return at + "monitors: at most 32";
   std::set<std::string> names;
   for (const auto& m : r.monitors) {
     const std::string mat = at + "monitor '" + m.name + "': ";

@@ -105,6 +105,23 @@ TEST_F(ApiRoutesTest, EveryRouteAnswersAndChangesOnlyWhatItSays) {
        [](const Json& s) { return s["revoked"].contains("a1b2c3"); }},
       {"POST", "/v1/certificates/revoke", R"({"serial": "xyz"})", 400, nullptr},
       {"GET", "/v1/cluster", "", 503, nullptr},  // no consensus member behind these routes
+      // Templates: stored, used by apply (the rule keeps their name), not deletable in use.
+      {"PUT", "/v1/templates/gw", R"({"description": "网关", "pool": "p1", "acquire_script": "a.sh"})", 200,
+       [](const Json& s) { return s["templates"]["gw"]["description"] == "网关"; }},
+      {"PUT", "/v1/templates/gw2", R"({"scrip_timeout_ms": 1})", 400, nullptr},
+      {"PUT", "/v1/templates/gw3", R"({"id": "other"})", 400, nullptr},
+      {"GET", "/v1/templates", "", 200, nullptr},
+      {"POST", "/v1/apply", R"({"rules": [{"id": "r5", "template": "gw", "group": "g1", "vips": [{"cidr": "198.18.1.105/24"}]}]})",
+       200, [](const Json& s) { return s["rules"]["r5"]["spec"]["from_template"] == "gw" &&
+                                       s["rules"]["r5"]["spec"]["acquire_script"] == "a.sh"; }},
+      {"POST", "/v1/apply", R"({"rules": [{"id": "r6", "template": "nosuch", "vips": [{"cidr": "198.18.1.106/24"}]}]})", 400,
+       nullptr},
+      {"DELETE", "/v1/templates/gw", "", 409, nullptr},
+      // A group switches through its first rule: r5 has no primary yet, so refused.
+      {"POST", "/v1/groups/g1/switchover", "{}", 409, nullptr},
+      {"POST", "/v1/groups/nosuch/switchover", "{}", 404, nullptr},
+      {"DELETE", "/v1/rules/r5", "", 200, [](const Json& s) { return !s["rules"].contains("r5"); }},
+      {"DELETE", "/v1/templates/gw", "", 200, [](const Json& s) { return !s["templates"].contains("gw"); }},
       {"DELETE", "/v1/rules/r1", "", 200, [](const Json& s) { return !s["rules"].contains("r1"); }},
       {"DELETE", "/v1/rules/r1", "", 409, nullptr},
       {"DELETE", "/v1/nodes/h3", "", 200, [](const Json& s) { return !s["nodes"].contains("h3"); }},
@@ -130,6 +147,35 @@ TEST_F(ApiRoutesTest, EveryRouteAnswersAndChangesOnlyWhatItSays) {
     }
   }
   std::printf("%zu route calls, %d refused with the state unchanged\n", rows.size(), refused);
+}
+
+// A refused spec names the field it is about (the console shows the message there),
+// whether the decoder, the validation or the engine refused it.
+TEST_F(ApiRoutesTest, RefusalsNameTheirField) {
+  ASSERT_EQ(call("PUT", "/v1/pools/p1", "{}").status, 200);
+  ASSERT_EQ(call("PUT", "/v1/nodes/h1", R"({"pool": "p1"})").status, 200);
+  struct Case { const char* target; const char* body; int status; const char* field; };
+  const Case cases[] = {
+      {"/v1/rules/r7", R"({"pool": "p1", "home": "nosuch", "vips": [{"cidr": "198.18.1.107/24"}]})", 409, "home"},
+      {"/v1/rules/r7", R"({"pool": "p1", "vips": [{"cidr": "bad"}]})", 400, "vips"},
+      {"/v1/rules/r7", R"({"pool": "p1", "vips": [{"cidr": 5}]})", 400, "vips[0].cidr"},
+      {"/v1/rules/r7", R"({"pool": "p1", "vips": []})", 400, "vips"},
+      {"/v1/rules/r7", R"({"pool": "nosuch", "vips": [{"cidr": "198.18.1.107/24"}]})", 409, "pool"},
+      {"/v1/rules/r7", R"({"pool": "p1", "script_timeout_ms": 5, "vips": [{"cidr": "198.18.1.107/24"}]})", 400,
+       "script_timeout_ms"},
+      {"/v1/rules/r7", R"({"pool": "p1", "colour": "red", "vips": [{"cidr": "198.18.1.107/24"}]})", 400, ""},
+      {"/v1/nodes/n9", R"({"pool": "nosuch"})", 409, "pool"},
+      {"/v1/nodes/n9", R"({"pool": "p1", "capacity": "x"})", 400, "capacity"},
+      {"/v1/pools/p2", R"({"min_takeover_ratio": 7})", 409, "min_takeover_ratio"},
+      {"/v1/templates/t1", R"({"monitors": [{"name": "m", "kind": "nope"}]})", 400, "monitors"},
+  };
+  for (const auto& c : cases) {
+    const ApiResponse got = call("PUT", c.target, c.body);
+    EXPECT_EQ(got.status, c.status) << c.body << " " << got.body.dump();
+    EXPECT_EQ(got.body.value("field", ""), c.field) << c.body << " " << got.body.dump();
+    std::printf("PUT %s %s -> %d field '%s': %s\n", c.target, c.body, got.status, got.body.value("field", "").c_str(),
+                got.body.value("error", "").c_str());
+  }
 }
 
 }  // namespace
