@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/json_text.h"
 #include "rules/engine.h"
 #include "rules/placement.h"
 #include "rules/rule_templates.h"
@@ -281,7 +282,7 @@ void Engine::on(const UpsertTemplate& e) {
     return reject("at most " + std::to_string(kMaxTemplates) + " templates; delete unused ones first");
   RuleTemplate& t = s_.templates[e.spec.id];
   t = e.spec;
-  t.fields = Json::parse(e.spec.fields).dump();  // one spelling of equal fields (validated above)
+  t.fields = json_text(Json::parse(e.spec.fields, nullptr, false));  // one spelling of equal fields (validated above)
 }
 
 void Engine::on(const DeleteTemplate& e) {

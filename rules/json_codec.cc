@@ -1,6 +1,7 @@
 #include "rules/json_codec.h"
 
 #include "common/json_strict.h"
+#include "common/json_text.h"
 #include "rules/rule_templates.h"
 
 namespace poolha::rules {
@@ -31,7 +32,7 @@ void from_json(const Json& j, RuleTemplate& t) {
   t.description = j.value("description", std::string());
   fields.erase("id");
   fields.erase("description");
-  t.fields = fields.dump();
+  t.fields = json_text(fields);
 }
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeState, spec, liveness, last_heard_ms, up_since_ms, last_consult_ms,
