@@ -101,6 +101,19 @@ void ApiAuth::note_failure(const std::string& source, int64_t local_ms) {
   while (q.size() > 10000) q.pop_front();
 }
 
+bool ApiAuth::idle_past_policy(const std::string& hash, int64_t local_ms) const {
+  auto it = last_seen_.find(hash);
+  return it != last_seen_.end() &&
+         local_ms - it->second > core_.access().state().policy.idle_timeout_minutes * 60'000;
+}
+
+void ApiAuth::end_idle(const std::string& hash, int64_t wall_ms) {
+  ApiRequest r;
+  r.wall_ms = wall_ms;
+  r.source = "(stream)";
+  end(hash, "idle", r);
+}
+
 int64_t ApiAuth::idle_seconds(const std::string& hash, int64_t local_ms) const {
   auto it = last_seen_.find(hash);
   return it == last_seen_.end() ? -1 : (local_ms - it->second) / 1000;

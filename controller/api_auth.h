@@ -47,6 +47,9 @@ class ApiAuth {
   void forget(const std::string& session_hash) { last_seen_.erase(session_hash); }
   // Seconds since the session's last request here (-1: not seen by this member).
   int64_t idle_seconds(const std::string& session_hash, int64_t local_ms) const;
+  // Idle longer than the policy allows (no request since), and ending such a session.
+  bool idle_past_policy(const std::string& session_hash, int64_t local_ms) const;
+  void end_idle(const std::string& session_hash, int64_t wall_ms);
 
   // The session cookie's value from a Cookie header ("" if none or malformed).
   static std::string session_from_cookie(const std::string& header);

@@ -151,6 +151,10 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     return cluster_ops_(p[2], body, by);
   }
   if (method == "GET" && p.size() == 2 && what == "events") return events(query);
+  if (method == "GET" && p.size() == 2 && what == "defaults") {
+    // What a field left out of a spec becomes (the console's create forms start here).
+    return {200, Json{{"rule", spec_shape("rule")}, {"node", spec_shape("node")}, {"pool", spec_shape("pool")}}};
+  }
   if (method == "GET" && p.size() == 2 && what == "templates") {
     Json list = Json::array();
     for (const auto& [id, t] : core_.state().templates) {
@@ -401,6 +405,7 @@ Json ApiRoutes::top_json(bool with_clock) const {
   scalars.last_placement_retry_ms = s.last_placement_retry_ms;
   scalars.clock_ms = s.clock_ms;
   scalars.revoked = s.revoked;
+  scalars.templates = s.templates;
   Json state = rules::to_json(scalars);
   for (const char* k : {"rules", "nodes", "pools", "transitions"}) state.erase(k);
   Json out{{"controller", name_}, {"active", core_.acting()}, {"unheard_by", unheard}, {"capacity", capacity_},

@@ -50,9 +50,16 @@ class ApiRoutes {
   nlohmann::json agents_json(bool with_clock) const;
   nlohmann::json top_json(bool with_clock) const;
   // Whether a session (its id hash) is still signed in (a stream ends when it is not).
-  bool session_valid(const std::string& hash, int64_t wall_ms) const {
+  // An open stream is not activity: a page left alone is signed out after the
+  // policy's idle timeout like any other (the console pings on input).
+  bool session_valid(const std::string& hash, int64_t wall_ms, int64_t local_ms) {
     const auto* s = core_.access().session(hash);
-    return s && !core_.access().session_expired(*s, wall_ms);
+    if (!s || core_.access().session_expired(*s, wall_ms)) return false;
+    if (auth_.idle_past_policy(hash, local_ms)) {
+      auth_.end_idle(hash, wall_ms);
+      return false;
+    }
+    return true;
   }
   // The cluster's certificate denylist (poolhactl cert revoke): the API server refuses
   // a revoked operator certificate after its handshake.

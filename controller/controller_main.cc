@@ -391,7 +391,9 @@ class ControllerDaemon : public Outbox {
       reporter_->tick(now(), [this] { return core_->unheard_nodes(now(), report_never_heard_after_); });
       close_revoked_sessions();
       if (vip_) vip_->set_active(core_->acting());
-      if (feed_) feed_->tick(now(), [this](const std::string& session) { return routes_->session_valid(session, wall_ms()); });
+      if (feed_) {
+        feed_->tick(now(), [this](const std::string& session) { return routes_->session_valid(session, wall_ms(), now()); });
+      }
       schedule_timer();
     });
   }

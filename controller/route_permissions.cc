@@ -19,6 +19,7 @@ const std::vector<RoutePermission>& route_permissions() {
       {"GET", "/v1/events", Gate::Permission, P::View},
       {"GET", "/v1/settings", Gate::Permission, P::View},
       {"GET", "/v1/templates", Gate::Permission, P::View},
+      {"GET", "/v1/defaults", Gate::Permission, P::View},
       {"GET", "/v1/stream", Gate::Permission, P::View},
       // Operations on running services.
       {"POST", "/v1/rules/*/switchover", Gate::Permission, P::Operate},

@@ -263,6 +263,13 @@ TEST_F(ApiAccessTest, IdleSessionsEndAndSessionsSurviveARestartOfTheCore) {
   ASSERT_TRUE(ended.ok());
   ASSERT_FALSE(ended->empty());
   EXPECT_EQ(ended->front().detail, "idle");
+  // An open stream is not activity: the live feed's check ends a session idle past the
+  // policy (the page then shows the sign-in form).
+  Session aud = first_login("aud", otp["aud"]);  // last seen at local 1000 ms
+  const std::string aud_hash = sha256_hex(aud.cookie);
+  EXPECT_TRUE(routes_->session_valid(aud_hash, kWall, 1000 + idle_ms));
+  EXPECT_FALSE(routes_->session_valid(aud_hash, kWall, 1000 + idle_ms + 1));
+  EXPECT_EQ(core_->access().session(aud_hash), nullptr);
 
   // The sessions are replicated state: a core rebuilt from the log (what the other
   // controller holds after a failover) accepts the same cookie.

@@ -111,6 +111,7 @@ TEST_F(ApiRoutesTest, EveryRouteAnswersAndChangesOnlyWhatItSays) {
       {"PUT", "/v1/templates/gw2", R"({"scrip_timeout_ms": 1})", 400, nullptr},
       {"PUT", "/v1/templates/gw3", R"({"id": "other"})", 400, nullptr},
       {"GET", "/v1/templates", "", 200, nullptr},
+      {"GET", "/v1/defaults", "", 200, nullptr},
       {"POST", "/v1/apply", R"({"rules": [{"id": "r5", "template": "gw", "group": "g1", "vips": [{"cidr": "198.18.1.105/24"}]}]})",
        200, [](const Json& s) { return s["rules"]["r5"]["spec"]["from_template"] == "gw" &&
                                        s["rules"]["r5"]["spec"]["acquire_script"] == "a.sh"; }},

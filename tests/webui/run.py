@@ -93,7 +93,7 @@ def main():
     os.makedirs(OUT)
     run = cluster_mod.Run(bins, prefix="pw%d" % (os.getpid() % 1000))
     hosts = ["h1", "h2", "h3", "h4"]
-    rules = [cluster_mod.default_rule("r1", vip_index=1, home="h1"), cluster_mod.default_rule("r2", vip_index=2, home="h2")]
+    rules = [cluster_mod.default_rule("r1", vip_index=1, home="h1"), cluster_mod.default_rule("r2", vip_index=2, home="h2", group="g-r2")]
     c = None
     server = None
     sock = os.path.join(run.root, "control.sock")

@@ -8,7 +8,7 @@ import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import 'dayjs/locale/zh-cn';
 import dayjs from 'dayjs';
-import { ApiError, Me, api, get, setCsrf } from './api';
+import { ApiError, Me, api, get, onSignedOut, setCsrf } from './api';
 import { Key, Lang, LangContext, translate } from './i18n';
 import { useLive } from './live';
 import Login from './pages/Login';
@@ -17,6 +17,7 @@ import Dashboard from './pages/Dashboard';
 import Rules from './pages/Rules';
 import Nodes from './pages/Nodes';
 import Pools from './pages/Pools';
+import Templates from './pages/Templates';
 import Topology from './pages/Topology';
 import Events from './pages/Events';
 import ControlPlane from './pages/ControlPlane';
@@ -32,6 +33,7 @@ const NAV: NavItem[] = [
   { key: '/rules', label: 'nav.rules', need: 'view' },
   { key: '/nodes', label: 'nav.nodes', need: 'view' },
   { key: '/pools', label: 'nav.pools', need: 'view' },
+  { key: '/templates', label: 'nav.templates', need: 'view' },
   { key: '/topology', label: 'nav.topology', need: 'view' },
   { key: '/events', label: 'nav.events', need: 'view' },
   { key: '/cluster', label: 'nav.cluster', need: 'view' },
@@ -85,12 +87,35 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     refreshMe();
   }, [refreshMe]);
 
+  const [ended, setEnded] = useState(false);
   const signedOut = useCallback(() => {
     setCsrf('');
     setMe(false);
   }, []);
+  // The server ended the session (idle, expired, ended by the security administrator):
+  // any 401 or the stream's end brings the sign-in form, with why.
+  const sessionEnded = useCallback(() => {
+    setEnded(true);
+    signedOut();
+  }, [signedOut]);
+  useEffect(() => onSignedOut(sessionEnded), [sessionEnded]);
+  // The idle timeout counts from the operator's last request; an open page that only
+  // receives the stream is idle. Input on the page tells the controller (at most once
+  // a minute), so someone at the screen is not signed out while they work.
+  useEffect(() => {
+    if (!me) return;
+    let last = Date.now();
+    const active = () => {
+      if (Date.now() - last < 60_000) return;
+      last = Date.now();
+      get('/v1/me').catch(() => {});
+    };
+    const events = ['keydown', 'pointerdown', 'wheel'];
+    for (const e of events) window.addEventListener(e, active, { passive: true });
+    return () => { for (const e of events) window.removeEventListener(e, active); };
+  }, [me]);
   const can = (p: string) => !!me && me.permissions.includes(p);
-  const live = useLive(!!me && !me.password_change_required && can('view'), signedOut);
+  const live = useLive(!!me && !me.password_change_required && can('view'), sessionEnded);
 
   const logout = async () => {
     try {
@@ -107,7 +132,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     [me, lang]);
 
   if (me === null) return <Spin fullscreen />;
-  if (me === false) return <Login onSignedIn={refreshMe} />;
+  if (me === false) return <Login ended={ended} onSignedIn={() => { setEnded(false); return refreshMe(); }} />;
   if (me.password_change_required) return <Password me={me} forced onDone={refreshMe} onLogout={logout} />;
 
   const home = items[0]?.key ?? '/';
@@ -142,6 +167,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
               </Button>
               <Dropdown menu={{
                 items: [
+                  ...(me.last_login_ms ? [{ key: 'last', disabled: true, label: <span data-testid="last-login">{t('user.lastLogin', { time: dayjs(me.last_login_ms).format('YYYY-MM-DD HH:mm:ss'), from: me.last_login_from || '-' })}</span> }] : []),
                   { key: 'pw', label: t('user.password'), onClick: () => navigate('/password') },
                   { key: 'out', label: t('user.logout'), onClick: logout },
                 ],
@@ -157,7 +183,8 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
               {can('view') && <Route path="/" element={<Dashboard view={view} />} />}
               {can('view') && <Route path="/rules" element={<Rules view={view} history={live.history} me={me} />} />}
               {can('view') && <Route path="/nodes" element={<Nodes view={view} me={me} />} />}
-              {can('view') && <Route path="/pools" element={<Pools view={view} />} />}
+              {can('view') && <Route path="/pools" element={<Pools view={view} me={me} />} />}
+              {can('view') && <Route path="/templates" element={<Templates view={view} me={me} />} />}
               {can('view') && <Route path="/topology" element={<Topology view={view} />} />}
               {can('view') && <Route path="/events" element={<Events history={live.history} />} />}
               {can('view') && <Route path="/cluster" element={<ControlPlane view={view} me={me} />} />}

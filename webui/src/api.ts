@@ -23,6 +23,11 @@ export class ApiError extends Error {
 }
 
 let csrf = '';
+let signedOutHandler: () => void = () => {};
+// Called when the server answers 401 to a signed-in call: the session ended there.
+export function onSignedOut(f: () => void) {
+  signedOutHandler = f;
+}
 export function setCsrf(token: string | undefined) {
   csrf = token ?? '';
 }
@@ -59,6 +64,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   }
   if (!res.ok) {
     const msg = data?.error ?? (text || res.statusText);
+    if (res.status === 401 && path !== '/v1/login' && path !== '/v1/me') signedOutHandler();
     throw new ApiError(res.status, msg, data?.code, data?.field, data);
   }
   return data as T;

@@ -132,6 +132,76 @@ test('repeated wrong passwords lock the account; the security administrator unlo
   await sec.close();
 });
 
+// antd's Select: open it, pick the option with this text.
+async function choose(page: any, testid: string, option: string) {
+  await page.getByTestId(testid).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click();
+}
+
+test('templates and create forms show the controller\'s messages at the field; a group switches together', async ({ page }) => {
+  await signIn(page, 'admin');  // system administrator and operator
+  // A template, refused first for a field the controller checks, then stored.
+  await page.getByTestId('nav').getByText('高可用模板').click();
+  await page.getByTestId('template-new').click();
+  await page.getByTestId('field-id').fill('gw-tmpl');
+  await page.getByTestId('field-description').fill('网关模板');
+  await choose(page, 'field-pool', 'p1');
+  await page.getByTestId('field-script_timeout_ms').fill('5');
+  await page.getByTestId('spec-save').click();
+  await expect(page.getByTestId('field-error-script_timeout_ms')).toContainText('100..600000');
+  await shot(page, '12-template-field-error');
+  await page.getByTestId('field-script_timeout_ms').fill('3000');
+  await page.getByTestId('spec-save').click();
+  await expect(page.getByTestId('templates-table')).toContainText('网关模板');
+
+  // A rule made from it, joining r2's group: a bad VIP first, refused at the VIP field.
+  await page.getByTestId('nav').getByText('切换规则').click();
+  await page.getByTestId('rule-new').click();
+  await page.getByTestId('field-id').fill('gw-new');
+  await choose(page, 'field-template', 'gw-tmpl');
+  await page.getByTestId('field-vip-0').fill('198.18.0.300/24');
+  await page.getByTestId('field-group').fill('g-r2');
+  await page.getByTestId('spec-save').click();
+  await expect(page.getByTestId('field-error-vips')).toContainText('198.18.0.300/24');
+  await shot(page, '13-rule-form-field-error');
+  await page.getByTestId('field-vip-0').fill('198.18.0.109/24');
+  await page.getByTestId('spec-save').click();
+  await expect(page.getByTestId('spec-editor')).toHaveCount(0);
+  const st = await control('/status');
+  expect(st.state.rules['gw-new'].spec.from_template).toBe('gw-tmpl');
+  expect(st.state.rules['gw-new'].spec.script_timeout_ms).toBe(3000);
+  const r2row = page.getByTestId('rules-table').locator('tr[data-row-key="r2"]');
+  const newrow = page.getByTestId('rules-table').locator('tr[data-row-key="gw-new"]');
+  const r2primary = (await r2row.getByTestId('rule-primary').textContent()) ?? '';
+  await expect(newrow.getByTestId('rule-primary')).toHaveText(r2primary, { timeout: 10000 });  // joined where its group runs
+  await expect(newrow).toContainText('运行中', { timeout: 10000 });
+
+  // The group switch moves both, followed live.
+  await page.getByTestId('more-gw-new').click();
+  await page.getByRole('menuitem', { name: /组切换/ }).click();
+  await page.getByTestId('op-reason').fill('组切换演练');
+  await page.getByTestId('op-confirm').fill('gw-new');
+  const t0 = Date.now();
+  await page.getByTestId('op-ok').click();
+  await expect(page.getByTestId('op-done')).toBeVisible({ timeout: 15000 });
+  figures.group_switch_followed_s = (Date.now() - t0) / 1000;
+  await shot(page, '14-group-switch');
+  await page.getByTestId('op-close').click();
+  const moved = (await newrow.getByTestId('rule-primary').textContent()) ?? '';
+  expect(moved).not.toBe(r2primary);
+  await expect(r2row.getByTestId('rule-primary')).toHaveText(moved, { timeout: 5000 });
+
+  // Clean up: the rule, then its template (refused while the rule names it).
+  await page.getByTestId('edit-gw-new').click();
+  await page.getByTestId('spec-delete').click();
+  await expect(newrow).toHaveCount(0, { timeout: 10000 });
+  await page.getByTestId('nav').getByText('高可用模板').click();
+  await shot(page, '15-templates');
+  await page.getByTestId('template-gw-tmpl').click();
+  await page.getByTestId('spec-delete').click();
+  await expect(page.getByTestId('templates-table')).not.toContainText('gw-tmpl', { timeout: 5000 });
+});
+
 test('killing the active controller: the open page carries on through the controller VIP within 3 s, still signed in', async ({ page }) => {
   await signIn(page, 'ops');
   await expect(page.getByTestId('live')).toContainText('实时');

@@ -4,7 +4,8 @@ import { ApiError, api } from '../api';
 import { useContext } from 'react';
 import { LangContext, useT } from '../i18n';
 
-export default function Login({ onSignedIn }: { onSignedIn: () => void }) {
+// The sign-in form; `ended`: the server ended the previous session (say so).
+export default function Login({ onSignedIn, ended }: { onSignedIn: () => void; ended?: boolean }) {
   const t = useT();
   const { lang, setLang } = useContext(LangContext);
   const [error, setError] = useState('');
@@ -26,6 +27,7 @@ export default function Login({ onSignedIn }: { onSignedIn: () => void }) {
     <div style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', background: '#f0f2f5' }}>
       <Card title={t('product') + ' · ' + t('login.title')} style={{ width: 380 }}
             extra={<Button type="link" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang">{t('lang.switch')}</Button>}>
+        {ended && !error && <Alert type="warning" showIcon message={t('login.sessionEnded')} style={{ marginBottom: 12 }} data-testid="login-ended" />}
         <Form layout="vertical" onFinish={submit} data-testid="login-form">
           <Form.Item name="account" label={t('login.account')} rules={[{ required: true }]}>
             <Input autoComplete="username" autoFocus data-testid="login-account" />

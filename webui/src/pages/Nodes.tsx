@@ -7,13 +7,13 @@ import { errorText } from '../App';
 import { livenessColor } from '../format';
 import { Key, useT } from '../i18n';
 import { View } from '../live';
-import { SpecDrawer } from './Rules';
+import { SpecEditor } from './SpecEditor';
 
 export default function Nodes({ view, me }: { view: View | null; me: Me }) {
   const t = useT();
   const { message, modal } = App.useApp();
   const [q, setQ] = useState('');
-  const [edit, setEdit] = useState<string | null>(null);
+  const [edit, setEdit] = useState<string | null | undefined>(undefined);  // null: a new node
   const [token, setToken] = useState<{ node: string; token: string; ttl: number } | null>(null);
   const can = (p: string) => me.permissions.includes(p);
   const rows = useMemo(() => {
@@ -52,9 +52,12 @@ export default function Nodes({ view, me }: { view: View | null; me: Me }) {
     }
   };
   return (
-    <Card title={t('nav.nodes')} extra={can('tokens') && (
-      <Form layout="inline" onFinish={mint}><Form.Item name="node" rules={[{ required: true }]}><Input placeholder={t('node.id')} /></Form.Item>
-        <Button htmlType="submit">{t('node.token')}</Button></Form>)}>
+    <Card title={t('nav.nodes')} extra={<Space>
+      {can('tokens') && (
+        <Form layout="inline" onFinish={mint}><Form.Item name="node" rules={[{ required: true }]}><Input placeholder={t('node.id')} data-testid="token-node" /></Form.Item>
+          <Button htmlType="submit" data-testid="token-create">{t('node.token')}</Button></Form>)}
+      {can('configure') && <Button type="primary" onClick={() => setEdit(null)} data-testid="node-new">{t('common.create')}</Button>}
+    </Space>}>
       <Input.Search allowClear placeholder={t('common.search')} onChange={(e) => setQ(e.target.value)} style={{ width: 220, marginBottom: 12 }} />
       <Table rowKey="id" size="small" dataSource={rows} data-testid="nodes-table"
              pagination={{ pageSize: 50, showTotal: (n) => t('common.total', { n }), showSizeChanger: true }}
@@ -75,7 +78,7 @@ export default function Nodes({ view, me }: { view: View | null; me: Me }) {
                    {can('configure') && <Button size="small" type="link" onClick={() => setEdit(n.id)}>{t('common.edit')}</Button>}
                  </Space>) }] : []),
              ]} />
-      {edit && <SpecDrawer kind="nodes" id={edit} spec={view.state.nodes[edit]?.spec} onClose={() => setEdit(null)} />}
+      {edit !== undefined && <SpecEditor kind="nodes" id={edit ?? undefined} spec={edit ? view.state.nodes[edit]?.spec : undefined} view={view} onClose={() => setEdit(undefined)} />}
       {token && (
         <Modal open onCancel={() => setToken(null)} onOk={() => setToken(null)} title={t('node.tokenDone', { node: token.node, ttl: token.ttl })}>
           <Alert type="info" message={<Typography.Text copyable code>{token.token}</Typography.Text>} />

@@ -2,15 +2,24 @@
 // search and paging for a thousand rules; the operations with a confirmation, a reason
 // for the audit trail and the steps followed live; the spec as JSON to edit.
 import { useMemo, useState } from 'react';
-import { Alert, App, Badge, Button, Card, Drawer, Dropdown, Form, Input, Modal, Select, Space, Steps, Table, Tag, Typography } from 'antd';
-import { Me, api, parseJsonText } from '../api';
+import { Alert, Badge, Button, Card, Dropdown, Form, Input, Modal, Select, Space, Steps, Table, Tag, Typography } from 'antd';
+import { Me, api } from '../api';
 import { errorText } from '../App';
 import { fmtTime, phaseColor, vipsOf } from '../format';
 import { Key, useT } from '../i18n';
 import { HistoryRow, View } from '../live';
+import { SpecEditor } from './SpecEditor';
 
-type Op = 'switchover' | 'force' | 'failback' | 'freeze' | 'unfreeze' | 'resume';
-const DANGEROUS: Op[] = ['switchover', 'force', 'failback'];
+type Op = 'switchover' | 'force' | 'failback' | 'freeze' | 'unfreeze' | 'resume' | 'group';
+const DANGEROUS: Op[] = ['switchover', 'force', 'failback', 'group'];
+const MOVES: Op[] = ['switchover', 'force', 'group'];
+
+// The rules that switch with `rule` (its group), the rule itself when it has none.
+function groupOf(view: View, rule: string): string[] {
+  const g = view.state.rules[rule]?.spec.group;
+  if (!g) return [rule];
+  return Object.entries(view.state.rules).filter(([, r]) => r.spec.group === g).map(([id]) => id).sort();
+}
 
 export function RulesTable({ view, compact, onOp, onEdit, me }: { view: View; compact?: boolean; onOp?: (id: string, op: Op) => void; onEdit?: (id: string) => void; me?: Me }) {
   const t = useT();
@@ -24,7 +33,7 @@ export function RulesTable({ view, compact, onOp, onEdit, me }: { view: View; co
   const can = (p: string) => !!me && me.permissions.includes(p);
   const columns: any[] = [
     { title: t('rule.id'), dataIndex: 'id', sorter: (a: any, b: any) => a.id.localeCompare(b.id), render: (id: string, r: any) => (
-      <Space>{id}{r.frozen && <Tag>{t('rule.frozen')}</Tag>}</Space>) },
+      <Space>{id}{r.frozen && <Tag>{t('rule.frozen')}</Tag>}{r.spec.group && <Tag color="blue">{r.spec.group}</Tag>}</Space>) },
     { title: t('rule.pool'), render: (_: any, r: any) => r.spec.pool },
     { title: t('rule.vips'), render: (_: any, r: any) => vipsOf(r) },
     { title: t('rule.primary'), dataIndex: 'primary', sorter: (a: any, b: any) => (a.primary ?? '').localeCompare(b.primary ?? ''),
@@ -41,6 +50,7 @@ export function RulesTable({ view, compact, onOp, onEdit, me }: { view: View; co
         if (can('operate')) {
           items.push({ key: 'switchover', label: t('op.switchover') }, { key: 'force', label: t('op.force') },
             { key: 'failback', label: t('op.failback') }, { key: r.frozen ? 'unfreeze' : 'freeze', label: t(r.frozen ? 'op.unfreeze' : 'op.freeze') });
+          if (r.spec.group) items.push({ key: 'group', label: `${t('op.group')} (${r.spec.group})` });
           if (r.phase === 'admin-wait' || r.phase === 'blocked') items.push({ key: 'resume', label: t('op.resume') });
         }
         return (
@@ -69,13 +79,14 @@ export function RulesTable({ view, compact, onOp, onEdit, me }: { view: View; co
 export default function Rules({ view, history, me }: { view: View | null; history: HistoryRow[]; me: Me }) {
   const t = useT();
   const [op, setOp] = useState<{ id: string; op: Op } | null>(null);
-  const [edit, setEdit] = useState<string | null>(null);
+  const [edit, setEdit] = useState<string | null | undefined>(undefined);  // null: a new rule
   if (!view) return <Card loading />;
   return (
-    <Card title={t('nav.rules')}>
+    <Card title={t('nav.rules')} extra={me.permissions.includes('configure') &&
+      <Button type="primary" onClick={() => setEdit(null)} data-testid="rule-new">{t('common.create')}</Button>}>
       <RulesTable view={view} me={me} onOp={(id, o) => setOp({ id, op: o })} onEdit={setEdit} />
       {op && <OperationModal key={op.id + op.op} rule={op.id} op={op.op} view={view} history={history} onClose={() => setOp(null)} />}
-      {edit && <SpecDrawer kind="rules" id={edit} spec={view.state.rules[edit]?.spec} onClose={() => setEdit(null)} />}
+      {edit !== undefined && <SpecEditor kind="rules" id={edit ?? undefined} spec={edit ? view.state.rules[edit]?.spec : undefined} view={view} onClose={() => setEdit(undefined)} />}
     </Card>
   );
 }
@@ -86,6 +97,7 @@ function OperationModal({ rule, op, view, history, onClose }: { rule: string; op
   const [form] = Form.useForm();
   const r = view.state.rules[rule];
   const [sent, setSent] = useState<{ afterId: number; from: string; target: string } | null>(null);
+  const members = groupOf(view, rule);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const title = t('op.confirmTitle', { op: t(('op.' + op) as Key), id: rule });
@@ -99,7 +111,9 @@ function OperationModal({ rule, op, view, history, onClose }: { rule: string; op
     const afterId = history.reduce((m, h) => Math.max(m, h.id), 0);
     try {
       const opts = { reason: v.reason, ticket: v.ticket };
-      if (op === 'switchover' || op === 'force') {
+      if (op === 'group') {
+        await api('POST', `/v1/groups/${encodeURIComponent(r.spec.group)}/switchover`, v.target ? { target: v.target } : {}, opts);
+      } else if (op === 'switchover' || op === 'force') {
         await api('POST', `/v1/rules/${encodeURIComponent(rule)}/switchover`, { ...(v.target ? { target: v.target } : {}), ...(op === 'force' ? { forced: true } : {}) }, opts);
       } else if (op === 'freeze' || op === 'unfreeze') {
         await api('POST', `/v1/rules/${encodeURIComponent(rule)}/freeze`, { on: op === 'freeze' }, opts);
@@ -113,7 +127,7 @@ function OperationModal({ rule, op, view, history, onClose }: { rule: string; op
       setBusy(false);
     }
   };
-  const steps = history.filter((h) => sent && h.id > sent.afterId && (h.rule === rule || h.kind.startsWith('operator:')) && h.rule === rule);
+  const steps = history.filter((h) => sent && h.id > sent.afterId && members.includes(h.rule));
   const done = sent && r && r.phase === 'running' && (op === 'freeze' || op === 'unfreeze' || op === 'resume' ||
     (sent.target ? r.primary === sent.target : r.primary !== sent.from));
   return (
@@ -122,12 +136,13 @@ function OperationModal({ rule, op, view, history, onClose }: { rule: string; op
            onOk={() => form.submit()} width={620} destroyOnHidden>
       {!sent && (
         <Form form={form} layout="vertical" onFinish={submit} data-testid="op-form">
-          {(op === 'switchover' || op === 'force') && (
+          {op === 'group' && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('op.groupOf', { group: r?.spec.group, rules: members.join(', ') })} />}
+          {MOVES.includes(op) && (
             <Form.Item name="target" label={t('op.target')}>
               <Select allowClear placeholder={t('op.targetAuto')} options={candidates} data-testid="op-target" />
             </Form.Item>
           )}
-          {(op === 'switchover' || op === 'force') && r && (
+          {MOVES.includes(op) && r && (
             <Alert type={op === 'force' ? 'warning' : 'info'} showIcon style={{ marginBottom: 12 }}
                    message={t('op.impact', { id: rule, vips: vipsOf(r), from: r.primary || '-', to: target || t('op.targetAuto') })} />
           )}
@@ -151,48 +166,12 @@ function OperationModal({ rule, op, view, history, onClose }: { rule: string; op
           <Typography.Title level={5}>{t('op.progress')}</Typography.Title>
           <Steps direction="vertical" size="small" current={steps.length}
                  items={[{ title: t('op.sent'), status: 'finish' },
-                   ...steps.map((h) => ({ title: `${h.kind} ${h.node}`, description: `${h.outcome}${h.duration_ms ? ' · ' + h.duration_ms + ' ms' : ''} · ${fmtTime(h.time)}`,
+                   ...steps.map((h) => ({ title: members.length > 1 ? `${h.kind} ${h.rule} → ${h.node}` : `${h.kind} ${h.node}`, description: `${h.outcome}${h.duration_ms ? ' · ' + h.duration_ms + ' ms' : ''} · ${fmtTime(h.time)}`,
                      status: (h.outcome === 'ok' ? 'finish' : h.outcome === 'sent' ? 'process' : 'error') as any })),
                    ...(done ? [{ title: t('op.finished', { id: rule, node: r?.primary ?? '' }), status: 'finish' as const }] : [])]} />
           {done && <Alert type="success" showIcon message={t('op.finished', { id: rule, node: r?.primary ?? '' })} data-testid="op-done" />}
         </div>
       )}
     </Modal>
-  );
-}
-
-// An object's spec as JSON, saved with PUT; the controller's message is shown as is.
-export function SpecDrawer({ kind, id, spec, onClose }: { kind: 'rules' | 'nodes' | 'pools'; id: string; spec: any; onClose: () => void }) {
-  const t = useT();
-  const { message } = App.useApp();
-  const [text, setText] = useState(JSON.stringify(spec ?? { id }, null, 2));
-  const [error, setError] = useState('');
-  const save = async () => {
-    setError('');
-    const { value: body, error: parseError } = parseJsonText(text);
-    if (parseError) return setError(parseError);
-    try {
-      await api('PUT', `/v1/${kind}/${encodeURIComponent(id)}`, body);
-      message.success(t('common.done'));
-      onClose();
-    } catch (e) {
-      setError(errorText(e, t));
-    }
-  };
-  const remove = async () => {
-    try {
-      await api('DELETE', `/v1/${kind}/${encodeURIComponent(id)}`);
-      message.success(t('common.done'));
-      onClose();
-    } catch (e) {
-      setError(errorText(e, t));
-    }
-  };
-  return (
-    <Drawer open width={640} title={`${t('common.edit')} ${id}`} onClose={onClose}
-            extra={<Space><Button danger onClick={remove}>{t('common.delete')}</Button><Button type="primary" onClick={save} data-testid="spec-save">{t('common.save')}</Button></Space>}>
-      <Input.TextArea value={text} onChange={(e) => setText(e.target.value)} autoSize={{ minRows: 20 }} style={{ fontFamily: 'monospace' }} data-testid="spec-text" />
-      {error && <Alert type="error" showIcon message={error} style={{ marginTop: 12 }} data-testid="spec-error" />}
-    </Drawer>
   );
 }
