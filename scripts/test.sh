@@ -15,5 +15,7 @@ echo "== benchmark: engine decision latency (5,000 nodes, 1,000 rules) =="
 "$build/tests/bench/engine_bench"
 echo "== tests =="
 (cd "$build" && ctest --output-on-failure --timeout 600)
+echo "== what the tests measured (their own lines, from $build/Testing/Temporary/LastTest.log) =="
+python3 scripts/print-figures.py "$build"
 echo "== sanitizers and fuzzing =="
 ./scripts/sanitize.sh
