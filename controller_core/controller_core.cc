@@ -162,10 +162,12 @@ void ControllerCore::audit_event(const rules::Event& e, const access::Actor& by,
   std::string target;
   for (const char* k : {"rule", "node", "pool", "serial"})
     if (j.contains(k) && j[k].is_string() && !j[k].get<std::string>().empty()) target = std::string(k) + " " + j[k].get<std::string>();
+  if (const auto* d = std::get_if<rules::DeleteTemplate>(&e)) target = "template " + d->template_id;
   if (j.contains("spec") && j["spec"].contains("id")) {
     const char* kind = std::holds_alternative<rules::UpsertRule>(e) ? "rule "
                        : std::holds_alternative<rules::UpsertNode>(e) ? "node "
-                       : std::holds_alternative<rules::UpsertPool>(e) ? "pool " : "";
+                       : std::holds_alternative<rules::UpsertPool>(e) ? "pool "
+                       : std::holds_alternative<rules::UpsertTemplate>(e) ? "template " : "";
     target = kind + j["spec"]["id"].get<std::string>();
   }
   std::string detail;
