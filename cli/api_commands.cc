@@ -206,8 +206,9 @@ int cmd_switchover(Context& c) { return switch_rule(c, false); }
 int cmd_group_switchover(Context& c) {
   const std::string group = c.positionals[0];
   const std::string to = c.args.value("to");
-  return act(c, "switchover of group " + group, "POST", "/v1/groups/" + seg(group) + "/switchover",
-             Json{{"target", to}}, "switchover of group " + group + " to " + (to.empty() ? "the best eligible node" : to) +
+  Json body{{"target", to}};
+  if (c.args.has("pool")) body["pool"] = c.args.value("pool");
+  return act(c, "switchover of group " + group, "POST", "/v1/groups/" + seg(group) + "/switchover", body, "switchover of group " + group + " to " + (to.empty() ? "the best eligible node" : to) +
                                        " requested: its rules move together (watch: poolhactl rule list)");
 }
 

@@ -97,9 +97,9 @@ const std::vector<CommandSpec>& commands() {
        "alone, outside the log; recorded in the event history, and committed when it acts again.",
        cmd_force},
       {{"failback"}, {"RULE"}, {}, "", "Moves a rule back to its home node.", cmd_failback},
-      {{"group", "switchover"}, {"GROUP"}, {"to"}, "[--to NODE]",
+      {{"group", "switchover"}, {"GROUP"}, {"pool", "to"}, "[--pool POOL] [--to NODE]",
        "Graceful switchover of a rule group: all its rules move together to NODE (default: the best\n"
-       "eligible).",
+       "eligible). --pool: needed when pools have groups of the same name.",
        cmd_group_switchover},
       {{"events"}, {}, {"rule", "node", "limit"}, "[--rule R] [--node N] [--limit N]",
        "Shows the event timeline, newest last (default the last 50).", cmd_events},

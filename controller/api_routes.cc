@@ -1,5 +1,7 @@
 #include "controller/api_routes.h"
 
+#include <set>
+
 #include "common/json_text.h"
 #include "common/utf8.h"
 #include "controller/request_parts.h"
@@ -219,7 +221,10 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
   if (what == "templates") {
     if (method == "PUT" && p.size() == 3) {
       Json named = body;
-      if (named.is_object() && !named.contains("id")) named["id"] = id;
+      if (named.is_object()) {
+        if (!named.contains("id")) named["id"] = id;
+        named.erase("used_by");  // GET's read-only extra: a template read can be sent back as is
+      }
       auto spec = spec_for_path(rules::template_from_json(named), "template", id);
       if (!spec.ok()) return spec_error(400, spec.error(), "template");
       return command(LogEntry(rules::UpsertTemplate{*spec}, by), reply, "template");
@@ -228,12 +233,24 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
   }
   if (what == "groups" && method == "POST" && p.size() == 4 && p[3] == "switchover") {
     // A group switches as one (its rules live on one node): the switchover of its
-    // first rule moves them all; the engine checks it like any other.
-    if (auto st = only_fields(body, {"target", "forced"}); !st.ok()) return error(400, st.error());
+    // first rule moves them all; the engine checks it like any other. A group is a
+    // group of one pool (rules::unit_of): a name used in two pools needs the pool.
+    if (auto st = only_fields(body, {"pool", "target", "forced"}); !st.ok()) return error(400, st.error());
+    auto pool = string_field(body, "pool", 63, "");
+    if (!pool.ok()) return error(400, pool.error());
     const rules::RuleState* lead = nullptr;
-    for (const auto& [rid, r] : core_.state().rules)
-      if (r.spec.group == id && (!lead || r.spec.group_order < lead->spec.group_order)) lead = &r;
-    if (!lead) return error(404, "no rule is in group " + text::log_safe(id, 64));
+    std::set<std::string> pools;
+    for (const auto& [rid, r] : core_.state().rules) {
+      if (r.spec.group != id || (!pool->empty() && r.spec.pool != *pool)) continue;
+      pools.insert(r.spec.pool);
+      if (!lead || r.spec.group_order < lead->spec.group_order) lead = &r;
+    }
+    if (!lead) return error(404, "no rule is in group " + text::log_safe(id, 64) + (pool->empty() ? "" : " of pool " + *pool));
+    if (pools.size() > 1) {
+      std::string list;
+      for (const auto& p1 : pools) list += (list.empty() ? "" : ", ") + p1;
+      return error(409, "group " + id + " exists in pools " + list + ": name the pool (\"pool\")");
+    }
     std::string to;
     if (body.contains("target")) {
       if (!body["target"].is_string()) return error(400, "target: expected a node id string");
@@ -323,11 +340,12 @@ ApiResponse ApiRoutes::apply(const Json& raw, const access::Actor& by, const Rep
     events->push_back(rules::SetSettings{*s});
   }
   const TimeMs now = now_();
-  if (body.contains("templates")) {
-    for (const auto& item : body["templates"]) events->push_back(rules::UpsertTemplate{*rules::template_from_json(item)});
-  }
-  for (const char* section : {"pools", "nodes", "rules"}) {
+  for (const char* section : {"pools", "nodes", "templates", "rules"}) {
     if (!body.contains(section)) continue;
+    if (std::string(section) == "templates") {  // checked by the expansion above
+      for (const auto& item : body["templates"]) events->push_back(rules::UpsertTemplate{*rules::template_from_json(item)});
+      continue;
+    }
     if (!body[section].is_array()) return error(400, std::string(section) + ": expected a list");
     for (size_t i = 0; i < body[section].size(); ++i) {
       const Json& item = body[section][i];
@@ -405,9 +423,8 @@ Json ApiRoutes::top_json(bool with_clock) const {
   scalars.last_placement_retry_ms = s.last_placement_retry_ms;
   scalars.clock_ms = s.clock_ms;
   scalars.revoked = s.revoked;
-  scalars.templates = s.templates;
   Json state = rules::to_json(scalars);
-  for (const char* k : {"rules", "nodes", "pools", "transitions"}) state.erase(k);
+  for (const char* k : {"rules", "nodes", "pools", "transitions", "templates"}) state.erase(k);
   Json out{{"controller", name_}, {"active", core_.acting()}, {"unheard_by", unheard}, {"capacity", capacity_},
            {"state", state}};
   if (cluster_view_) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,16 @@ class ApiRoutes {
     const auto* s = core_.access().session(hash);
     if (!s || core_.access().session_expired(*s, wall_ms)) return false;
     if (auth_.idle_past_policy(hash, local_ms)) {
-      auth_.end_idle(hash, wall_ms);
+      idle_ended_.insert(hash);
       return false;
     }
     return true;
+  }
+  // Ends the sessions session_valid found idle. Called after the feed's loop: ending
+  // one proposes a log entry, whose listeners (the feed's history) must not run inside it.
+  void end_idle_sessions(int64_t wall_ms) {
+    for (const auto& hash : idle_ended_) auth_.end_idle(hash, wall_ms);
+    idle_ended_.clear();
   }
   // The cluster's certificate denylist (poolhactl cert revoke): the API server refuses
   // a revoked operator certificate after its handshake.
@@ -81,6 +88,7 @@ class ApiRoutes {
   ApiResponse apply(const nlohmann::json& body, const access::Actor& by, const Reply& reply);
   void apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const access::Actor& by, Reply reply);
 
+  std::set<std::string> idle_ended_;  // found idle by session_valid, to end
   ControllerCore& core_;
   EventHistory& history_;
   TokenStore* tokens_;

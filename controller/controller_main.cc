@@ -393,6 +393,7 @@ class ControllerDaemon : public Outbox {
       if (vip_) vip_->set_active(core_->acting());
       if (feed_) {
         feed_->tick(now(), [this](const std::string& session) { return routes_->session_valid(session, wall_ms(), now()); });
+        routes_->end_idle_sessions(wall_ms());
       }
       schedule_timer();
     });

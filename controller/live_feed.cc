@@ -63,6 +63,7 @@ void LiveFeed::diff(Json& set, Json& del) {
     diff_map("nodes", now.nodes, sent_engine_.nodes, set, del);
     diff_map("pools", now.pools, sent_engine_.pools, set, del);
     diff_map("transitions", now.transitions, sent_engine_.transitions, set, del);
+    diff_map("templates", now.templates, sent_engine_.templates, set, del);
   }
   if (src_.agents_version() != sent_agents_version_) {
     sent_agents_version_ = src_.agents_version();

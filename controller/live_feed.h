@@ -1,7 +1,7 @@
 // The console's live updates (GET /v1/stream, Server-Sent Events): a new stream gets
 // the whole view (the body of GET /v1/status) as one `snapshot` event, then `delta`
 // events with the objects that changed ("rules/gw1", "nodes/h3", "pools/p1",
-// "transitions/7", "agents/h3", and "top": everything else, which is small) and
+// "transitions/7", "templates/gw", "agents/h3", and "top": everything else, which is small) and
 // `history` events as rows of the event history are written or completed (an
 // operation's steps, live). Deltas are found on the daemon's timer, only while someone
 // listens and only when the log, the agents or the small part moved: the engine's

@@ -177,6 +177,7 @@ Json to_json(const NodeState& v) { return Json(v); }
 Json to_json(const RuleState& v) { return Json(v); }
 Json to_json(const PoolState& v) { return Json(v); }
 Json to_json(const Transition& v) { return Json(v); }
+Json to_json(const RuleTemplate& v) { return Json(v); }
 Expected<ClusterState> state_from_json(const Json& j) {
   if (auto st = check_number_ranges(j, "state"); !st.ok()) return st;
   try {

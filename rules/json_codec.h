@@ -58,6 +58,7 @@ Json to_json(const NodeState&);
 Json to_json(const RuleState&);
 Json to_json(const PoolState&);
 Json to_json(const Transition&);
+Json to_json(const RuleTemplate&);
 Expected<ClusterState> state_from_json(const Json&);
 
 Expected<RuleSpec> rule_from_json(const Json&);

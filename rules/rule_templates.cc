@@ -23,6 +23,7 @@ std::string validate_template(const RuleTemplate& t) {
   // itself (pool, VIPs) and check the rest as any rule's.
   RuleSpec probe = *r;
   probe.id = t.id;
+  probe.anti_affinity.clear();  // "not itself" means the rule made from it, not the template
   if (probe.pool.empty()) probe.pool = "template";
   if (probe.vips.empty()) probe.vips = {{"198.18.0.1/24", ""}};
   if (auto why = validate_rule(probe); !why.empty()) {

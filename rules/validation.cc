@@ -55,13 +55,14 @@ std::string validate_rule(const RuleSpec& r) {
     if (!seen.insert(v.cidr).second) return at + "vips: " + v.cidr + " listed twice";
     if (!v.interface.empty() && !valid_id(v.interface)) return at + "vips: interface '" + v.interface + "' is not a valid name";
   }
-  for (const auto* s : {&r.acquire_script, &r.release_script})
+  for (const auto& [field, s] : {std::pair{"acquire_script", &r.acquire_script}, std::pair{"release_script", &r.release_script}})
     if (!s->empty() && !valid_script_name(*s))
-      return at + "script '" + *s + "' must be a plain file name in the agent's script directory (no '/')";
+      return at + field + ": '" + *s + "' must be a plain file name in the agent's script directory (no '/')";
   if (r.script_timeout_ms < 100 || r.script_timeout_ms > 600000) return at + "script_timeout_ms must be 100..600000";
   if (r.failback_delay_ms < 0) return at + "failback_delay_ms must not be negative";
-  for (int m : {r.failback_window_start_min, r.failback_window_end_min})
-    if (m < 0 || m > 1440) return at + "failback window minutes must be 0..1440";
+  for (const auto& [field, m] : {std::pair{"failback_window_start_min", r.failback_window_start_min},
+                                 std::pair{"failback_window_end_min", r.failback_window_end_min}})
+    if (m < 0 || m > 1440) return at + field + " must be 0..1440 (minutes of the day)";
   if (!r.group.empty() && !valid_id(r.group)) return at + "group '" + r.group + "' is not a valid name";
   for (const auto& a : r.anti_affinity)
     if (a == r.id) return at + "anti_affinity cannot name the rule itself";

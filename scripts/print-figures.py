@@ -14,6 +14,7 @@ import os
 import re
 import sys
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colours of the JS tools
 NOISE = re.compile(r"^(\[ *(RUN|OK|PASSED|SKIPPED|----------|==========) *\]|\[20\d\d-\d\d-\d\d |Running main\(\)|$)")
 
 
@@ -49,7 +50,8 @@ def main():
         sys.exit("no test log: %s" % e)
     with log:
         for name, out in tests(log):
-            lines = [l for l in out if not NOISE.match(l)]
+            lines = [ANSI.sub("", l) for l in out]
+            lines = [l for l in lines if not NOISE.match(l)]
             if not lines:
                 continue
             print("-- %s" % name)

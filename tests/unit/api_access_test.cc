@@ -269,6 +269,7 @@ TEST_F(ApiAccessTest, IdleSessionsEndAndSessionsSurviveARestartOfTheCore) {
   const std::string aud_hash = sha256_hex(aud.cookie);
   EXPECT_TRUE(routes_->session_valid(aud_hash, kWall, 1000 + idle_ms));
   EXPECT_FALSE(routes_->session_valid(aud_hash, kWall, 1000 + idle_ms + 1));
+  routes_->end_idle_sessions(kWall);
   EXPECT_EQ(core_->access().session(aud_hash), nullptr);
 
   // The sessions are replicated state: a core rebuilt from the log (what the other

@@ -121,6 +121,9 @@ TEST_F(ApiRoutesTest, EveryRouteAnswersAndChangesOnlyWhatItSays) {
       // A group switches through its first rule: r5 has no primary yet, so refused.
       {"POST", "/v1/groups/g1/switchover", "{}", 409, nullptr},
       {"POST", "/v1/groups/nosuch/switchover", "{}", 404, nullptr},
+      {"POST", "/v1/groups/g1/switchover", R"({"pool": "p9"})", 404, nullptr},
+      {"PUT", "/v1/templates/gw", R"({"pool": "p1", "acquire_script": "a.sh", "used_by": ["r5"]})", 200,
+       [](const Json& s) { return !s["templates"]["gw"].contains("used_by"); }},  // GET's extra, ignored
       {"DELETE", "/v1/rules/r5", "", 200, [](const Json& s) { return !s["rules"].contains("r5"); }},
       {"DELETE", "/v1/templates/gw", "", 200, [](const Json& s) { return !s["templates"].contains("gw"); }},
       {"DELETE", "/v1/rules/r1", "", 200, [](const Json& s) { return !s["rules"].contains("r1"); }},
@@ -177,6 +180,21 @@ TEST_F(ApiRoutesTest, RefusalsNameTheirField) {
     std::printf("PUT %s %s -> %d field '%s': %s\n", c.target, c.body, got.status, got.body.value("field", "").c_str(),
                 got.body.value("error", "").c_str());
   }
+}
+
+// A group is one pool's (rules::unit_of): a name two pools use needs the pool.
+TEST_F(ApiRoutesTest, AGroupSwitchNamesItsPoolWhenTheNameIsShared) {
+  for (const char* p : {"p1", "p2"}) ASSERT_EQ(call("PUT", std::string("/v1/pools/") + p, "{}").status, 200);
+  ASSERT_EQ(call("PUT", "/v1/rules/a1", R"({"pool": "p1", "group": "db", "vips": [{"cidr": "198.18.1.111/24"}]})").status, 200);
+  ASSERT_EQ(call("PUT", "/v1/rules/b1", R"({"pool": "p2", "group": "db", "vips": [{"cidr": "198.18.1.112/24"}]})").status, 200);
+  const ApiResponse both = call("POST", "/v1/groups/db/switchover", "{}");
+  EXPECT_EQ(both.status, 409) << both.body;
+  EXPECT_NE(both.body["error"].get<std::string>().find("pools p1, p2"), std::string::npos) << both.body;
+  const ApiResponse one = call("POST", "/v1/groups/db/switchover", R"({"pool": "p2"})");
+  EXPECT_EQ(one.status, 409) << one.body;  // reaches b1's switchover: no node is up, so it has no primary
+  EXPECT_NE(one.body["error"].get<std::string>().find("rule b1"), std::string::npos) << one.body;
+  std::printf("shared group name: %s; with the pool: %s\n", both.body["error"].get<std::string>().c_str(),
+              one.body["error"].get<std::string>().c_str());
 }
 
 }  // namespace

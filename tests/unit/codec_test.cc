@@ -145,6 +145,8 @@ TEST(ProblemField, NamesTheFieldOrNothing) {
       {"template gw: description: at most 256 bytes", "template", &templ, "description"},
       {"node n1: pool: pool p9 does not exist", "node", &rule, "pool"},
       {"lost in a change of active controller", "rule", &rule, ""},
+      {"rule r1: acquire_script: '../x' must be a plain file name", "rule", &rule, "acquire_script"},
+      {"rule r1: failback_window_end_min must be 0..1440 (minutes of the day)", "rule", &rule, "failback_window_end_min"},
   };
   for (const auto& c : cases)
     EXPECT_EQ(poolha::rules::problem_field(c.message, c.kind, *c.shape), c.field) << c.message;

@@ -101,12 +101,14 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   useEffect(() => onSignedOut(sessionEnded), [sessionEnded]);
   // The idle timeout counts from the operator's last request; an open page that only
   // receives the stream is idle. Input on the page tells the controller (at most once
-  // a minute), so someone at the screen is not signed out while they work.
+  // a minute, or a third of the timeout), so someone at the screen stays signed in.
   useEffect(() => {
     if (!me) return;
+    // Well inside the shortest idle timeout the policy allows (1 min).
+    const every = Math.min(60_000, (me.policy.idle_timeout_minutes * 60_000) / 3);
     let last = Date.now();
     const active = () => {
-      if (Date.now() - last < 60_000) return;
+      if (Date.now() - last < every) return;
       last = Date.now();
       get('/v1/me').catch(() => {});
     };

@@ -161,6 +161,13 @@ test('templates and create forms show the controller\'s messages at the field; a
   await choose(page, 'field-template', 'gw-tmpl');
   await page.getByTestId('field-vip-0').fill('198.18.0.300/24');
   await page.getByTestId('field-group').fill('g-r2');
+  // The same object as JSON: the template's fields and name, what was typed.
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  await expect(page.getByTestId('spec-text')).toHaveValue(/"from_template": "gw-tmpl"/);
+  await expect(page.getByTestId('spec-text')).toHaveValue(/"script_timeout_ms": 3000/);
+  await expect(page.getByTestId('spec-text')).toHaveValue(/"group": "g-r2"/);
+  await page.getByRole('tab', { name: '表单' }).click();
+  await expect(page.getByTestId('spec-form')).toContainText('gw-tmpl');  // the selector still names it
   await page.getByTestId('spec-save').click();
   await expect(page.getByTestId('field-error-vips')).toContainText('198.18.0.300/24');
   await shot(page, '13-rule-form-field-error');

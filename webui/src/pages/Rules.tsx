@@ -14,11 +14,13 @@ type Op = 'switchover' | 'force' | 'failback' | 'freeze' | 'unfreeze' | 'resume'
 const DANGEROUS: Op[] = ['switchover', 'force', 'failback', 'group'];
 const MOVES: Op[] = ['switchover', 'force', 'group'];
 
-// The rules that switch with `rule` (its group), the rule itself when it has none.
+// The rules that switch with `rule` (its group: a group is one pool's), the rule itself
+// when it has none.
 function groupOf(view: View, rule: string): string[] {
-  const g = view.state.rules[rule]?.spec.group;
-  if (!g) return [rule];
-  return Object.entries(view.state.rules).filter(([, r]) => r.spec.group === g).map(([id]) => id).sort();
+  const spec = view.state.rules[rule]?.spec;
+  if (!spec?.group) return [rule];
+  return Object.entries(view.state.rules).filter(([, r]) => r.spec.group === spec.group && r.spec.pool === spec.pool)
+    .map(([id]) => id).sort();
 }
 
 export function RulesTable({ view, compact, onOp, onEdit, me }: { view: View; compact?: boolean; onOp?: (id: string, op: Op) => void; onEdit?: (id: string) => void; me?: Me }) {
@@ -112,7 +114,7 @@ function OperationModal({ rule, op, view, history, onClose }: { rule: string; op
     try {
       const opts = { reason: v.reason, ticket: v.ticket };
       if (op === 'group') {
-        await api('POST', `/v1/groups/${encodeURIComponent(r.spec.group)}/switchover`, v.target ? { target: v.target } : {}, opts);
+        await api('POST', `/v1/groups/${encodeURIComponent(r.spec.group)}/switchover`, { pool: r.spec.pool, ...(v.target ? { target: v.target } : {}) }, opts);
       } else if (op === 'switchover' || op === 'force') {
         await api('POST', `/v1/rules/${encodeURIComponent(rule)}/switchover`, { ...(v.target ? { target: v.target } : {}), ...(op === 'force' ? { forced: true } : {}) }, opts);
       } else if (op === 'freeze' || op === 'unfreeze') {

@@ -72,21 +72,28 @@ export function SpecEditor({ kind, id, spec, view, onClose }: { kind: SpecKind; 
   const pool = Form.useWatch('pool', form) ?? base.pool;
   const nodes = useMemo(() => Object.entries(view.state.nodes).filter(([, n]: [string, any]) => !pool || n.spec.pool === pool).map(([n]) => n), [view, pool]);
   const templates = view.state.templates ?? {};
+  const [defaults, setDefaults] = useState<Record<string, any>>({});
+  // The form's own fields (the rest of the object lives in `base`).
+  const names = [...(creating ? ['id'] : []), ...(creating && kind === 'rules' ? ['template'] : []), ...fields.map((f) => f.name)];
+  // Sets the plain fields the operator has not touched (the VIP list is the operator's).
+  const fillUntouched = (values: Record<string, any>) =>
+    form.setFields(fields.filter((f) => f.input !== 'vips' && !form.isFieldTouched(f.name)).map((f) => ({ name: f.name, value: values[f.name] })));
   // A new rule, node or pool starts from the controller's defaults (GET /v1/defaults),
-  // so the form shows what an untouched field will be.
+  // so the form shows what an untouched field will be; what was typed meanwhile stays.
   useEffect(() => {
     if (!creating || kind === 'templates') return;
     get<Record<string, any>>('/v1/defaults').then((d) => {
-      const { id: _, ...defaults } = d[kind.slice(0, -1)] ?? {};
-      if (kind === 'rules') defaults.vips = [{ cidr: '', interface: '' }];
-      setBase(defaults);
-      form.setFieldsValue(defaults);
+      const { id: _, vips: _v, ...own } = d[kind.slice(0, -1)] ?? {};
+      setDefaults(own);
+      setBase((b: any) => ({ ...own, ...b }));
+      fillUntouched({ ...own, ...form.getFieldsValue() });
     }).catch(() => {});
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [creating, kind, form]);
 
   // The object the form and the JSON tab stand for: the base with the form's values.
   const current = (): any => {
-    const values = form.getFieldsValue(true);
+    const values = form.getFieldsValue(names);
     const out: any = { ...base, ...values };
     // A cleared number is null, which no field takes: left out, the default applies. A
     // template keeps only what is filled in.
@@ -105,15 +112,18 @@ export function SpecEditor({ kind, id, spec, view, onClose }: { kind: SpecKind; 
       return undefined;
     }
     setBase(value);
-    form.setFieldsValue(value);
+    // Every form field from the JSON, so a key deleted there is cleared here too.
+    // (The template selector shows the template the object names.)
+    form.setFields(names.map((n) => ({ name: n, value: n === 'template' ? value.from_template || undefined : value[n] })));
     return value;
   };
-  const startFrom = (name: string) => {
-    // A rule made from a template starts from its fields (the rule's own win) and
-    // keeps the template's name, as `template: NAME` in an apply file does.
-    const { id: _i, description: _d, ...fields_ } = templates[name] ?? {};
-    form.setFieldsValue({ ...fields_, from_template: name });
-    setBase((b: any) => ({ ...b, ...fields_, from_template: name }));
+  const startFrom = (name: string | undefined) => {
+    // A rule made from a template starts from its fields and keeps the template's
+    // name, as `template: NAME` in an apply file does; fields the operator already set
+    // win. Another template (or none) replaces the first one's fields.
+    const { id: _i, description: _d, ...own } = (name && templates[name]) || {};
+    fillUntouched({ ...defaults, ...own });
+    setBase({ ...defaults, ...own, from_template: name ?? '' });
   };
 
   const save = async () => {
@@ -169,7 +179,7 @@ export function SpecEditor({ kind, id, spec, view, onClose }: { kind: SpecKind; 
       )}
       {creating && kind === 'rules' && Object.keys(templates).length > 0 && (
         <Form.Item name="template" label={t('tmpl.startFrom')}>
-          <Select allowClear options={Object.keys(templates).map((n) => ({ value: n, label: n }))} onChange={(v) => v && startFrom(v)} style={{ width: 240 }} data-testid="field-template" />
+          <Select allowClear options={Object.keys(templates).map((n) => ({ value: n, label: n }))} onChange={(v) => startFrom(v)} style={{ width: 240 }} data-testid="field-template" />
         </Form.Item>
       )}
       {fields.map((f) => f.input === 'vips' ? (
