@@ -208,8 +208,9 @@ int cmd_group_switchover(Context& c) {
   const std::string to = c.args.value("to");
   Json body{{"target", to}};
   if (c.args.has("pool")) body["pool"] = c.args.value("pool");
-  return act(c, "switchover of group " + group, "POST", "/v1/groups/" + seg(group) + "/switchover", body, "switchover of group " + group + " to " + (to.empty() ? "the best eligible node" : to) +
-                                       " requested: its rules move together (watch: poolhactl rule list)");
+  return act(c, "switchover of group " + group, "POST", "/v1/groups/" + seg(group) + "/switchover", body,
+             "switchover of group " + group + " to " + (to.empty() ? "the best eligible node" : to) +
+                 " requested: its rules move together (watch: poolhactl rule list)");
 }
 
 int cmd_template_list(Context& c) {

@@ -42,13 +42,13 @@ Caller ApiAuth::identify(const ApiRequest& r) {
   const access::Account* a = ac.account(s->account);
   const auto& policy = ac.state().policy;
   if (ac.session_expired(*s, r.wall_ms)) {
-    end(hash, "expired", r);
+    end(hash, "expired", r.source, r.wall_ms);
     c.refusal = "the session is older than " + std::to_string(policy.session_hours) + " h; sign in again";
     return c;
   }
   if (auto it = last_seen_.find(hash);
       it != last_seen_.end() && r.local_ms - it->second > policy.idle_timeout_minutes * 60'000) {
-    end(hash, "idle", r);
+    end(hash, "idle", r.source, r.wall_ms);
     c.refusal = "the session was idle for more than " + std::to_string(policy.idle_timeout_minutes) + " min; sign in again";
     return c;
   }
@@ -63,10 +63,10 @@ Caller ApiAuth::identify(const ApiRequest& r) {
   return c;
 }
 
-void ApiAuth::end(const std::string& hash, const std::string& reason, const ApiRequest& r) {
+void ApiAuth::end(const std::string& hash, const std::string& reason, const std::string& source, int64_t wall_ms) {
   forget(hash);
   const access::Session* s = core_.access().session(hash);
-  access::Actor by{.account = s ? s->account : "", .source = r.source, .at_ms = r.wall_ms};
+  access::Actor by{.account = s ? s->account : "", .source = source, .at_ms = wall_ms};
   by.roles = access::role_names(core_.access().roles_of(by.account));
   core_.operator_command(LogEntry(access::Change(access::EndSession{hash, reason}), by), [](Status) {});
 }
@@ -105,13 +105,6 @@ bool ApiAuth::idle_past_policy(const std::string& hash, int64_t local_ms) const 
   auto it = last_seen_.find(hash);
   return it != last_seen_.end() &&
          local_ms - it->second > core_.access().state().policy.idle_timeout_minutes * 60'000;
-}
-
-void ApiAuth::end_idle(const std::string& hash, int64_t wall_ms) {
-  ApiRequest r;
-  r.wall_ms = wall_ms;
-  r.source = "(stream)";
-  end(hash, "idle", r);
 }
 
 int64_t ApiAuth::idle_seconds(const std::string& hash, int64_t local_ms) const {

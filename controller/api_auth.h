@@ -47,15 +47,15 @@ class ApiAuth {
   void forget(const std::string& session_hash) { last_seen_.erase(session_hash); }
   // Seconds since the session's last request here (-1: not seen by this member).
   int64_t idle_seconds(const std::string& session_hash, int64_t local_ms) const;
-  // Idle longer than the policy allows (no request since), and ending such a session.
+  // Idle longer than the policy allows (no request since).
   bool idle_past_policy(const std::string& session_hash, int64_t local_ms) const;
-  void end_idle(const std::string& session_hash, int64_t wall_ms);
+  // Ends a session through the log (audited as access.end_session with `reason`).
+  void end(const std::string& session_hash, const std::string& reason, const std::string& source, int64_t wall_ms);
 
   // The session cookie's value from a Cookie header ("" if none or malformed).
   static std::string session_from_cookie(const std::string& header);
 
  private:
-  void end(const std::string& session_hash, const std::string& reason, const ApiRequest& r);
   ControllerCore& core_;
   std::map<std::string, int64_t> last_seen_;
   std::map<std::string, std::deque<int64_t>> failures_;

@@ -1,11 +1,12 @@
 #include "controller/api_routes.h"
 
-#include <set>
+#include <map>
 
 #include "common/json_text.h"
 #include "common/utf8.h"
 #include "controller/request_parts.h"
 #include "rules/json_codec.h"
+#include "rules/placement.h"
 #include "rules/problem_field.h"
 #include "rules/rule_templates.h"
 #include "rules/validation.h"
@@ -158,13 +159,13 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     return {200, Json{{"rule", spec_shape("rule")}, {"node", spec_shape("node")}, {"pool", spec_shape("pool")}}};
   }
   if (method == "GET" && p.size() == 2 && what == "templates") {
+    std::map<std::string, Json> used;  // template -> the rules made from it
+    for (const auto& [rid, r] : core_.state().rules)
+      if (!r.spec.from_template.empty()) used[r.spec.from_template].push_back(rid);
     Json list = Json::array();
     for (const auto& [id, t] : core_.state().templates) {
       Json j = t;
-      Json used = Json::array();
-      for (const auto& [rid, r] : core_.state().rules)
-        if (r.spec.from_template == id) used.push_back(rid);
-      j["used_by"] = used;
+      j["used_by"] = used.count(id) ? used.at(id) : Json::array();
       list.push_back(j);
     }
     return {200, Json{{"templates", list}}};
@@ -238,25 +239,20 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     if (auto st = only_fields(body, {"pool", "target", "forced"}); !st.ok()) return error(400, st.error());
     auto pool = string_field(body, "pool", 63, "");
     if (!pool.ok()) return error(400, pool.error());
-    const rules::RuleState* lead = nullptr;
-    std::set<std::string> pools;
-    for (const auto& [rid, r] : core_.state().rules) {
-      if (r.spec.group != id || (!pool->empty() && r.spec.pool != *pool)) continue;
-      pools.insert(r.spec.pool);
-      if (!lead || r.spec.group_order < lead->spec.group_order) lead = &r;
-    }
-    if (!lead) return error(404, "no rule is in group " + text::log_safe(id, 64) + (pool->empty() ? "" : " of pool " + *pool));
-    if (pools.size() > 1) {
+    auto to = string_field(body, "target", 63, "");
+    if (!to.ok()) return error(400, to.error());
+    std::map<std::string, rules::RuleId> member_in;  // pool -> one rule of the group there
+    for (const auto& [rid, r] : core_.state().rules)
+      if (r.spec.group == id && (pool->empty() || r.spec.pool == *pool)) member_in.emplace(r.spec.pool, rid);
+    if (member_in.empty())
+      return error(404, "no rule is in group " + text::log_safe(id, 64) + (pool->empty() ? "" : " of pool " + *pool));
+    if (member_in.size() > 1) {
       std::string list;
-      for (const auto& p1 : pools) list += (list.empty() ? "" : ", ") + p1;
+      for (const auto& [p1, _] : member_in) list += (list.empty() ? "" : ", ") + p1;
       return error(409, "group " + id + " exists in pools " + list + ": name the pool (\"pool\")");
     }
-    std::string to;
-    if (body.contains("target")) {
-      if (!body["target"].is_string()) return error(400, "target: expected a node id string");
-      to = body["target"].get<std::string>();
-    }
-    return command(LogEntry(rules::Switchover{lead->spec.id, to, flag(body, "forced", false), now}, by), reply);
+    const rules::RuleId lead = rules::unit_of(core_.state(), member_in.begin()->second).front();
+    return command(LogEntry(rules::Switchover{lead, *to, flag(body, "forced", false), now}, by), reply);
   }
   if (what == "pools") {
     if (method == "PUT" && p.size() == 3) {

@@ -65,7 +65,7 @@ class ApiRoutes {
   // Ends the sessions session_valid found idle. Called after the feed's loop: ending
   // one proposes a log entry, whose listeners (the feed's history) must not run inside it.
   void end_idle_sessions(int64_t wall_ms) {
-    for (const auto& hash : idle_ended_) auth_.end_idle(hash, wall_ms);
+    for (const auto& hash : idle_ended_) auth_.end(hash, "idle", "(stream)", wall_ms);
     idle_ended_.clear();
   }
   // The cluster's certificate denylist (poolhactl cert revoke): the API server refuses
