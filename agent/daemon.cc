@@ -14,6 +14,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// A steady_clock time point on the lease's clock (monotonic_ms): the same clock on
+// Linux; on Windows the lease runs on GetTickCount64, which the keeper reads too.
+int64_t lease_ms(Clock::time_point t) {
+  return monotonic_ms() - std::chrono::duration_cast<milliseconds>(Clock::now() - t).count();
+}
+
 constexpr milliseconds kTick{50};
 constexpr milliseconds kPingEvery{200};
 constexpr milliseconds kFactsEvery{2000};
@@ -144,7 +150,7 @@ void AgentDaemon::stop(const std::string& why) {
   stopping_ = true;
   // Renew once more (only if the hold is earned), so a quick restart finds it
   // current; do NOT remove VIPs (design §4: a restarted agent causes no outage).
-  if (member_contact()) lease_.renew(cfg_.isolation_timeout_ms, last_member_contact_ms());
+  if (member_contact()) lease_.renew(cfg_.isolation_timeout_ms, lease_ms(last_member_contact()));
   spdlog::warn("{}: stopping; {} VIP(s) stay; the lease keeper removes them if no agent renews the hold within {} ms",
                why, lease_.confirmed_cidrs().size(), cfg_.isolation_timeout_ms);
   for (auto& l : links_) l->stop();
@@ -213,7 +219,7 @@ void AgentDaemon::on_contact(const MemberLink& from) {
   if (stopping_ || !from.ever_heard()) return;
   if (isolated_) spdlog::warn("contact with the control plane regained");
   isolated_ = false;
-  const int64_t earned = std::chrono::duration_cast<milliseconds>(from.last_contact().time_since_epoch()).count();
+  const int64_t earned = lease_ms(from.last_contact());
   // A hold that lapsed (e.g. we were SIGSTOPped) is not silently extended: the
   // keeper may already have removed our VIPs, and the controller may have moved them.
   if (!lease_.renew(cfg_.isolation_timeout_ms, earned)) on_lapse("the lease hold lapsed while the agent was not running");
@@ -398,11 +404,11 @@ void AgentDaemon::send_heartbeat() {
 
 // ------------------------------------------------------------------ isolation
 
-int64_t AgentDaemon::last_member_contact_ms() const {
+Clock::time_point AgentDaemon::last_member_contact() const {
   Clock::time_point last{};
   for (const auto& l : links_)
     if (l->ever_heard()) last = std::max(last, l->last_contact());
-  return std::chrono::duration_cast<milliseconds>(last.time_since_epoch()).count();
+  return last;
 }
 
 bool AgentDaemon::member_contact() const {
@@ -459,12 +465,11 @@ void AgentDaemon::isolation_tick() {
   // Start asking the isolation address once members have been quiet for half the
   // timeout, so that an answer can renew the hold before it lapses (asking only once
   // it had lapsed made the isolation address useless).
-  const bool quiet = now - Clock::time_point(milliseconds(last_member_contact_ms())) >=
-                     milliseconds(cfg_.isolation_timeout_ms / 2);
+  const bool quiet = now - last_member_contact() >= milliseconds(cfg_.isolation_timeout_ms / 2);
   if (quiet && !cfg_.isolation_address.empty() && !ping_in_flight_ && now - last_ping_sent_ >= kPingEvery) {
     ping_in_flight_ = true;
     last_ping_sent_ = now;
-    const int64_t sent_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+    const int64_t sent_ms = lease_ms(now);
     safety_pool_.submit([this, sent_ms] {
       auto ok = host_.ping(cfg_.isolation_address, milliseconds(150));
       boost::asio::post(io_, [this, ok, sent_ms] {

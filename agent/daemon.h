@@ -70,7 +70,7 @@ class AgentDaemon {
   void schedule_tick();
   void isolation_tick();
   bool member_contact() const;
-  int64_t last_member_contact_ms() const;  // CLOCK_MONOTONIC ms of the newest frame from any member
+  std::chrono::steady_clock::time_point last_member_contact() const;  // of the newest frame from any member
   void check_keeper_release();
   void on_lapse(const std::string& why);
   void stop(const std::string& why);

@@ -3,23 +3,11 @@
 #include <iconv.h>
 
 #include <cerrno>
-#include <cctype>
 
 #include "common/text_encoding.h"
 #include "common/utf8.h"
 
 namespace poolha::text {
-
-std::optional<Encoding> parse_encoding(std::string_view name) {
-  std::string n;
-  for (char c : name)
-    if (c != '-' && c != '_') n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (n == "utf8") return Encoding::Utf8;
-  if (n == "gbk" || n == "gb2312" || n == "gb18030" || n == "cp936") return Encoding::Gbk;
-  return std::nullopt;
-}
-
-const char* to_string(Encoding e) { return e == Encoding::Gbk ? "gbk" : "utf-8"; }
 
 std::string decode_to_utf8(std::string_view bytes, Encoding from) {
   if (from == Encoding::Utf8) return sanitize_utf8(bytes);

@@ -1,6 +1,5 @@
 #include "host/lease.h"
 
-#include <chrono>
 #include <cstring>
 
 namespace poolha::host {
@@ -108,10 +107,5 @@ void mark_released(LeaseRegion& r, uint64_t generation, int64_t now_ms) {
 }
 
 bool released(const LeaseSnapshot& s) { return !s.hold.vips.empty() && s.released_generation == s.generation; }
-
-int64_t monotonic_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace poolha::host

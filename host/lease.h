@@ -8,8 +8,9 @@
 //     list's `generation` grows with every change). It lists a VIP BEFORE adding
 //     the address and unlists it only AFTER the address is gone, so the list is
 //     always a superset of what the agent may hold.
-//   * hold_until_ms is CLOCK_MONOTONIC milliseconds (the same clock in every
-//     process of the host, and it keeps running while a process is stopped).
+//   * hold_until_ms is monotonic_ms(): CLOCK_MONOTONIC on Linux, GetTickCount64 on
+//     Windows (the same clock in every process of the host, and it keeps running
+//     while a process is stopped).
 //   * The keeper is the only writer of released_generation / released_at_ms /
 //     keeper_pid / keeper_alive_ms; `poolha-agent stop-keeper` is the only
 //     writer of stop_requested. These are single atomics, so no writer ever waits
@@ -33,11 +34,13 @@ namespace poolha::host {
 enum class IsolationResponse { Release, Keep };
 
 inline constexpr uint32_t kLeaseMagic = 0x4c485050;  // "PPHL"
-inline constexpr uint32_t kLeaseVersion = 1;
+// Version 2 widened ifname for Windows interface aliases ("vEthernet (Internal)",
+// "以太网 2"); a version-1 file is re-initialised (the agent then rebuilds its list).
+inline constexpr uint32_t kLeaseVersion = 2;
 inline constexpr size_t kLeaseMaxVips = 64;
 
 struct LeaseVipSlot {
-  char ifname[16];
+  char ifname[64];  // a Linux name (at most 15) or a Windows alias in UTF-8
   char cidr[64];
 };
 
@@ -72,7 +75,7 @@ struct LeaseVip {
 struct LeaseHold {
   int64_t hold_until_ms = 0;
   IsolationResponse response = IsolationResponse::Release;
-  std::vector<LeaseVip> vips;  // at most kLeaseMaxVips; names at most 15, cidrs at most 63 chars
+  std::vector<LeaseVip> vips;  // at most kLeaseMaxVips; names and cidrs at most 63 bytes
 };
 
 // A consistent read of the whole region.
@@ -113,7 +116,9 @@ void mark_released(LeaseRegion& r, uint64_t generation, int64_t now_ms);
 // True if the agent should treat the VIPs listed under `generation` as gone.
 bool released(const LeaseSnapshot& s);
 
-// CLOCK_MONOTONIC in milliseconds (std::chrono::steady_clock on Linux).
+// The host's monotonic clock in milliseconds, the same in every process: CLOCK_MONOTONIC
+// (std::chrono::steady_clock) on Linux, GetTickCount64 on Windows. Defined beside
+// each OS's LeaseFile.
 int64_t monotonic_ms();
 
 // The mapped lease file. Movable, not copyable; unmaps on destruction.

@@ -7,7 +7,10 @@ packages=(build-essential cmake ccache pkg-config
   libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
   clang libclang-rt-14-dev llvm libsodium-dev chromium fonts-noto-cjk
-  iproute2 iputils-ping iputils-arping procps python3 systemd)
+  iproute2 iputils-ping iputils-arping procps python3 systemd
+  # The Windows agent: the mingw-w64 cross toolchain, wine to run its tests, wixl for
+  # its MSI; unicode-data regenerates RE2's tables (scripts/win-deps.sh).
+  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine wine64 msitools unicode-data)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "host/lease.h"
@@ -64,6 +65,11 @@ LeaseFile& LeaseFile::operator=(LeaseFile&& o) noexcept {
 
 LeaseFile::~LeaseFile() {
   if (region_) ::munmap(region_, sizeof(LeaseRegion));
+}
+
+int64_t monotonic_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace poolha::host

@@ -1,0 +1,84 @@
+#include "common/windows/acl.h"
+
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+
+#include "common/windows/wide.h"
+
+namespace poolha::win {
+
+namespace {
+
+std::string sid_text(PSID sid) {
+  if (!sid) return "(none)";
+  wchar_t* s = nullptr;
+  if (!ConvertSidToStringSidW(sid, &s)) return "(unreadable SID)";
+  std::string out = narrow(s);
+  LocalFree(s);
+  return out;
+}
+
+}  // namespace
+
+Expected<SecurityFacts> security_of(const std::string& path) {
+  PSID owner = nullptr;
+  PACL dacl = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  const std::wstring wpath = widen(path);
+  const DWORD rc = GetNamedSecurityInfoW(wpath.c_str(), SE_FILE_OBJECT,
+                                         OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner, nullptr, &dacl,
+                                         nullptr, &sd);
+  if (rc != ERROR_SUCCESS) return Status::Error(path + ": cannot read its permissions: " + error_text(rc));
+  SecurityFacts f;
+  f.owner_sid = sid_text(owner);
+  f.has_dacl = dacl != nullptr;
+  if (dacl) {
+    for (DWORD i = 0; i < dacl->AceCount; ++i) {
+      void* raw = nullptr;
+      if (!GetAce(dacl, i, &raw)) continue;
+      const auto* header = static_cast<ACE_HEADER*>(raw);
+      Ace ace;
+      ace.inherit_only = (header->AceFlags & INHERIT_ONLY_ACE) != 0;
+      if (header->AceType == ACCESS_ALLOWED_ACE_TYPE) {
+        const auto* a = static_cast<ACCESS_ALLOWED_ACE*>(raw);
+        ace.allow = true;
+        ace.mask = a->Mask;
+        ace.sid = sid_text(const_cast<DWORD*>(&a->SidStart));
+      } else if (header->AceType == ACCESS_DENIED_ACE_TYPE) {
+        const auto* a = static_cast<ACCESS_DENIED_ACE*>(raw);
+        ace.allow = false;
+        ace.mask = a->Mask;
+        ace.sid = sid_text(const_cast<DWORD*>(&a->SidStart));
+      } else {
+        // Object and callback ACEs do not occur on NTFS files; refuse rather than guess.
+        ace.allow = true;
+        ace.mask = 0xFFFFFFFF;
+        ace.sid = "(an ACE of type " + std::to_string(header->AceType) + ")";
+      }
+      f.dacl.push_back(std::move(ace));
+    }
+  }
+  LocalFree(sd);
+  return f;
+}
+
+std::string current_user_sid() {
+  HANDLE token = nullptr;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return "";
+  char buf[256];
+  DWORD n = 0;
+  std::string sid;
+  if (GetTokenInformation(token, TokenUser, buf, sizeof buf, &n)) sid = sid_text(reinterpret_cast<TOKEN_USER*>(buf)->User.Sid);
+  CloseHandle(token);
+  return sid;
+}
+
+Status check_path_admins_only(const std::string& path, uint32_t rights, const std::string& verb) {
+  auto facts = security_of(path);
+  if (!facts.ok()) return facts.status();
+  static const std::string self = current_user_sid();
+  return check_admins_only(*facts, rights, path, verb, self);
+}
+
+}  // namespace poolha::win
