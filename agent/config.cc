@@ -159,7 +159,7 @@ AgentConfig parse_root(const Y& r, const YAML::Node& root) {
   if (auto v = root["script_monitor_args"]) c.script_monitor_args = r.boolean(v, "script_monitor_args");
   if (auto v = root["script_output_encoding"]) {
     auto e = text::parse_encoding(r.text(v, "script_output_encoding"));
-    if (!e) r.fail(v, "script_output_encoding", "expected utf-8 | gbk");
+    if (!e || *e == text::Encoding::Utf16le) r.fail(v, "script_output_encoding", "expected console | utf-8 | gbk");
     c.script_output_encoding = *e;
   }
   if (auto v = root["log_level"])

@@ -51,7 +51,8 @@ struct AgentConfig {
   // Where this host may hold VIPs (vip_subnets, vip_interfaces): agent/vip_policy.h.
   VipPolicy vip_policy;
   // What scripts write (acquire/release/restart/monitor scripts): decoded to UTF-8.
-  text::Encoding script_output_encoding = text::Encoding::Utf8;
+  // Console: UTF-8 on Linux, the OEM code page (GBK on Chinese Windows) on Windows.
+  text::Encoding script_output_encoding = text::Encoding::Console;
   // log_pattern monitors read regular files under these only (none: no log_pattern).
   std::vector<std::string> log_dirs;
   // Whether script monitors may take the arguments a monitor spec names.

@@ -10,7 +10,8 @@
 namespace poolha::text {
 
 std::string decode_to_utf8(std::string_view bytes, Encoding from) {
-  if (from == Encoding::Utf8) return sanitize_utf8(bytes);
+  if (from == Encoding::Utf8 || from == Encoding::Console) return sanitize_utf8(bytes);  // a Linux console is UTF-8
+  if (from == Encoding::Utf16le) return utf16le_to_utf8(bytes);
   iconv_t cd = iconv_open("UTF-8", "GB18030");
   if (cd == reinterpret_cast<iconv_t>(-1)) return sanitize_utf8(bytes);  // no converter: keep what is UTF-8
   std::string out;

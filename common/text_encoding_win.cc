@@ -41,10 +41,21 @@ bool convert(std::string_view bytes, std::wstring& out) {
   return true;
 }
 
+// The OEM code page, which a console program writes in unless it changes it.
+std::string console_to_utf8(std::string_view bytes) {
+  if (bytes.empty()) return {};
+  const int n = MultiByteToWideChar(CP_OEMCP, 0, bytes.data(), static_cast<int>(bytes.size()), nullptr, 0);
+  std::wstring wide(static_cast<size_t>(n > 0 ? n : 0), L'\0');
+  if (n > 0) MultiByteToWideChar(CP_OEMCP, 0, bytes.data(), static_cast<int>(bytes.size()), wide.data(), n);
+  return sanitize_utf8(win::narrow(wide));
+}
+
 }  // namespace
 
 std::string decode_to_utf8(std::string_view bytes, Encoding from) {
   if (from == Encoding::Utf8) return sanitize_utf8(bytes);
+  if (from == Encoding::Utf16le) return utf16le_to_utf8(bytes);
+  if (from == Encoding::Console) return console_to_utf8(bytes);
   std::wstring wide;
   wide.reserve(bytes.size());
   size_t i = 0;

@@ -41,24 +41,14 @@ Expected<ScriptRun> LinuxHostOps::run_script(const std::string& script_dir, cons
   return ScriptRun{r->exit_code, r->timed_out, std::move(r->output), r->duration};
 }
 
-namespace {
-
-Expected<linux_checks::CheckSpec> to_spec(const CheckRequest& c) {
-  auto kind = linux_checks::parse_check_kind(c.kind);
-  if (!kind) return Expected<linux_checks::CheckSpec>::Error("kind '" + c.kind + "' is not supported on Linux");
-  return linux_checks::CheckSpec{*kind, c.params, c.timeout};
-}
-
-}  // namespace
-
 Status LinuxHostOps::validate_check(const CheckRequest& check, const CheckPolicy& policy) {
-  auto spec = to_spec(check);
+  auto spec = to_spec(check, "Linux");
   if (!spec.ok()) return spec.status();
   return linux_checks::validate(*spec, policy);
 }
 
 CheckResult LinuxHostOps::run_check(const CheckRequest& check, const CheckPolicy& policy) {
-  auto spec = to_spec(check);
+  auto spec = to_spec(check, "Linux");
   if (!spec.ok()) return {false, spec.error()};
   auto r = linux_checks::run_check(*spec, policy);
   return {r.healthy, std::move(r.detail)};

@@ -25,7 +25,8 @@ std::string mac_text(const BYTE* p, ULONG n) {
   char buf[4];
   for (ULONG i = 0; i < n; ++i) {
     std::snprintf(buf, sizeof buf, "%02x", p[i]);
-    out += (i ? ":" : "") + std::string(buf);
+    if (i) out += ':';
+    out += buf;
   }
   return out;
 }

@@ -99,7 +99,10 @@ Status check_batch_arguments(const std::vector<std::string>& args) {
 CommandLine script_command_line(ScriptKind kind, const std::string& system_root, const std::string& script_path,
                                 const std::vector<std::string>& args) {
   std::string tail;
-  for (const auto& a : args) tail += " " + quote_argument(a);
+  for (const auto& a : args) {
+    tail += ' ';
+    tail += quote_argument(a);
+  }
   switch (kind) {
     case ScriptKind::Batch: {
       // cmd /c strips the outer pair of quotes, leaving "PATH" ARGS; /d skips AutoRun.

@@ -77,7 +77,7 @@ TEST(AgentConfig, VipPolicyKeys) {
             "agent.yaml:4:14: vip_subnets: expected a list of subnets such as 198.18.1.0/24");
   EXPECT_NE(error_of(with("vip_interfaces: [\"eth0\\x1b[31m\"]")).find("no control characters"), std::string::npos);
   EXPECT_EQ(error_of(with("script_output_encoding: latin1")),
-            "agent.yaml:4:25: script_output_encoding: expected utf-8 | gbk");
+            "agent.yaml:4:25: script_output_encoding: expected console | utf-8 | gbk");
 }
 
 TEST(AgentConfig, Defaults) {

@@ -525,6 +525,37 @@ TEST_F(LogCheckTest, GbkLogIsDecodedBeforeMatching) {
   EXPECT_TRUE(poolha::text::is_valid_utf8(o.detail));
 }
 
+// Windows services often log in UTF-16 (with a byte-order mark): lines end at U+000A on
+// even offsets, a line cut between two reads is completed next time.
+TEST_F(LogCheckTest, Utf16LogIsSplitAndDecodedBeforeMatching) {
+  auto u16 = [](const std::u16string& s) {
+    std::string out;
+    for (char16_t c : s) {
+      out += static_cast<char>(c & 0xFF);
+      out += static_cast<char>(c >> 8);
+    }
+    return out;
+  };
+  auto check16 = [&] {
+    return run(spec(CheckKind::LogPattern, {{"path", path_}, {"pattern", "\xE5\xA4\xB1\xE8\xB4\xA5 code=(\\d+)"},
+                                            {"encoding", "utf-16"}}),
+               "", {dir_});
+  };
+  append("\xFF\xFE" + u16(u"service started\r\n"));
+  EXPECT_TRUE(check16().healthy);
+  // 交易失败 code=17, written in two parts: the first ends inside a UTF-16 unit.
+  const std::string line = u16(u"2026-12-01 \u4EA4\u6613\u5931\u8D25 code=17\r\n");
+  append(line.substr(0, 9));
+  auto o = check16();
+  EXPECT_TRUE(o.healthy) << "half a line is not a line yet: " << o.detail;
+  append(line.substr(9) + u16(u"\u0A0Aafter\r\n"));  // U+0A0A is "\n\n" on odd offsets: not a line end
+  o = check16();
+  EXPECT_FALSE(o.healthy) << o.detail;
+  EXPECT_NE(o.detail.find("1 new line(s) match"), std::string::npos) << o.detail;
+  EXPECT_NE(o.detail.find("\xE4\xBA\xA4\xE6\x98\x93\xE5\xA4\xB1\xE8\xB4\xA5 code=17"), std::string::npos) << o.detail;
+  EXPECT_TRUE(check16().healthy) << "nothing new";
+}
+
 TEST_F(LogCheckTest, PatternTimeIsLinear) {
   append("start\n");
   auto evil = [&] { return run(spec(CheckKind::LogPattern, {{"path", path_}, {"pattern", "(a+)+$"}}), "", {dir_}); };

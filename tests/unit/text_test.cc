@@ -93,6 +93,17 @@ TEST(Encoding, GbkIsDecodedToUtf8) {
   EXPECT_EQ(parse_encoding("GBK"), Encoding::Gbk);
   EXPECT_EQ(parse_encoding("utf-8"), Encoding::Utf8);
   EXPECT_EQ(parse_encoding("latin1"), std::nullopt);
+  EXPECT_EQ(parse_encoding("UTF-16"), Encoding::Utf16le);
+  EXPECT_EQ(parse_encoding("console"), Encoding::Console);
+  // On Linux a script's console writes UTF-8.
+  EXPECT_EQ(decode_to_utf8("a\xFF", Encoding::Console), "a\xEF\xBF\xBD");
+}
+
+TEST(Encoding, Utf16IsDecodedToUtf8) {
+  // "中a", U+1F600 as a surrogate pair, then an unpaired high surrogate and an odd byte.
+  EXPECT_EQ(decode_to_utf8(std::string("\x2D\x4E" "a\0", 4), Encoding::Utf16le), "\xE4\xB8\xAD" "a");
+  EXPECT_EQ(decode_to_utf8(std::string("\x3D\xD8\x00\xDE", 4), Encoding::Utf16le), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(decode_to_utf8(std::string("\x3D\xD8" "b\0" "c", 5), Encoding::Utf16le), "\xEF\xBF\xBD" "b\xEF\xBF\xBD");
 }
 
 TEST(JsonText, NeverThrowsOnIllFormedStrings) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/windows/acl_rules.h"
+#include "host/check_spec.h"
 #include "host/windows/script_command.h"
 
 namespace poolha {
@@ -148,6 +149,50 @@ TEST(ScriptCommand, TheEnvironmentIsTheCallersPlusTheSystemsInWindowsOrder) {
   EXPECT_FALSE(script_environment({{"A=B", "1"}}, "C:\\Windows").ok());
   EXPECT_FALSE(script_environment({{"", "1"}}, "C:\\Windows").ok());
   EXPECT_FALSE(script_environment({{"A", std::string("x\0y", 3)}}, "C:\\Windows").ok());
+}
+
+// The monitors' params on Windows (host/check_spec.h), checked where the controller's
+// monitor specs arrive: Windows paths, service key names, aliases, no '%' in args.
+host::CheckSpec spec(host::CheckKind k, std::map<std::string, std::string> p) { return {k, std::move(p), std::chrono::milliseconds(1000)}; }
+
+Status on_windows(const host::CheckSpec& s, std::vector<std::string> log_dirs = {"D:\\logs"}, bool args = true) {
+  return host::validate_spec(s, {"C:\\ProgramData\\poolha\\scripts", std::move(log_dirs), args, text::Encoding::Console},
+                             host::HostOs::Windows);
+}
+
+TEST(WindowsChecks, ValidParams) {
+  using K = host::CheckKind;
+  for (const auto& s : {spec(K::Process, {{"name", "Gateway.EXE"}, {"min_count", "2"}}),
+                        spec(K::Process, {{"cmdline", "-conf D:\\gw\\gw.ini"}}),
+                        spec(K::Service, {{"name", "MSSQL$SQLEXPRESS"}}),
+                        spec(K::Disk, {{"path", "C:\\"}, {"max_percent", "90"}}),
+                        spec(K::Disk, {{"path", "D:/data"}, {"max_percent", "90"}}),
+                        spec(K::NicLink, {{"interface", "以太网 2"}}),
+                        spec(K::LogPattern, {{"path", "d:\\LOGS\\gw\\gw.log"}, {"pattern", "ERROR"}, {"encoding", "utf-16"}}),
+                        spec(K::Script, {{"name", "checks\\gw.ps1"}, {"args", "198.18.1.10 gw-1"}})})
+    EXPECT_TRUE(on_windows(s).ok()) << host::to_string(s.kind) << ": " << on_windows(s).error();
+}
+
+TEST(WindowsChecks, RefusedParamsAreNamed) {
+  using K = host::CheckKind;
+  const std::pair<host::CheckSpec, const char*> cases[] = {
+      {spec(K::Service, {{"unit", "gw"}}), "unknown param 'unit'"},
+      {spec(K::Service, {{"name", "a\\b"}}), "not a valid Windows service name"},
+      {spec(K::Process, {{"name", "C:\\gw\\gw.exe"}}), "image name"},
+      {spec(K::Disk, {{"path", "/data"}, {"max_percent", "90"}}), "drive letter"},
+      {spec(K::Disk, {{"path", "C:\\a\\..\\b"}, {"max_percent", "90"}}), "'..'"},
+      {spec(K::Disk, {{"path", "C:\\a:stream"}, {"max_percent", "90"}}), "data stream"},
+      {spec(K::LogPattern, {{"path", "D:\\logsx\\a.log"}, {"pattern", "x"}}), "outside this host's log_dirs"},
+      {spec(K::LogPattern, {{"path", "D:\\logs\\a.log"}, {"pattern", "x"}, {"encoding", "console"}}), "utf-16"},
+      {spec(K::Script, {{"name", "..\\x.bat"}}), "'..'"},
+      {spec(K::Script, {{"name", "x.vbs"}}), ".bat, .cmd, .ps1 or .exe"},
+      {spec(K::Script, {{"name", "x.bat"}, {"args", "%PATH%"}}), "not a plain argument"},
+  };
+  for (const auto& [s, needle] : cases) {
+    const Status st = on_windows(s);
+    ASSERT_FALSE(st.ok()) << needle;
+    EXPECT_NE(st.error().find(needle), std::string::npos) << st.error();
+  }
 }
 
 }  // namespace
