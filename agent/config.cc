@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -58,22 +59,22 @@ rules::MonitorSpec parse_monitor(const Y& r, const YAML::Node& n, const std::str
   return m;
 }
 
-AgentConfig parse_root(const Y& r, const YAML::Node& root) {
+AgentConfig parse_root(const Y& r, const YAML::Node& root, PathStyle style) {
   r.keys(root, "",
          {"node_id", "state_dir", "script_dir", "tls", "members", "heartbeat_interval_ms", "isolation_timeout_ms",
           "isolation_address", "isolation_response", "arp", "monitors", "log_level", "script_output_encoding",
           "vip_subnets", "vip_interfaces", "log_dirs", "script_monitor_args"},
          {"node_id", "members"});
-  AgentConfig c;
+  AgentConfig c = default_config(style);
   c.node_id = r.text(root["node_id"], "node_id");
   if (!valid_id(c.node_id)) r.fail(root["node_id"], "node_id", std::string("expected ") + kIdRule);
-  if (auto v = root["state_dir"]) c.state_dir = r.absolute_path(v, "state_dir");
-  if (auto v = root["script_dir"]) c.script_dir = r.absolute_path(v, "script_dir");
+  if (auto v = root["state_dir"]) c.state_dir = r.absolute_path(v, "state_dir", style);
+  if (auto v = root["script_dir"]) c.script_dir = r.absolute_path(v, "script_dir", style);
   if (auto t = root["tls"]) {
     r.keys(t, "tls", {"ca", "cert", "key"});
-    if (auto v = t["ca"]) c.tls.ca = r.absolute_path(v, "tls.ca");
-    if (auto v = t["cert"]) c.tls.cert = r.absolute_path(v, "tls.cert");
-    if (auto v = t["key"]) c.tls.key = r.absolute_path(v, "tls.key");
+    if (auto v = t["ca"]) c.tls.ca = r.absolute_path(v, "tls.ca", style);
+    if (auto v = t["cert"]) c.tls.cert = r.absolute_path(v, "tls.cert", style);
+    if (auto v = t["key"]) c.tls.key = r.absolute_path(v, "tls.key", style);
   }
   const auto members = root["members"];
   if (!members.IsSequence() || members.size() == 0)
@@ -139,21 +140,26 @@ AgentConfig parse_root(const Y& r, const YAML::Node& root) {
   if (auto v = root["vip_interfaces"])
     for_each_string(r, v, "vip_interfaces", "interface names", 64,
                     [&](const YAML::Node& at, const std::string& path, const std::string& name) {
-                      bool ok = !name.empty() && name.size() <= 256 && text::is_valid_utf8(name);
+                      // At most 63 bytes: what the isolation lease can list (host/lease.h).
+                      bool ok = !name.empty() && name.size() <= 63 && text::is_valid_utf8(name);
                       for (unsigned char ch : name) ok = ok && ch >= 0x20 && ch != 0x7F && ch != '/';
                       if (!ok)
-                        r.fail(at, path, "expected an interface name (1..256 bytes of UTF-8, no control characters or '/')");
+                        r.fail(at, path, "expected an interface name (1..63 bytes of UTF-8, no control characters or '/')");
                       c.vip_policy.interfaces.push_back(name);
                     });
   if (auto v = root["log_dirs"])
     for_each_string(r, v, "log_dirs", "absolute directories", 64,
                     [&](const YAML::Node& at, const std::string& path, const std::string& value) {
                       std::string dir = value;
-                      if (dir.empty() || dir.front() != '/') r.fail(at, path, "expected an absolute path");
-                      while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-                      if (dir == "/" || (dir + "/").find("/../") != std::string::npos ||
-                          (dir + "/").find("/./") != std::string::npos)
-                        r.fail(at, path, "'" + dir + "': name the directories that hold the logs, not / and without . or ..");
+                      if (!is_absolute_path(dir, style)) r.fail(at, path, "expected an absolute path");
+                      const char sep = style == PathStyle::Windows ? '\\' : '/';
+                      if (style == PathStyle::Windows) std::replace(dir.begin(), dir.end(), '/', '\\');
+                      const size_t root_len = style == PathStyle::Windows ? 3 : 1;
+                      while (dir.size() > root_len && dir.back() == sep) dir.pop_back();
+                      const std::string s(1, sep);
+                      if (dir.size() <= root_len || (dir + s).find(s + ".." + s) != std::string::npos ||
+                          (dir + s).find(s + "." + s) != std::string::npos)
+                        r.fail(at, path, "'" + dir + "': name the directories that hold the logs, not a root and without . or ..");
                       c.log_dirs.push_back(dir);
                     });
   if (auto v = root["script_monitor_args"]) c.script_monitor_args = r.boolean(v, "script_monitor_args");
@@ -175,12 +181,24 @@ Status validate_monitor_shape(const rules::MonitorSpec& m, const std::string& wh
   return Status::Ok();
 }
 
-Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::string& source) {
-  return read_yaml_config<AgentConfig>(yaml_text, source, kMaxConfigBytes, "node_id, members, ...", parse_root);
+AgentConfig default_config(PathStyle style) {
+  AgentConfig c;
+  if (style == PathStyle::Windows) {
+    const std::string root = "C:\\ProgramData\\poolha\\";
+    c.state_dir = root + "agent";
+    c.script_dir = root + "scripts";
+    c.tls = {root + "ca.crt", root + "agent.crt", root + "agent.key"};
+  }
+  return c;
+}
+
+Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::string& source, PathStyle style) {
+  return read_yaml_config<AgentConfig>(yaml_text, source, kMaxConfigBytes, "node_id, members, ...",
+                                       [style](const Y& r, const YAML::Node& root) { return parse_root(r, root, style); });
 }
 
 Expected<AgentConfig> load_config(const std::string& path) {
-  const auto slash = path.rfind('/');
+  const auto slash = path.find_last_of(kNativePathStyle == PathStyle::Windows ? "/\\" : "/");
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   auto text = read_config_file(path);
   if (!text.ok()) return text.status();

@@ -9,6 +9,7 @@
 
 #include "agent/host.h"
 #include "agent/vip_policy.h"
+#include "common/path_style.h"
 #include "common/status.h"
 #include "common/text_encoding.h"
 #include "consensus/raft_types.h"
@@ -65,8 +66,14 @@ struct AgentConfig {
   std::string log_level = "info";  // trace debug info warn error critical off
 };
 
-// Parses YAML text; `source` (usually the file name) prefixes every error.
-Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::string& source);
+// The defaults of the paths for an agent on `style`: /var/lib/poolha/agent, /etc/poolha/...
+// on Linux; C:\ProgramData\poolha\agent, C:\ProgramData\poolha\... on Windows.
+AgentConfig default_config(PathStyle style);
+
+// Parses YAML text; `source` (usually the file name) prefixes every error. Paths are
+// read in `style` (the agent's own OS unless a test says otherwise).
+Expected<AgentConfig> parse_config(const std::string& yaml_text, const std::string& source,
+                                   PathStyle style = kNativePathStyle);
 // Reads and parses a file (at most 1 MiB).
 Expected<AgentConfig> load_config(const std::string& path);
 

@@ -8,11 +8,14 @@ endif()
 
 # Windows Server 2012 R2 (NT 6.3) and later; the system C runtime (msvcrt.dll), and
 # libstdc++, libgcc and winpthread linked in, so nothing has to be installed first.
+# spdlog writes the event log in UTF-16 (ReportEventW) with SPDLOG_WCHAR_TO_UTF8_SUPPORT.
 add_compile_definitions(_WIN32_WINNT=0x0603 WINVER=0x0603 NTDDI_VERSION=0x06030000 WIN32_LEAN_AND_MEAN NOMINMAX
-                        FMT_HEADER_ONLY YAML_DECLARE_STATIC YAML_CPP_STATIC_DEFINE)
+                        FMT_HEADER_ONLY YAML_DECLARE_STATIC YAML_CPP_STATIC_DEFINE SPDLOG_WCHAR_TO_UTF8_SUPPORT)
+enable_language(RC)
 add_link_options(-static -static-libgcc -static-libstdc++)
-# Asio's IOCP code trips GCC 12's -Wmaybe-uninitialized in the same way the epoll code does.
-add_compile_options(-Wno-maybe-uninitialized)
+# Asio's IOCP code trips GCC 12's -Wmaybe-uninitialized in the same way the epoll code
+# does, and mingw's libstdc++ string concatenation its false -Wrestrict (GCC bug 105329).
+add_compile_options(-Wno-maybe-uninitialized -Wno-restrict)
 
 # Header-only libraries from the build machine (Boost.Asio, spdlog, fmt, nlohmann-json),
 # through a directory that holds only their links.

@@ -61,9 +61,10 @@ std::string YamlReader::nonempty_text(const YAML::Node& n, const std::string& pa
   return s;
 }
 
-std::string YamlReader::absolute_path(const YAML::Node& n, const std::string& path) const {
+std::string YamlReader::absolute_path(const YAML::Node& n, const std::string& path, PathStyle style) const {
   std::string s = text(n, path);
-  if (s.empty() || s.front() != '/') fail(n, path, "expected an absolute path");
+  if (!is_absolute_path(s, style))
+    fail(n, path, style == PathStyle::Windows ? "expected an absolute path with a drive letter (C:\\...)" : "expected an absolute path");
   return s;
 }
 

@@ -21,6 +21,7 @@
 
 #include "common/config_input.h"
 #include "common/net_address.h"
+#include "common/path_style.h"
 #include "common/status.h"
 
 namespace poolha {
@@ -50,7 +51,7 @@ class YamlReader {
 
   std::string text(const YAML::Node& n, const std::string& path) const;  // any scalar
   std::string nonempty_text(const YAML::Node& n, const std::string& path) const;
-  std::string absolute_path(const YAML::Node& n, const std::string& path) const;
+  std::string absolute_path(const YAML::Node& n, const std::string& path, PathStyle style = PathStyle::Posix) const;
   int64_t integer(const YAML::Node& n, const std::string& path, int64_t lo, int64_t hi) const;
   bool boolean(const YAML::Node& n, const std::string& path) const;  // true or false
   net::Endpoint endpoint(const YAML::Node& n, const std::string& path) const;

@@ -10,7 +10,7 @@ packages=(build-essential cmake ccache pkg-config
   iproute2 iputils-ping iputils-arping procps python3 systemd
   # The Windows agent: the mingw-w64 cross toolchain, wine to run its tests, wixl for
   # its MSI; unicode-data regenerates RE2's tables (scripts/win-deps.sh).
-  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine wine64 msitools unicode-data)
+  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine wine64 msitools wixl unicode-data)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,6 @@
 // poolha-lease-keeper: the half of the isolation defence that works while the
-// agent cannot (SIGSTOP, hang, crash, restart). Every 50 ms it reads the lease
-// (host/lease.h); once the agent's hold has passed and the isolation response is
-// "release", it removes every listed VIP over netlink and marks the list released.
+// agent cannot (SIGSTOP, hang, crash, restart): host/keeper_loop.h, removing VIPs
+// over netlink.
 // Deliberately tiny: no event loop, no protobuf, no scripts, nothing that can block
 // for long. It exits only when `poolha-agent stop-keeper` asks it to.
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "host/keeper_loop.h"
 #include "host/lease.h"
 #include "host/linux/keeper_launcher.h"
 #include "host/linux/net_ops.h"
@@ -67,33 +67,9 @@ int main(int argc, char** argv) {
   if (auto st = linux_keeper::write_pid_file(state_dir); !st.ok()) log(st.error());
   log("watching " + lease->path());
 
-  for (;;) {
-    const int64_t now = monotonic_ms();
-    r.keeper_alive_ms.store(now, std::memory_order_relaxed);
-    const LeaseSnapshot s = read_lease(r);
-    switch (keeper_decide(s, now)) {
-      case KeeperAction::Wait:
-        break;
-      case KeeperAction::Exit:
-        log("stop requested: exiting");
-        ::unlink((state_dir + "/lease-keeper.pid").c_str());
-        return 0;
-      case KeeperAction::Release: {
-        log("isolation lease lapsed " + std::to_string(now - s.hold.hold_until_ms) + " ms ago" +
-            (s.consistent ? "" : " (agent stopped inside a lease write: using the raw list)") + ": removing " +
-            std::to_string(s.hold.vips.size()) + " VIP(s)");
-        bool all_gone = true;
-        for (const auto& v : s.hold.vips) {
-          auto st = linux_net::remove_address(v.ifname, v.cidr);
-          log(st.ok() ? "removed " + v.cidr + " from " + v.ifname : "FAILED to remove " + v.cidr + ": " + st.error());
-          all_gone = all_gone && st.ok();
-        }
-        // Marked only when every address is gone: the agent trusts the mark.
-        if (all_gone) mark_released(r, s.generation, monotonic_ms());
-        else std::this_thread::sleep_for(std::chrono::milliseconds(450));  // retry, without flooding the log
-        break;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const int rc = run_keeper_loop(
+      r, {[](const std::string& ifname, const std::string& cidr) { return linux_net::remove_address(ifname, cidr); },
+          log, nullptr});
+  ::unlink((state_dir + "/lease-keeper.pid").c_str());
+  return rc;
 }

@@ -92,6 +92,28 @@ TEST(AgentConfig, Defaults) {
   EXPECT_TRUE(r->monitors.empty());
 }
 
+// The same keys on Windows, with paths in Windows form.
+TEST(AgentConfig, WindowsPaths) {
+  auto win = [](const std::string& extra) { return parse_config(with(extra), "agent.yaml", PathStyle::Windows); };
+  auto d = win("");
+  ASSERT_TRUE(d.ok()) << d.error();
+  EXPECT_EQ(d->state_dir, "C:\\ProgramData\\poolha\\agent");
+  EXPECT_EQ(d->script_dir, "C:\\ProgramData\\poolha\\scripts");
+  EXPECT_EQ(d->tls.key, "C:\\ProgramData\\poolha\\agent.key");
+  EXPECT_EQ(d->script_output_encoding, text::Encoding::Console);
+  auto r = win("state_dir: 'D:\\poolha\\agent'\nscript_dir: D:/poolha/scripts\nlog_dirs: ['D:\\logs\\', 'e:/gw/log']\n"
+               "vip_interfaces: ['以太网 2']\n");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->state_dir, "D:\\poolha\\agent");
+  EXPECT_EQ(r->log_dirs, (std::vector<std::string>{"D:\\logs", "e:\\gw\\log"}));
+  auto posix = win("state_dir: /var/lib/poolha\n");
+  ASSERT_FALSE(posix.ok());
+  EXPECT_NE(posix.error().find("state_dir: expected an absolute path with a drive letter"), std::string::npos) << posix.error();
+  EXPECT_FALSE(win("log_dirs: ['C:\\']\n").ok()) << "a drive's root is not a log directory";
+  EXPECT_FALSE(win("log_dirs: ['C:\\logs\\..\\Windows']\n").ok());
+  EXPECT_FALSE(parse_config(with("state_dir: 'C:\\poolha'\n"), "agent.yaml", PathStyle::Posix).ok());
+}
+
 TEST(AgentConfig, BadFieldsAreNamed) {
   EXPECT_EQ(error_of(with("arp: {probes: 0}")), "agent.yaml:4:15: arp.probes: expected an integer 1..10, got '0'");
   EXPECT_EQ(error_of(with("arp: {probes: two}")), "agent.yaml:4:15: arp.probes: expected an integer 1..10, got 'two'");

@@ -1,0 +1,79 @@
+#include "agent/windows/installer_setup.h"
+
+#include <windows.h>
+
+#include <filesystem>
+
+#include "agent/config.h"
+#include "agent/enrol.h"
+#include "agent/first_config.h"
+#include "common/fs_path.h"
+#include "common/windows/wide.h"
+#include "wire/pki.h"
+
+namespace poolha::agent::windows {
+
+namespace {
+
+std::string value(const wchar_t* name) {
+  wchar_t buf[4096];
+  DWORD size = sizeof buf;
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, kInstallerKey, name, RRF_RT_REG_SZ, nullptr, buf, &size) != ERROR_SUCCESS) return "";
+  return win::narrow(buf);
+}
+
+void forget(const wchar_t* name) {
+  HKEY k = nullptr;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, kInstallerKey, 0, KEY_SET_VALUE, &k) != ERROR_SUCCESS) return;
+  RegDeleteValueW(k, name);
+  RegCloseKey(k);
+}
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(fs_path(path), ec);
+}
+
+}  // namespace
+
+Status prepare_from_installer(const std::string& config_path, std::string& lines) {
+  if (!exists(config_path)) {
+    InstallerValues v{value(L"NodeId"), value(L"Controllers"), value(L"Arbiter"), value(L"VipInterfaces")};
+    if (v.node_id.empty() && v.controllers.empty()) return Status::Ok();  // not installed by the MSI: nothing to do
+    auto yaml = first_agent_yaml(v);
+    if (!yaml.ok()) return Status::Error("installer properties: " + yaml.error());
+    std::error_code ec;
+    std::filesystem::create_directories(fs_path(config_path).parent_path(), ec);
+    if (auto st = pki::write_file_atomic(config_path, *yaml, 0600); !st.ok()) return st;
+    lines += "wrote " + config_path + " from the installer's properties\n";
+  }
+  auto cfg = load_config(config_path);
+  if (!cfg.ok()) return cfg.status();
+  std::error_code ec;
+  std::filesystem::create_directories(fs_path(cfg->state_dir), ec);
+  if (const std::string ca = value(L"CaFile"); !ca.empty() && !exists(cfg->tls.ca)) {
+    auto pem = pki::read_file(ca);
+    if (!pem.ok()) return Status::Error("CA_FILE: " + pem.error());
+    if (auto st = pki::write_file_atomic(cfg->tls.ca, *pem, 0644); !st.ok()) return st;
+    lines += "copied the cluster CA from " + ca + " to " + cfg->tls.ca + "\n";
+  }
+  const std::string token = value(L"EnrolToken");
+  if (exists(cfg->tls.cert) || token.empty()) {
+    if (!token.empty()) forget(L"EnrolToken");  // enrolled already: the token must not linger
+    return Status::Ok();
+  }
+  std::string failures;
+  for (const auto& m : cfg->members) {
+    if (m.role != MemberRole::Controller) continue;
+    auto out = enrol(*cfg, m.address, token);
+    if (out.ok()) {
+      forget(L"EnrolToken");
+      lines += "enrolled with " + m.name + " (" + m.address + "):\n" + *out;
+      return Status::Ok();
+    }
+    failures += "\n  " + m.name + ": " + out.error();
+  }
+  return Status::Error("enrolment failed with every controller (will retry):" + failures);
+}
+
+}  // namespace poolha::agent::windows
