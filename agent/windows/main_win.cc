@@ -6,15 +6,18 @@
 //             does on Linux (VIPs stay; the keeper guards them)
 //   run       the same in the foreground, from a console (Ctrl-C stops)
 //   check-config, enrol, stop-keeper: as on Linux
-//   install-services / uninstall: for installs without the MSI, and the MSI's
-//             uninstall step (stop both services, remove every listed VIP)
+//   release-all: the MSI's uninstall step (stop the agent, remove every listed VIP,
+//             stop the keeper for good)
+//   install-services / uninstall: for installs without the MSI
 // The keeper is the "poolha-keeper" service; an agent run outside the SCM starts
 // poolha-keeper.exe beside itself in the foreground instead.
 #include <windows.h>
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -23,6 +26,7 @@
 #include "agent/daemon.h"
 #include "agent/windows/installer_setup.h"
 #include "common/fs_path.h"
+#include "common/windows/acl.h"
 #include "common/windows/wide.h"
 #include "host/windows/host_ops_win.h"
 #include "host/windows/logging_win.h"
@@ -48,8 +52,9 @@ constexpr char kUsage[] =
     "                                     obtain this node's certificate with a one-time token\n"
     "  stop-keeper --config FILE          stop the lease keeper for good (uninstall only)\n"
     "  install-services --config FILE     install the poolha-agent and poolha-keeper services\n"
-    "  uninstall --config FILE            stop both services, remove every VIP the agent lists,\n"
-    "                                     remove the services (what the MSI's uninstall runs)\n"
+    "  release-all --config FILE          stop the agent service, remove every VIP it lists, stop\n"
+    "                                     the keeper for good (the MSI's uninstall runs this first)\n"
+    "  uninstall --config FILE            release-all, then remove both services\n"
     "  --help, --version\n"
     "FILE defaults to %ProgramData%\\poolha\\agent.yaml. Reference: docs/agent-config.md, docs/windows.md\n";
 
@@ -119,15 +124,35 @@ int run_agent(const std::string& config_path, ServiceControl* service) {
   return daemon.run();
 }
 
+// The service reports RUNNING at once (so an MSI install does not fail and roll back
+// when a controller cannot be reached yet), then finishes the installer's first start,
+// retrying enrolment every 5 s rising to 60 s, and runs the agent.
 int cmd_service(const std::string& config_path) {
   auto rc = run_as_service(kAgentService, [&](ServiceControl& service) {
     setup_logging(kAgentService, "info", false);
     (void)register_event_source(kAgentService, this_executable());
     if (auto st = ensure_recovery(kAgentService, milliseconds(15000)); !st.ok()) spdlog::warn("{}", st.error());
-    std::string lines;
-    auto st = agent::windows::prepare_from_installer(config_path, lines);
-    if (!lines.empty()) spdlog::info("{}", lines);
-    if (!st.ok()) return spdlog::error("{}", st.error()), 1;
+    // Keys, the token and the lease live here: SYSTEM and Administrators only (an MSI
+    // made with wixl cannot set permissions, so the service does, every start).
+    if (auto st = win::make_admin_only(program_data() + "\\poolha"); !st.ok()) spdlog::warn("{}", st.error());
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stopping = false;
+    service.on_stop([&] {
+      std::lock_guard<std::mutex> lk(mu);
+      stopping = true;
+      cv.notify_all();
+    });
+    service.running();
+    for (int wait_s = 5;; wait_s = std::min(wait_s * 2, 60)) {
+      std::string lines;
+      auto st = agent::windows::prepare_from_installer(config_path, lines);
+      if (!lines.empty()) spdlog::info("{}", lines);
+      if (st.ok()) break;
+      spdlog::error("{} (next try in {} s)", st.error(), wait_s);
+      std::unique_lock<std::mutex> lk(mu);
+      if (cv.wait_for(lk, std::chrono::seconds(wait_s), [&] { return stopping; })) return 0;
+    }
     return run_agent(config_path, &service);
   });
   if (rc) return *rc;
@@ -171,35 +196,37 @@ int cmd_install_services(const std::string& config_path) {
   return 0;
 }
 
-// Stops the agent (its VIPs stay), removes every VIP it lists, stops the keeper for
-// good, removes both services. Idempotent: a second run finds nothing to do.
-int cmd_uninstall(const std::string& config_path) {
+// Stops the agent's service (its VIPs stay), removes every VIP the lease lists, and
+// asks the keeper to exit for good: what the MSI runs before it stops and removes the
+// services. Idempotent: a second run finds nothing to do.
+int cmd_release_all(const std::string& config_path) {
   int rc = 0;
-  if (auto st = stop_service(kAgentService, milliseconds(20000)); !st.ok() && service_state(kAgentService).ok() &&
-                                                                  *service_state(kAgentService) != ServiceState::NotInstalled)
-    std::cerr << "warning: " << st.error() << "\n";
+  if (auto state = service_state(kAgentService); state.ok() && *state != ServiceState::NotInstalled)
+    if (auto st = stop_service(kAgentService, milliseconds(20000)); !st.ok()) std::cerr << "warning: " << st.error() << "\n";
   auto cfg = load_config(config_path);
-  if (cfg.ok()) {
-    if (auto lease = LeaseFile::open(cfg->state_dir + "\\lease", false); lease.ok()) {
-      const NetApi api = system_net_api();
-      const LeaseSnapshot s = read_lease(lease->region());
-      if (!released(s))
-        for (const auto& v : s.hold.vips) {
-          auto st = remove_address(api, v.ifname, v.cidr);
-          std::cout << (st.ok() ? "removed " + v.cidr + " from " + v.ifname : "FAILED: " + st.error()) << "\n";
-          if (!st.ok()) rc = 1;
-        }
-      if (rc == 0) {
-        LeaseHold none;
-        (void)write_lease(lease->region(), none);
-      }
-      lease->region().stop_requested.store(1);
+  if (!cfg.ok()) return std::cerr << cfg.error() << " (no VIPs removed)\n", 1;
+  auto lease = LeaseFile::open(cfg->state_dir + "\\lease", false);
+  if (!lease.ok()) return std::cout << "no lease: no VIPs to remove\n", 0;
+  const NetApi api = system_net_api();
+  const LeaseSnapshot s = read_lease(lease->region());
+  if (!released(s))
+    for (const auto& v : s.hold.vips) {
+      auto st = remove_address(api, v.ifname, v.cidr);
+      std::cout << (st.ok() ? "removed " + v.cidr + " from " + v.ifname : "FAILED: " + st.error()) << "\n";
+      if (!st.ok()) rc = 1;
     }
-  } else {
-    std::cerr << "warning: " << cfg.error() << " (no VIPs removed)\n";
-  }
+  if (rc == 0) (void)write_lease(lease->region(), LeaseHold{});
+  lease->region().stop_requested.store(1);
+  return rc;
+}
+
+// release-all, then both services removed (installs without the MSI).
+int cmd_uninstall(const std::string& config_path) {
+  int rc = cmd_release_all(config_path);
   for (const char* name : {kAgentService, kKeeperService})
-    if (auto st = uninstall_service(name, milliseconds(20000)); !st.ok()) {
+    if (auto st = uninstall_service(name, milliseconds(20000)); st.ok()) {
+      std::cout << "removed service " << name << "\n";
+    } else {
       std::cerr << st.error() << "\n";
       rc = 1;
     }
@@ -233,6 +260,7 @@ int main(int argc, char** argv) {
   if (a.command == "enrol") return cmd_enrol(a);
   if (a.command == "stop-keeper") return cmd_stop_keeper(a.config);
   if (a.command == "install-services") return cmd_install_services(a.config);
+  if (a.command == "release-all") return cmd_release_all(a.config);
   if (a.command == "uninstall") return cmd_uninstall(a.config);
   std::cerr << "unknown command " << a.command << "\n" << kUsage;
   return 2;

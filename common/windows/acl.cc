@@ -81,4 +81,28 @@ Status check_path_admins_only(const std::string& path, uint32_t rights, const st
   return check_admins_only(*facts, rights, path, verb, self);
 }
 
+Status set_security(const std::string& path, const std::string& sddl) {
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(widen(sddl).c_str(), SDDL_REVISION_1, &sd, nullptr))
+    return Status::Error(path + ": bad security descriptor " + sddl + ": " + last_error_text());
+  BOOL present = FALSE, defaulted = FALSE;
+  PACL dacl = nullptr;
+  PSID owner = nullptr;
+  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+  GetSecurityDescriptorOwner(sd, &owner, &defaulted);
+  std::wstring w = widen(path);
+  const DWORD rc = SetNamedSecurityInfoW(w.data(), SE_FILE_OBJECT,
+                                         OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION |
+                                             PROTECTED_DACL_SECURITY_INFORMATION,
+                                         owner, nullptr, dacl, nullptr);
+  LocalFree(sd);
+  if (rc != ERROR_SUCCESS) return Status::Error(path + ": cannot set its permissions: " + error_text(rc));
+  return Status::Ok();
+}
+
+Status make_admin_only(const std::string& dir) {
+  CreateDirectoryW(widen(dir).c_str(), nullptr);
+  return set_security(dir, "O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)");
+}
+
 }  // namespace poolha::win

@@ -18,4 +18,12 @@ std::string current_user_sid();
 // facts cannot be read, or as there.
 Status check_path_admins_only(const std::string& path, uint32_t rights, const std::string& verb);
 
+// Sets the owner and DACL of `path` from an SDDL string ("O:BAD:P(A;OICI;FA;;;SY)..."),
+// the DACL protected from inheritance.
+Status set_security(const std::string& path, const std::string& sddl);
+
+// Creates `dir` if missing and gives it a protected DACL of SYSTEM and Administrators
+// (full control, inherited by what is made inside) with Administrators as owner.
+Status make_admin_only(const std::string& dir);
+
 }  // namespace poolha::win

@@ -82,8 +82,13 @@ int main(int argc, char** argv) {
     setup_logging(kName, "info", false);
     (void)register_event_source(kName, this_executable());
     if (auto st = ensure_recovery(kName, std::chrono::milliseconds(10000)); !st.ok()) spdlog::warn("{}", st.error());
-    service.on_stop([] { stop = true; });
-    return keep(state_dir, stop, &service);
+    service.on_stop([] {
+      spdlog::info("stop requested by the service manager");
+      stop = true;
+    });
+    const int rc = keep(state_dir, stop, &service);
+    spdlog::info("exiting ({})", rc);
+    return rc;
   });
   if (as_service) return *as_service;
   setup_logging(kName, "info", true);

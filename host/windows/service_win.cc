@@ -1,6 +1,8 @@
 #include "host/windows/service_win.h"
 
 #include <windows.h>
+#include <knownfolders.h>
+#include <shlobj.h>
 
 #include <mutex>
 #include <thread>
@@ -255,9 +257,13 @@ std::string this_executable() {
 }
 
 std::string program_data() {
-  wchar_t buf[MAX_PATH];
-  const DWORD n = GetEnvironmentVariableW(L"ProgramData", buf, MAX_PATH);
-  return n > 0 && n < MAX_PATH ? win::narrow(std::wstring_view(buf, n)) : "C:\\ProgramData";
+  // The known folder, as the MSI's CommonAppDataFolder resolves it (the environment
+  // variable may differ, or be missing in a service's environment).
+  PWSTR path = nullptr;
+  std::string out = "C:\\ProgramData";
+  if (SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &path) == S_OK) out = win::narrow(path);
+  CoTaskMemFree(path);
+  return out;
 }
 
 }  // namespace poolha::host::windows

@@ -58,7 +58,7 @@ Status register_event_source(const std::string& name, const std::string& exe);
 
 // The full path of this executable, UTF-8.
 std::string this_executable();
-// %ProgramData% (C:\ProgramData), UTF-8.
+// The ProgramData known folder (C:\ProgramData), UTF-8.
 std::string program_data();
 
 }  // namespace poolha::host::windows

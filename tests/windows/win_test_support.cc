@@ -1,35 +1,19 @@
 #include "win_test_support.h"
 
 #include <windows.h>
-#include <aclapi.h>
-#include <sddl.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "common/windows/acl.h"
 #include "common/windows/wide.h"
 
 namespace poolha::test {
 
 namespace {
-
-bool set_security(const std::string& path, const std::wstring& sddl) {
-  PSECURITY_DESCRIPTOR sd = nullptr;
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr)) return false;
-  BOOL present = FALSE, defaulted = FALSE;
-  PACL dacl = nullptr;
-  PSID owner = nullptr;
-  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-  GetSecurityDescriptorOwner(sd, &owner, &defaulted);
-  std::wstring w = win::widen(path);
-  const DWORD rc = SetNamedSecurityInfoW(w.data(), SE_FILE_OBJECT,
-                                         OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION |
-                                             PROTECTED_DACL_SECURITY_INFORMATION,
-                                         owner, nullptr, dacl, nullptr);
-  LocalFree(sd);
-  return rc == ERROR_SUCCESS;
-}
 
 // Scratch directories live in C:\poolha-test, admins only. (Wine keeps no security
 // descriptors: it shows the Unix owner as the file's owner and maps the DACL to the
@@ -61,13 +45,13 @@ ScratchDir::~ScratchDir() {
 bool set_admin_only(const std::string& path, unsigned everyone_rights) {
   // D:P = protected (nothing inherited); FA = full access; SY, BA, WD = SYSTEM,
   // Administrators, Everyone.
-  std::wstring sddl = L"O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+  std::string sddl = "O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
   if (everyone_rights) {
-    wchar_t hex[16];
-    swprintf(hex, 16, L"0x%x", everyone_rights);
-    sddl += L"(A;;" + std::wstring(hex) + L";;;WD)";
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%x", everyone_rights);
+    sddl += "(A;;" + std::string(hex) + ";;;WD)";
   }
-  return set_security(path, sddl);
+  return win::set_security(path, sddl).ok();
 }
 
 void write_bytes(const std::string& path, const std::string& bytes) {
