@@ -1,10 +1,11 @@
 // The key and certificate files of wire/pki.h on Windows (the agent's build). Files
 // are written through a temporary file, flushed, and moved over the old one with
-// MoveFileEx(REPLACE_EXISTING | WRITE_THROUGH); their permissions are those of the
-// directory (%ProgramData%\poolha: SYSTEM and Administrators only, set by the MSI), so
-// `mode` has no Windows meaning. A private key is refused if anyone but SYSTEM,
+// MoveFileEx(REPLACE_EXISTING | WRITE_THROUGH). A file its owner alone may read (mode
+// 0600: a key) gets a DACL of SYSTEM and Administrators; others inherit the directory's
+// (%ProgramData%\poolha: SYSTEM and Administrators, set by the agent's service). A private key is refused if anyone but SYSTEM,
 // Administrators or TrustedInstaller may read it (the ACL form of `chmod 600`).
 #include <windows.h>
+#include <sddl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,7 +19,7 @@ namespace poolha::pki {
 
 using win::Handle;
 
-Status write_file_atomic(const std::string& path, const std::string& data, unsigned /*mode*/) {
+Status write_file_atomic(const std::string& path, const std::string& data, unsigned mode) {
   if (path.empty()) return Status::Error("write_file_atomic: path is empty");
   static std::atomic<unsigned> counter{0};
   const std::string tmp = path + ".tmp." + std::to_string(GetCurrentProcessId()) + "." + std::to_string(counter++);
@@ -28,8 +29,19 @@ Status write_file_atomic(const std::string& path, const std::string& data, unsig
     DeleteFileW(wtmp.c_str());
     return Status::Error("cannot write " + path + ": " + what + ": " + text);
   };
+  // A file only its owner may read (a key: mode 0600) gets a DACL of SYSTEM and
+  // Administrators alone from the start; others inherit the directory's.
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if ((mode & 077) == 0 &&
+      !ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;SY)(A;;FA;;;BA)", SDDL_REVISION_1, &sd, nullptr))
+    return Status::Error("cannot write " + path + ": security descriptor: " + win::last_error_text());
+  struct SdFree {
+    PSECURITY_DESCRIPTOR p;
+    ~SdFree() { LocalFree(p); }
+  } sd_free{sd};
+  SECURITY_ATTRIBUTES sa{sizeof sa, sd, FALSE};
   {
-    Handle f{CreateFileW(wtmp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr)};
+    Handle f{CreateFileW(wtmp.c_str(), GENERIC_WRITE, 0, sd ? &sa : nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr)};
     if (!f) return Status::Error("cannot create temp file for " + path + ": " + win::last_error_text());
     size_t off = 0;
     while (off < data.size()) {

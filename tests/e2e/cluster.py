@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import client as client_mod
@@ -16,6 +17,8 @@ import topology
 import watcher as watcher_mod
 import yamlout
 
+# Where a Windows host's VIP shim helper listens, inside the host (tests/e2e/vip_shim_helper.py).
+VIP_SHIM = "127.0.0.1:7999"
 CTL_ADDR, ARB_ADDR, CLIENT_ADDR, FOREIGN_ADDR = "198.18.0.1", "198.18.0.2", "198.18.0.250", "198.18.0.240"
 # The controller pair (Cluster(pair=True)): a second controller, a standby arbiter, and
 # the controller VIP the active controller holds (poolhactl goes through it).
@@ -62,6 +65,21 @@ def find_binaries(explicit=None):
     return found, missing
 
 
+def find_windows_agent():
+    """The e2e tests' Windows agent and keeper (with THE VIP TEST SHIM, tests/windows/
+    vip_shim.h) from the Windows build (scripts/build-windows.sh), or None."""
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    build = os.environ.get("POOLHA_WIN_BUILD_DIR") or os.path.join(root, "build-win")
+    agent = os.path.join(build, "tests", "windows", "poolha-agent-vipshim.exe")
+    keeper = os.path.join(build, "tests", "windows", "poolha-keeper-vipshim.exe")
+    return (agent, keeper) if os.path.exists(agent) and os.path.exists(keeper) else None
+
+
+def zpath(path):
+    """A Linux path as the Windows agent under wine names it (wine's Z: is /)."""
+    return "Z:" + path.replace("/", "\\")
+
+
 def make_root_dir(path):
     """Creates path with mode 755, root-owned, as the agent requires for scripts."""
     os.makedirs(path, exist_ok=True)
@@ -73,6 +91,15 @@ def write_file(path, text, mode=0o644):
         f.write(text)
     os.chmod(path, mode)
 
+
+# The same script for a Windows host (a .bat run by cmd.exe under wine): the log line in
+# the same form, with 0 for the time (cmd has no clock in seconds since the epoch).
+BAT_SCRIPT = "\r\n".join([
+    "@echo off",
+    "rem poolha e2e {kind} script on {host}",
+    "echo 0 {kind} host={host} rule=%POOLHA_RULE% role=%POOLHA_ROLE% vips=%POOLHA_VIPS% old=%POOLHA_OLD_NODE% "
+    "new=%POOLHA_NEW_NODE% epoch=%POOLHA_EPOCH% >> {dir}\\script.log",
+    "exit /b 0", ""])
 
 SCRIPT = r"""#!/bin/sh
 # poolha e2e {kind} script on {host}: logs its environment, can be told to fail or hang.
@@ -126,6 +153,8 @@ class Run:
         self.pki = None
         self.enrolled_once = False
         self.enrol_attempted = False
+        self.windows = None  # (agent, keeper) .exe copies, once a cluster with Windows hosts asks
+        self.wine_template = None
 
     def prepare(self):
         make_root_dir(topology.RUN_ROOT)
@@ -179,6 +208,24 @@ class Run:
         copies.pop("keeper", None)
         self.bins = copies
 
+    def windows_binaries(self):
+        """Copies of the Windows agent and keeper (side by side: the agent starts the keeper
+        beside itself) and a wine prefix made once, which each Windows host copies."""
+        if self.windows:
+            return self.windows
+        found = find_windows_agent()
+        if not found:
+            raise RuntimeError("no Windows agent: run scripts/build-windows.sh (build-win/tests/windows)")
+        d = os.path.join(self.root, "bin", "windows")
+        make_root_dir(d)
+        self.windows = tuple(shutil.copy2(p, os.path.join(d, os.path.basename(p))) for p in found)
+        self.wine_template = os.path.join(self.root, "wine-template")
+        env = dict(os.environ, POOLHA_WINEPREFIX=self.wine_template)
+        subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "windows", "wine-run.sh"),
+                        "cmd", "/c", "exit", "0"], env=env, capture_output=True, timeout=300)
+        subprocess.run(["wineserver", "-k"], env=dict(os.environ, WINEPREFIX=self.wine_template), capture_output=True)
+        return self.windows
+
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -211,7 +258,7 @@ class Cluster:
 
     def __init__(self, run, name, hosts, rules, nodes=None, extra=(), enrol=None, start_agents=None,
                  client_interval=0.02, log_dir=None, initial_rules=None, pair=False, agent_config=None,
-                 pre_start=None, webui_dir=None):
+                 pre_start=None, webui_dir=None, windows=()):
         self.run, self.name = run, name
         self.pair = pair  # two controllers + arbiter + standby arbiter, one Raft group
         self.host_names = list(hosts)
@@ -234,6 +281,24 @@ class Cluster:
         self.watcher = None
         self.client_out = os.path.join(self.log_dir, "client.records")
         self.notes = []
+        # Hosts whose agent is the Windows one under wine, each in a wine prefix of its own
+        # (its wineserver then lives in the host's namespace, where wine makes its sockets).
+        self.windows = set(windows)
+        if self.windows:
+            self.run.windows_binaries()
+
+    def wine_env(self, h):
+        return {"WINEPREFIX": os.path.join(self.hdir(h), "wine"), "WINEDEBUG": "-all",
+                "WINEDLLOVERRIDES": "winemenubuilder.exe,mscoree,mshtml=d", "POOLHA_VIP_SHIM": VIP_SHIM}
+
+    def agent_argv(self, h, *args):
+        if h in self.windows:
+            return ["wine", self.run.windows[0]] + list(args)
+        return [self.run.bins["agent"]] + list(args)
+
+    def agent_config_path(self, h):
+        path = os.path.join(self.hdir(h), "agent.yaml")
+        return zpath(path) if h in self.windows else path
 
     # ---- paths -------------------------------------------------------------------------
     def hdir(self, host):
@@ -358,7 +423,11 @@ class Cluster:
             for sub in ("", "scripts", "state", "tls"):
                 make_root_dir(os.path.join(d, sub))
             for kind in ("acquire", "release"):
-                write_file(os.path.join(d, "scripts", kind + ".sh"), SCRIPT.format(kind=kind, host=h, dir=d), 0o755)
+                if h in self.windows:
+                    write_file(os.path.join(d, "scripts", kind + ".bat"), BAT_SCRIPT.format(kind=kind, host=h, dir=zpath(d)),
+                               0o755)
+                else:
+                    write_file(os.path.join(d, "scripts", kind + ".sh"), SCRIPT.format(kind=kind, host=h, dir=d), 0o755)
             tls = os.path.join(d, "tls")
             shutil.copy(os.path.join(pki.dir, "ca.crt"), os.path.join(tls, "ca.crt"))
             if h != self.enrol_host:
@@ -374,6 +443,11 @@ class Cluster:
                 "members": [{"name": n, "address": a + ":7400", "role": r} for n, r, a in self.control_plane()],
                 "isolation_address": topology.SWITCH_ADDR, "log_level": "info",
                 "vip_subnets": [VIP_SUBNET], "vip_interfaces": ["eth0"]}
+            if h in self.windows:
+                for key in ("state_dir", "script_dir"):
+                    agent_cfg[key] = zpath(agent_cfg[key])
+                agent_cfg["tls"] = {k: zpath(v) for k, v in agent_cfg["tls"].items()}
+                shutil.copytree(self.run.wine_template, os.path.join(d, "wine"), symlinks=True)
             agent_cfg.update(self.agent_config.get(h, {}))
             write_file(os.path.join(d, "agent.yaml"), yamlout.dumps(agent_cfg))
 
@@ -403,6 +477,11 @@ class Cluster:
                                                              os.path.join(self.hdir(name), "arbiter.yaml")])
 
     def start_agent(self, h):
+        if h in self.windows:
+            helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vip_shim_helper.py")
+            self.procs.start("vipshim-" + h, h, ["python3", helper, VIP_SHIM])
+            return self.procs.start("agent-" + h, h, self.agent_argv(h, "run", "--config", self.agent_config_path(h)),
+                                    env=self.wine_env(h))
         return self.procs.start("agent-" + h, h, [self.run.bins["agent"], "run", "--config",
                                                   os.path.join(self.hdir(h), "agent.yaml")])
 
@@ -424,8 +503,13 @@ class Cluster:
         if not token:
             raise RuntimeError("no token in `poolhactl token create` output: %r" % p.stdout)
         log = self.procs.log_path("enrol-" + h)
-        e = self.topo.run_in(h, [self.run.bins["agent"], "enrol", "--config", os.path.join(self.hdir(h), "agent.yaml"),
-                                 "--controller", self.enrol_endpoint(), "--token", token], timeout=20)
+        argv = self.agent_argv(h, "enrol", "--config", self.agent_config_path(h), "--controller", self.enrol_endpoint(),
+                               "--token", token)
+        if h in self.windows:
+            e = subprocess.run(["ip", "netns", "exec", self.topo.ns(h)] + argv, capture_output=True, text=True,
+                               errors="replace", timeout=120, env=dict(os.environ, **self.wine_env(h)))
+        else:
+            e = self.topo.run_in(h, argv, timeout=20)
         with open(log, "w") as f:
             f.write("rc=%d\n%s\n%s\n" % (e.returncode, e.stdout, e.stderr))
         if e.returncode != 0:

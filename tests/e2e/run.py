@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 import cluster as cluster_mod  # noqa: E402
 import topology  # noqa: E402
 from scenarios import REGISTRY, Context, ScenarioFailed  # noqa: E402
-from scenarios import selftest, operations, faults, safety, scale, pair, hardening, access  # noqa: E402,F401
+from scenarios import selftest, operations, faults, safety, scale, pair, hardening, access, windows  # noqa: E402,F401
 
 SCENARIO_LIMIT_S = 150
 
