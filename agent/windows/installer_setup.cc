@@ -62,18 +62,15 @@ Status prepare_from_installer(const std::string& config_path, std::string& lines
     if (!token.empty()) forget(L"EnrolToken");  // enrolled already: the token must not linger
     return Status::Ok();
   }
-  std::string failures;
-  for (const auto& m : cfg->members) {
-    if (m.role != MemberRole::Controller) continue;
-    auto out = enrol(*cfg, m.address, token);
-    if (out.ok()) {
-      forget(L"EnrolToken");
-      lines += "enrolled with " + m.name + " (" + m.address + "):\n" + *out;
-      return Status::Ok();
-    }
-    failures += "\n  " + m.name + ": " + out.error();
-  }
-  return Status::Error("enrolment failed with every controller (will retry):" + failures);
+  // The enrolment port (listen_enrol) is its own; through the controller VIP it reaches
+  // the active controller, which issued the token.
+  const std::string where = value(L"EnrolAddress");
+  if (where.empty()) return Status::Error("ENROL_ADDRESS: required with ENROL_TOKEN (the controllers' enrolment port)");
+  auto out = enrol(*cfg, where, token);
+  if (!out.ok()) return Status::Error("enrolment with " + where + " failed (will retry): " + out.error());
+  forget(L"EnrolToken");
+  lines += "enrolled with " + where + ":\n" + *out;
+  return Status::Ok();
 }
 
 }  // namespace poolha::agent::windows

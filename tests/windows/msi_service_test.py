@@ -77,14 +77,13 @@ try:
     keepalive = subprocess.Popen(["wine", "cmd", "/c", "ping -n 3600 127.0.0.1 >nul"], env=ENV,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.makedirs(os.path.join(C, "deploy"))
-    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "packaging", "windows", "messages.mc"),
-                os.path.join(C, "deploy", "not-a-ca.txt"))
     with open(os.path.join(C, "deploy", "ca.crt"), "w") as f:
         f.write("-----BEGIN CERTIFICATE-----\nMAo=\n-----END CERTIFICATE-----\n")
 
     t0 = time.time()
     rc, out = wine("msiexec", "/i", MSI, "/qn", "NODE_ID=win-test-1", "CONTROLLERS=ctl1=127.0.0.1:1,ctl2=127.0.0.1:2",
-                   "ARBITER=arb1=127.0.0.1:3", "VIP_INTERFACES=以太网 2", "ENROL_TOKEN=tok-123", r"CA_FILE=C:\deploy\ca.crt")
+                   "ARBITER=arb1=127.0.0.1:3", "VIP_INTERFACES=以太网 2", "ENROL_ADDRESS=127.0.0.1:1", "ENROL_TOKEN=tok-123",
+                   r"CA_FILE=C:\deploy\ca.crt")
     print("msiexec /i: exit %d in %.1f s" % (rc, time.time() - t0))
     check(rc == 0, "silent install succeeds with no controller reachable yet")
     pf = os.path.join(C, "Program Files", "poolha")
@@ -98,12 +97,12 @@ try:
     check(os.path.exists(os.path.join(data, "ca.crt")), "CA_FILE copied to ProgramData\\poolha\\ca.crt")
     log = ""
     deadline = time.time() + 15
-    while time.time() < deadline and "enrolment failed with every controller" not in log:
+    while time.time() < deadline and "enrolment with 127.0.0.1:1 failed" not in log:
         time.sleep(0.5)
         path = os.path.join(data, "log", "poolha-agent.log")
         log = open(path, encoding="utf-8", errors="replace").read() if os.path.exists(path) else ""
-    check("enrolment failed with every controller (will retry)" in log and "ctl2:" in log,
-          "enrolment tried with every controller, retried while the service keeps running")
+    check("enrolment with 127.0.0.1:1 failed (will retry)" in log and "next try in" in log,
+          "enrolment at ENROL_ADDRESS tried and retried while the service keeps running")
     _, reg = wine("reg", "query", r"HKLM\Software\poolha\agent")
     check("tok-123" in reg, "the token waits in the registry until an enrolment succeeds")
     kib = rss_kib("poolha-keeper.exe")
