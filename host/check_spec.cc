@@ -388,6 +388,20 @@ Expected<Url> parse_url(const std::string& s) {
   return u;
 }
 
+milliseconds time_left(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  return left < milliseconds(1) ? milliseconds(1) : left;
+}
+
+CheckOutcome script_outcome(const std::string& name, const ScriptRun& run, text::Encoding encoding) {
+  const std::string out = summarize(text::decode_to_utf8(run.output, encoding));
+  const std::string tail = out.empty() ? "" : ": " + out;
+  if (run.timed_out)
+    return {false, "script " + name + " timed out after " + std::to_string(run.duration.count()) + " ms" + tail};
+  return {run.exit_code == 0, "script " + name + " exited " + std::to_string(run.exit_code) + " in " +
+                                  std::to_string(run.duration.count()) + " ms" + tail};
+}
+
 std::unique_ptr<re2::RE2> compile_pattern(const std::string& pattern, std::string* error) {
   if (pattern.size() > kMaxPatternBytes) {
     *error = "longer than " + std::to_string(kMaxPatternBytes) + " bytes";

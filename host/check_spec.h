@@ -94,6 +94,13 @@ struct Url {
 };
 Expected<Url> parse_url(const std::string& s);
 
+// What is left of a check's time until `deadline`, at least 1 ms.
+std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline);
+
+// A script monitor's verdict from its run (exit 0 in time: healthy), the output decoded
+// from `encoding` and summarised: "script check.sh exited 2 in 15 ms: gateway down".
+CheckOutcome script_outcome(const std::string& name, const ScriptRun& run, text::Encoding encoding);
+
 // RE2, compiled with a memory bound (linear time, no backtracking): no pattern can
 // stall the agent's workers. Null with *error set if invalid or longer than 1 KiB.
 std::unique_ptr<re2::RE2> compile_pattern(const std::string& pattern, std::string* error);

@@ -433,9 +433,7 @@ CheckOutcome check_service(const CheckSpec& spec, Clock::time_point deadline) {
     }
   }
   if (systemctl.empty()) return {false, "service " + unit + ": systemctl not found"};
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-  if (left < milliseconds(1)) left = milliseconds(1);
-  auto r = run_program(systemctl, {"is-active", unit}, left);
+  auto r = run_program(systemctl, {"is-active", unit}, time_left(deadline));
   if (!r.ok()) return {false, "service " + unit + ": " + r.error()};
   if (r->timed_out) return {false, "service " + unit + ": systemctl timed out after " +
                                        std::to_string(r->duration.count()) + " ms"};
@@ -445,17 +443,11 @@ CheckOutcome check_service(const CheckSpec& spec, Clock::time_point deadline) {
 }
 
 CheckOutcome check_script(const CheckSpec& spec, const CheckPolicy& policy, Clock::time_point deadline) {
-  std::string name = get(spec, "name");
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-  if (left < milliseconds(1)) left = milliseconds(1);
-  auto r = run_script(policy.script_dir, name, split_ws(get(spec, "args")), {{"POOLHA_CHECK", "1"}}, left);
+  const std::string name = get(spec, "name");
+  auto r = run_script(policy.script_dir, name, split_ws(get(spec, "args")), {{"POOLHA_CHECK", "1"}}, time_left(deadline));
   if (!r.ok()) return {false, "script " + name + " not run: " + r.error()};
-  std::string out = summarize(text::decode_to_utf8(r->output, policy.script_output_encoding));
-  if (r->timed_out)
-    return {false, "script " + name + " timed out after " + std::to_string(r->duration.count()) + " ms" +
-                       (out.empty() ? "" : ": " + out)};
-  return {r->exit_code == 0, "script " + name + " exited " + std::to_string(r->exit_code) + " in " +
-                                 std::to_string(r->duration.count()) + " ms" + (out.empty() ? "" : ": " + out)};
+  return script_outcome(name, ScriptRun{r->exit_code, r->timed_out, std::move(r->output), r->duration},
+                        policy.script_output_encoding);
 }
 
 }  // namespace

@@ -265,16 +265,9 @@ Expected<std::optional<OpenLog>> open_log(const std::string& path, const CheckPo
 
 CheckOutcome check_script(const CheckSpec& spec, const CheckPolicy& policy, Clock::time_point deadline) {
   const std::string name = get(spec, "name");
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-  if (left < milliseconds(1)) left = milliseconds(1);
-  auto r = run_script(policy.script_dir, name, split_ws(get(spec, "args")), {{"POOLHA_CHECK", "1"}}, left);
+  auto r = run_script(policy.script_dir, name, split_ws(get(spec, "args")), {{"POOLHA_CHECK", "1"}}, time_left(deadline));
   if (!r.ok()) return {false, "script " + name + " not run: " + r.error()};
-  const std::string out = summarize(text::decode_to_utf8(r->output, policy.script_output_encoding));
-  if (r->timed_out)
-    return {false, "script " + name + " timed out after " + std::to_string(r->duration.count()) + " ms" +
-                       (out.empty() ? "" : ": " + out)};
-  return {r->exit_code == 0, "script " + name + " exited " + std::to_string(r->exit_code) + " in " +
-                                 std::to_string(r->duration.count()) + " ms" + (out.empty() ? "" : ": " + out)};
+  return script_outcome(name, *r, policy.script_output_encoding);
 }
 
 }  // namespace
