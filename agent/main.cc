@@ -63,6 +63,8 @@ int cmd_run(const AgentArgs& a) {
 
   auto ledger = load_ledger(*cfg);
   if (!ledger.ok()) return spdlog::critical("{}", ledger.error()), 1;
+  // A keeper left from before an upgrade must not read the lease this agent may re-make.
+  host::linux_keeper::stop_stale_keeper(host::linux_keeper::keeper_beside_self(), cfg->state_dir);
   auto lease = LeaseFile::open(cfg->state_dir + "/lease", true);
   if (!lease.ok()) return spdlog::critical("{}", lease.error()), 1;
   lease->region().stop_requested.store(0);  // a running agent always wants a keeper

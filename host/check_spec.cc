@@ -70,16 +70,16 @@ Status need_percent(const CheckSpec& spec) {
   return Status::Ok();
 }
 
-// An absolute path in the OS's form, without "." or ".." or empty components:
-// "/var/log/gw.log" on Linux, "D:\logs\gw.log" on Windows (either slash). Returns it
-// with Windows separators made '\'.
-Expected<std::string> need_abs_path(const CheckSpec& spec, const std::string& key, HostOs os) {
+// An absolute path in the OS's form: "/var/log/gw.log" on Linux, "D:\logs\gw.log" on
+// Windows (either slash); with `strict`, also without "." or ".." or empty components
+// (a log file's path, compared with log_dirs). Returns it with Windows separators made '\'.
+Expected<std::string> need_abs_path(const CheckSpec& spec, const std::string& key, HostOs os, bool strict) {
   if (Status s = need(spec, key); !s.ok()) return s;
   std::string p = *param(spec, key);
   const auto bad = [&](const std::string& why) {
     return Status::Error("param '" + key + "' = '" + text::log_safe(p, 200) + "' " + why);
   };
-  if (has_ctl_or_nul(p)) return bad("contains control characters");
+  if (has_ctl_or_nul(p)) return bad(os == HostOs::Windows ? "contains control characters" : "must be an absolute path");
   std::string sep = "/";
   if (os == HostOs::Windows) {
     std::replace(p.begin(), p.end(), '/', '\\');
@@ -90,10 +90,17 @@ Expected<std::string> need_abs_path(const CheckSpec& spec, const std::string& ke
   } else if (p.front() != '/') {
     return bad("must be an absolute path");
   }
+  if (!strict) return p;
   const size_t root = os == HostOs::Windows ? 2 : 0;
   for (const std::string& comp : {sep + ".." + sep, sep + "." + sep, sep + sep})
     if ((p.substr(root) + sep).find(comp) != std::string::npos && !(p.size() == root + 1))
       return bad("contains a '" + comp.substr(1, comp.size() - 2) + "' path component");
+  if (os == HostOs::Windows)  // CON, NUL, COM1...: opening one acts on a device
+    for (size_t at = 3; at < p.size();) {
+      const size_t end = std::min(p.find('\\', at), p.size());
+      if (windows::is_device_name(p.substr(at, end - at))) return bad("names a device");
+      at = end + 1;
+    }
   return p;
 }
 
@@ -112,7 +119,8 @@ Status validate_process(const CheckSpec& spec, HostOs os) {
   const std::string* c = param(spec, "cmdline");
   if ((!n || n->empty()) && (!c || c->empty())) return Status::Error("process check needs param 'name' or 'cmdline'");
   const char* seps = os == HostOs::Windows ? "/\\" : "/";
-  if (n && (n->empty() || n->find_first_of(seps) != std::string::npos || has_ctl_or_nul(*n) || n->size() > 260))
+  if (n && (n->empty() || n->find_first_of(seps) != std::string::npos || has_ctl_or_nul(*n) ||
+            (os == HostOs::Windows && n->size() > 260)))
     return Status::Error("param 'name' = '" + text::log_safe(*n, 64) + "' is not a valid process name" +
                          (os == HostOs::Windows ? " (an image name such as gateway.exe)" : ""));
   if (c && c->empty()) return Status::Error("param 'cmdline' is empty");
@@ -155,7 +163,7 @@ Status validate_nic(const CheckSpec& spec, HostOs os) {
 
 Status validate_log(const CheckSpec& spec, const CheckPolicy& policy, HostOs os) {
   if (Status s = check_allowed(spec, {"path", "pattern", "encoding"}); !s.ok()) return s;
-  auto path = need_abs_path(spec, "path", os);
+  auto path = need_abs_path(spec, "path", os, true);
   if (!path.ok()) return path.status();
   if (Status s = need(spec, "pattern"); !s.ok()) return s;
   if (policy.log_dirs.empty())
@@ -257,7 +265,7 @@ Status validate_spec(const CheckSpec& spec, const CheckPolicy& policy, HostOs os
       return need_percent(spec);
     case CheckKind::Disk:
       if (Status s = check_allowed(spec, {"path", "max_percent"}); !s.ok()) return s;
-      if (auto p = need_abs_path(spec, "path", os); !p.ok()) return p.status();
+      if (auto p = need_abs_path(spec, "path", os, false); !p.ok()) return p.status();
       return need_percent(spec);
     case CheckKind::NicLink: return validate_nic(spec, os);
     case CheckKind::Gateway: {

@@ -10,6 +10,12 @@ int run_keeper_loop(LeaseRegion& r, const KeeperHooks& hooks) {
     const int64_t now = monotonic_ms();
     r.keeper_alive_ms.store(now, std::memory_order_relaxed);
     if (hooks.stop && hooks.stop()) return 0;
+    // A newer agent re-made the file in another layout: this keeper's reading of it would
+    // be wrong, so it leaves the watch to the keeper that agent starts.
+    if (!lease_valid(r)) {
+      hooks.log("the lease is no longer in this keeper's version (the agent was upgraded): exiting");
+      return 0;
+    }
     const LeaseSnapshot s = read_lease(r);
     switch (keeper_decide(s, now)) {
       case KeeperAction::Wait:

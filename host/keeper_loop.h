@@ -2,8 +2,9 @@
 // detached process) and on Windows (the poolha-keeper service): every 50 ms it reads
 // the lease; once the agent's hold has passed and the isolation response is
 // "release", it removes every listed VIP and marks the list released. It returns when
-// `poolha-agent stop-keeper` asked it to (nothing left to release) or when `stop()`
-// says so (the Windows service is being stopped).
+// `poolha-agent stop-keeper` asked it to (nothing left to release), when `stop()` says
+// so (the Windows service is being stopped), or when the file is no longer in its
+// version (an upgraded agent re-made it; that agent starts a keeper of its own).
 #pragma once
 
 #include <functional>

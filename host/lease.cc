@@ -1,5 +1,6 @@
 #include "host/lease.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace poolha::host {
@@ -44,6 +45,46 @@ void init_lease(LeaseRegion& r) {
 }
 
 bool lease_valid(const LeaseRegion& r) { return r.magic == kLeaseMagic && r.version == kLeaseVersion; }
+
+namespace {
+
+// The version-1 layout, only to read an old file once.
+struct LeaseVipSlotV1 {
+  char ifname[16];
+  char cidr[64];
+};
+struct LeaseRegionV1 {
+  uint32_t magic;
+  uint32_t version;
+  uint64_t seq;
+  int64_t hold_until_ms;
+  uint32_t isolation_response;
+  uint32_t vip_count;
+  uint64_t generation;
+  LeaseVipSlotV1 vips[kLeaseMaxVips];
+  uint64_t released_generation;
+  int64_t released_at_ms;
+  int32_t keeper_pid;
+  int64_t keeper_alive_ms;
+  uint32_t stop_requested;
+};
+
+}  // namespace
+
+std::optional<LeaseV1Contents> read_v1_lease(const std::string& old) {
+  LeaseRegionV1 v1{};
+  if (old.size() != sizeof v1) return std::nullopt;
+  std::memcpy(&v1, old.data(), sizeof v1);
+  if (v1.magic != kLeaseMagic || v1.version != 1) return std::nullopt;
+  LeaseV1Contents out;
+  out.hold.hold_until_ms = v1.hold_until_ms;
+  out.hold.response = v1.isolation_response == 1 ? IsolationResponse::Keep : IsolationResponse::Release;
+  for (uint32_t i = 0; i < std::min<uint32_t>(v1.vip_count, kLeaseMaxVips); ++i)
+    out.hold.vips.push_back({read_field(v1.vips[i].ifname, sizeof v1.vips[i].ifname),
+                             read_field(v1.vips[i].cidr, sizeof v1.vips[i].cidr)});
+  out.released = !out.hold.vips.empty() && v1.released_generation == v1.generation;
+  return out;
+}
 
 Status write_lease(LeaseRegion& r, const LeaseHold& hold) {
   if (hold.vips.size() > kLeaseMaxVips)

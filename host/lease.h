@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,16 @@ struct LeaseSnapshot {
 
 // Fresh region contents (magic, version, no hold, no VIPs).
 void init_lease(LeaseRegion& r);
+
+// If `old` holds a version-1 lease (ifname[16]; Linux agents before the Windows port),
+// what it said: its hold, response and list, and whether the keeper had released that
+// list. The agent carries it into the new layout, so VIPs held across an upgrade stay
+// listed and guarded.
+struct LeaseV1Contents {
+  LeaseHold hold;
+  bool released = false;
+};
+std::optional<LeaseV1Contents> read_v1_lease(const std::string& old);
 bool lease_valid(const LeaseRegion& r);
 
 // Writer side (the agent). REQUIRES: one writer at a time (the caller serialises).

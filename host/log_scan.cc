@@ -133,9 +133,15 @@ CheckOutcome check_log_pattern(const CheckSpec& spec, Clock::time_point deadline
     scanned += static_cast<std::size_t>(n);
     std::string_view chunk(buf, static_cast<std::size_t>(n));
     if (!pending.empty() && unit == 2 && (pending.size() & 1)) {
-      // A UTF-16 unit split across reads: complete it first, so indices stay even.
+      // A UTF-16 unit split across reads: complete it first, so indices stay even; it may
+      // be the line's end.
       pending += chunk.front();
       chunk.remove_prefix(1);
+      if (pending.compare(pending.size() - 2, 2, std::string("\n\0", 2)) == 0) {
+        handle_line(pending);
+        pending.clear();
+        consumed = pos - static_cast<int64_t>(chunk.size());
+      }
     }
     std::size_t at = 0;
     while (at < chunk.size()) {

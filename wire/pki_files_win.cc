@@ -24,7 +24,7 @@ Status write_file_atomic(const std::string& path, const std::string& data, unsig
   static std::atomic<unsigned> counter{0};
   const std::string tmp = path + ".tmp." + std::to_string(GetCurrentProcessId()) + "." + std::to_string(counter++);
   const std::wstring wtmp = win::widen(tmp), wpath = win::widen(path);
-  auto fail = [&](const std::string& what) {
+  auto fail = [&](const std::string& what) {  // after the temp file's handle is closed
     const std::string text = win::last_error_text();
     DeleteFileW(wtmp.c_str());
     return Status::Error("cannot write " + path + ": " + what + ": " + text);
@@ -40,18 +40,19 @@ Status write_file_atomic(const std::string& path, const std::string& data, unsig
     ~SdFree() { LocalFree(p); }
   } sd_free{sd};
   SECURITY_ATTRIBUTES sa{sizeof sa, sd, FALSE};
+  const char* failed = nullptr;
   {
     Handle f{CreateFileW(wtmp.c_str(), GENERIC_WRITE, 0, sd ? &sa : nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr)};
     if (!f) return Status::Error("cannot create temp file for " + path + ": " + win::last_error_text());
-    size_t off = 0;
-    while (off < data.size()) {
+    for (size_t off = 0; off < data.size() && !failed;) {
       DWORD n = 0;
       const DWORD chunk = static_cast<DWORD>(std::min<size_t>(data.size() - off, 1 << 20));
-      if (!WriteFile(f.get(), data.data() + off, chunk, &n, nullptr)) return fail("write");
+      if (!WriteFile(f.get(), data.data() + off, chunk, &n, nullptr)) failed = "write";
       off += n;
     }
-    if (!FlushFileBuffers(f.get())) return fail("flush");
+    if (!failed && !FlushFileBuffers(f.get())) failed = "flush";
   }
+  if (failed) return fail(failed);
   if (!MoveFileExW(wtmp.c_str(), wpath.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) return fail("rename");
   return Status::Ok();
 }
@@ -59,7 +60,10 @@ Status write_file_atomic(const std::string& path, const std::string& data, unsig
 Status check_private_key_file(const std::string& path) {
   auto facts = win::security_of(path);
   if (!facts.ok()) return facts.status();
-  if (auto st = win::check_admins_only(*facts, win::kReadRights, "private key " + path, "read", win::current_user_sid());
+  // Write, permission and ownership rights count too: whoever has them can give
+  // themselves read (as group or other write fails `chmod 600` on Linux).
+  if (auto st = win::check_admins_only(*facts, win::kReadRights | win::kWriteRights, "private key " + path,
+                                       "read or change", win::current_user_sid());
       !st.ok())
     return Status::Error(st.error() + ": refused; allow only SYSTEM and Administrators to read it");
   return Status::Ok();

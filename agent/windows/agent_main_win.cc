@@ -112,6 +112,11 @@ int run_agent(const std::string& config_path, ServiceControl* service) {
   spdlog::set_level(spdlog::level::from_str(cfg->log_level));
   WindowsHostOps host(g_net_api());
   if (auto st = check_monitors(*cfg, host); !st.ok()) return spdlog::critical("{}", st.error()), 1;
+  // What says whom to trust and where to connect must be an admin's to change: else a
+  // user could point this SYSTEM service at a controller of their own.
+  for (const std::string& path : {config_path, cfg->tls.ca, cfg->tls.cert})
+    if (auto st = win::check_path_admins_only(path, win::kWriteRights, "change"); !st.ok())
+      return spdlog::critical("{}: refused (allow only SYSTEM and Administrators to change it)", st.error()), 1;
   if (auto st = check_certificate(*cfg); !st.ok()) return spdlog::critical("{}", st.error()), 1;
   std::error_code ec;
   std::filesystem::create_directories(fs_path(cfg->state_dir), ec);
@@ -143,7 +148,7 @@ int cmd_service(const std::string& config_path) {
     if (auto st = ensure_recovery(kAgentService, milliseconds(15000)); !st.ok()) spdlog::warn("{}", st.error());
     // Keys, the token and the lease live here: SYSTEM and Administrators only (an MSI
     // made with wixl cannot set permissions, so the service does, every start).
-    if (auto st = win::make_admin_only(program_data() + "\\poolha"); !st.ok()) spdlog::warn("{}", st.error());
+    if (auto st = win::make_admin_only(program_data() + "\\poolha"); !st.ok()) return spdlog::critical("{}", st.error()), 1;
     std::mutex mu;
     std::condition_variable cv;
     bool stopping = false;

@@ -57,18 +57,26 @@ Status prepare_from_installer(const std::string& config_path, std::string& lines
     if (auto st = pki::write_file_atomic(cfg->tls.ca, *pem, 0644); !st.ok()) return st;
     lines += "copied the cluster CA from " + ca + " to " + cfg->tls.ca + "\n";
   }
-  const std::string token = value(L"EnrolToken");
-  if (exists(cfg->tls.cert) || token.empty()) {
-    if (!token.empty()) forget(L"EnrolToken");  // enrolled already: the token must not linger
+  // The registry is readable by Users: the token moves at once into a file only SYSTEM
+  // and Administrators may read, beside agent.yaml, until an enrolment uses it.
+  const auto slash = config_path.find_last_of("\\/");
+  const std::string token_file = (slash == std::string::npos ? "" : config_path.substr(0, slash + 1)) + "enrol.token";
+  if (const std::string fresh = value(L"EnrolToken"); !fresh.empty()) {
+    if (auto st = pki::write_file_atomic(token_file, fresh, 0600); !st.ok()) return st;
+    forget(L"EnrolToken");
+  }
+  auto token = pki::read_file(token_file, 4096);
+  if (exists(cfg->tls.cert) || !token.ok() || token->empty()) {
+    if (token.ok()) std::filesystem::remove(fs_path(token_file), ec);  // enrolled already: it must not linger
     return Status::Ok();
   }
   // The enrolment port (listen_enrol) is its own; through the controller VIP it reaches
   // the active controller, which issued the token.
   const std::string where = value(L"EnrolAddress");
   if (where.empty()) return Status::Error("ENROL_ADDRESS: required with ENROL_TOKEN (the controllers' enrolment port)");
-  auto out = enrol(*cfg, where, token);
+  auto out = enrol(*cfg, where, *token);
   if (!out.ok()) return Status::Error("enrolment with " + where + " failed (will retry): " + out.error());
-  forget(L"EnrolToken");
+  std::filesystem::remove(fs_path(token_file), ec);
   lines += "enrolled with " + where + ":\n" + *out;
   return Status::Ok();
 }

@@ -1,8 +1,8 @@
 // The first start after a silent MSI install (docs/windows.md): the MSI leaves its
 // properties in HKLM\SOFTWARE\poolha\agent; the service writes agent.yaml from them if
-// there is none, copies the cluster CA, and enrols at ENROL_ADDRESS with the one-time
-// token, which it then deletes. Until enrolment succeeds the service exits non-zero, so the SCM's
-// recovery retries it (5 s, 5 s, 30 s).
+// there is none, copies the cluster CA, moves the one-time token out of the registry
+// (readable by Users) into an admin-only file, and enrols at ENROL_ADDRESS with it, then
+// deletes it. The service retries until enrolment succeeds (agent_main_win.cc).
 #pragma once
 #include <string>
 

@@ -36,7 +36,10 @@ Expected<SecurityFacts> security_of(const std::string& path) {
   if (dacl) {
     for (DWORD i = 0; i < dacl->AceCount; ++i) {
       void* raw = nullptr;
-      if (!GetAce(dacl, i, &raw)) continue;
+      if (!GetAce(dacl, i, &raw)) {  // unreadable: count it as granting everything to someone
+        f.dacl.push_back({true, "(an unreadable ACE)", 0xFFFFFFFF, false});
+        continue;
+      }
       const auto* header = static_cast<ACE_HEADER*>(raw);
       Ace ace;
       ace.inherit_only = (header->AceFlags & INHERIT_ONLY_ACE) != 0;
@@ -101,7 +104,19 @@ Status set_security(const std::string& path, const std::string& sddl) {
 }
 
 Status make_admin_only(const std::string& dir) {
-  CreateDirectoryW(widen(dir).c_str(), nullptr);
+  if (!CreateDirectoryW(widen(dir).c_str(), nullptr) && GetLastError() == ERROR_ALREADY_EXISTS) {
+    // Made by someone else before us (Users may create folders in ProgramData): adopting
+    // it would trust what they put there. Its owner must be an admin, and it no link.
+    const DWORD attrs = GetFileAttributesW(widen(dir).c_str());
+    if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_REPARSE_POINT))
+      return Status::Error(dir + ": is a link or junction; refused (remove it and start again)");
+    auto facts = security_of(dir);
+    if (!facts.ok()) return facts.status();
+    static const std::string self = current_user_sid();
+    if (!is_admin_sid(facts->owner_sid) && facts->owner_sid != self)
+      return Status::Error(dir + ": owned by " + sid_name(facts->owner_sid) +
+                           ", not by SYSTEM or Administrators; refused (someone else made it first: remove it)");
+  }
   return set_security(dir, "O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)");
 }
 

@@ -23,7 +23,8 @@ Status check_path_admins_only(const std::string& path, uint32_t rights, const st
 Status set_security(const std::string& path, const std::string& sddl);
 
 // Creates `dir` if missing and gives it a protected DACL of SYSTEM and Administrators
-// (full control, inherited by what is made inside) with Administrators as owner.
+// (full control, inherited by what is made inside) with Administrators as owner. An
+// existing `dir` must be an admin's (or ours) and not a link: else an error, unchanged.
 Status make_admin_only(const std::string& dir);
 
 }  // namespace poolha::win

@@ -56,6 +56,18 @@ int running_keeper(const std::string& state_dir) {
   return 0;
 }
 
+void stop_stale_keeper(const std::string& keeper_binary, const std::string& state_dir) {
+  const int pid = running_keeper(state_dir);
+  if (pid == 0) return;
+  char buf[PATH_MAX];
+  const ssize_t n = ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
+  const std::string running = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  if (!running.empty() && running == canonical_dir(keeper_binary)) return;  // the current binary
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 50 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+}
+
 std::string keeper_beside_self() {
   char buf[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);

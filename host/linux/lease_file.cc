@@ -23,6 +23,11 @@ Expected<LeaseFile> LeaseFile::open(const std::string& path, bool create) {
     return Expected<LeaseFile>::Error("lease file " + path + ": " + std::strerror(e));
   }
   const bool right_size = st.st_size == static_cast<off_t>(sizeof(LeaseRegion));
+  std::string old;  // a file of another size: perhaps a version-1 lease to carry over
+  if (!right_size && create && st.st_size > 0 && st.st_size <= (1 << 20)) {
+    old.resize(static_cast<size_t>(st.st_size));
+    if (::pread(fd, old.data(), old.size(), 0) != static_cast<ssize_t>(old.size())) old.clear();
+  }
   if (!right_size) {
     if (!create) {
       ::close(fd);
@@ -46,6 +51,10 @@ Expected<LeaseFile> LeaseFile::open(const std::string& path, bool create) {
     }
     std::memset(p, 0, sizeof(LeaseRegion));
     init_lease(*r);
+    if (auto v1 = read_v1_lease(old)) {
+      (void)write_lease(*r, v1->hold);  // every v1 name fits: they were at most 15 bytes
+      if (v1->released) mark_released(*r, read_lease(*r).generation, monotonic_ms());
+    }
   }
   ::msync(p, sizeof(LeaseRegion), MS_SYNC);
   return LeaseFile(r, path);

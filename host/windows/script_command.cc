@@ -17,6 +17,9 @@ std::string upper(std::string s) {
   return s;
 }
 
+
+}  // namespace
+
 bool is_device_name(const std::string& component) {
   std::string base = lower(component.substr(0, component.find('.')));
   while (!base.empty() && base.back() == ' ') base.pop_back();
@@ -24,8 +27,6 @@ bool is_device_name(const std::string& component) {
     if (base == d) return true;
   return base.size() == 4 && (base.rfind("com", 0) == 0 || base.rfind("lpt", 0) == 0) && base[3] >= '0' && base[3] <= '9';
 }
-
-}  // namespace
 
 Expected<ScriptKind> script_kind(const std::string& name) {
   const auto dot = name.rfind('.');
@@ -101,7 +102,9 @@ CommandLine script_command_line(ScriptKind kind, const std::string& system_root,
   std::string tail;
   for (const auto& a : args) {
     tail += ' ';
-    tail += quote_argument(a);
+    // cmd.exe also splits a batch file's arguments at '=', ',' and ';' unless quoted.
+    const bool cmd_splits = kind == ScriptKind::Batch && a.find_first_of("=,;") != std::string::npos;
+    tail += cmd_splits ? "\"" + a + "\"" : quote_argument(a);
   }
   switch (kind) {
     case ScriptKind::Batch: {

@@ -28,6 +28,10 @@ Expected<ScriptKind> script_kind(const std::string& name);
 // alternate data streams (':'), no trailing dots or spaces; the error says which.
 Status validate_script_name(const std::string& name);
 
+// A path component that names a DOS device (CON, PRN, AUX, NUL, COM1-9, LPT1-9,
+// CONIN$, CONOUT$), with or without an extension, any case.
+bool is_device_name(const std::string& component);
+
 // One argument quoted by the rules CommandLineToArgvW (and the C runtime) parse.
 std::string quote_argument(const std::string& arg);
 

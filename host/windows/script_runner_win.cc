@@ -53,52 +53,59 @@ Expected<OutputPipe> make_output_pipe() {
   return p;
 }
 
-// Reads the pipe until EOF, the process's exit plus kDrainAfterExit, or the timeout
-// (then kills the job). Fills output, timed_out.
+// Reads the pipe until the script has exited and its output is drained (EOF, or
+// kDrainAfterExit after the exit while a child it left still holds the pipe), or until
+// the timeout, which kills the job. The deadline is checked on every pass, so a script
+// that never stops writing is killed on time too; EOF alone does not end the wait (a
+// script may close its output and go on). Fills output, timed_out.
 void pump(HANDLE pipe, HANDLE process, HANDLE job, milliseconds timeout, ScriptRun& run, size_t& dropped) {
   Handle event(CreateEventW(nullptr, TRUE, FALSE, nullptr));
   OVERLAPPED ov{};
   ov.hEvent = event.get();
   char buf[8192];
-  const auto started = Clock::now();
-  auto deadline = started + timeout;
-  bool exited = false, eof = false, pending = false;
-  while (!eof) {
-    if (!pending) {
+  auto deadline = Clock::now() + timeout;
+  bool exited = false, eof = !event, pending = false;
+  auto kill_tree = [&] {
+    TerminateJobObject(job, 1);
+    run.timed_out = true;
+    WaitForSingleObject(process, 5000);
+    exited = true;
+    deadline = Clock::now() + kDrainAfterExit;
+  };
+  for (;;) {
+    if (Clock::now() >= deadline) {
+      if (exited) break;  // drained for long enough; a child still holds the pipe
+      kill_tree();
+      continue;
+    }
+    if (!pending && !eof) {
       ResetEvent(event.get());
       DWORD n = 0;
-      if (ReadFile(pipe, buf, sizeof buf, &n, &ov) || GetLastError() == ERROR_IO_PENDING) {
-        pending = true;
-      } else {
-        eof = true;  // ERROR_BROKEN_PIPE: every writer is gone
-        break;
-      }
+      if (ReadFile(pipe, buf, sizeof buf, &n, &ov) || GetLastError() == ERROR_IO_PENDING) pending = true;
+      else eof = true;  // ERROR_BROKEN_PIPE: every writer is gone
     }
+    if (eof && exited) break;
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
-    HANDLE waits[2] = {event.get(), process};
-    const DWORD r = WaitForMultipleObjects(exited ? 1 : 2, waits, FALSE, static_cast<DWORD>(std::max<long long>(left, 0)));
-    if (r == WAIT_OBJECT_0) {
+    HANDLE waits[2];
+    DWORD count = 0;
+    if (pending) waits[count++] = event.get();
+    if (!exited) waits[count++] = process;
+    const DWORD r = WaitForMultipleObjects(count, waits, FALSE, static_cast<DWORD>(std::max<long long>(left, 0)));
+    if (r == WAIT_TIMEOUT || r == WAIT_FAILED) continue;  // the deadline check above acts
+    if (pending && r == WAIT_OBJECT_0) {
       DWORD n = 0;
       pending = false;
       if (!GetOverlappedResult(pipe, &ov, &n, FALSE)) {
         eof = true;
-        break;
+        continue;
       }
       const size_t room = kScriptOutputCap > run.output.size() ? kScriptOutputCap - run.output.size() : 0;
       const size_t take = std::min<size_t>(room, n);
       run.output.append(buf, take);
       dropped += n - take;
-    } else if (r == WAIT_OBJECT_0 + 1) {
+    } else {  // the process
       exited = true;
-      deadline = Clock::now() + kDrainAfterExit;
-    } else if (!exited) {  // the timeout: the whole tree goes
-      TerminateJobObject(job, 1);
-      run.timed_out = true;
-      WaitForSingleObject(process, 5000);
-      exited = true;
-      deadline = Clock::now() + kDrainAfterExit;
-    } else {
-      break;  // drained for long enough; a child still holds the pipe
+      deadline = std::min(deadline, Clock::now() + kDrainAfterExit);
     }
   }
   if (pending) {
@@ -121,9 +128,14 @@ Expected<std::string> resolve_script(const std::string& script_dir, const std::s
   if (script_dir.empty()) return Status::Error("script directory is not configured");
   auto ancestors = win::ancestors_of(script_dir);
   if (!ancestors.ok()) return Status::Error("script directory " + ancestors.error());
-  for (const auto& dir : *ancestors)
+  for (const auto& dir : *ancestors) {
+    // The permissions read are those of what a link points to: a link itself is refused.
+    const DWORD attrs = attributes_of(dir);
+    if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_REPARSE_POINT) && dir.size() > 3)
+      return Status::Error("script directory component " + dir + " is a link or junction; refused");
     if (auto st = win::check_path_admins_only(dir, win::kAncestorWriteRights, "rename or re-permission"); !st.ok())
       return Status::Error("script directory component " + st.error());
+  }
   // The script directory, each directory below it on the way, and the file.
   std::string path = join(script_dir, "");
   path.pop_back();

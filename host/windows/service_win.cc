@@ -51,7 +51,13 @@ struct Running : ServiceControl {
     status.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : status.dwCheckPoint + 1;
     SetServiceStatus(status_handle, &status);
   }
-  void running() override { report(SERVICE_RUNNING); }
+  void running() override {
+    if (!stopping()) report(SERVICE_RUNNING);
+  }
+  bool stopping() override {
+    std::lock_guard<std::mutex> lk(mu);
+    return stop_requested;
+  }
   void on_stop(std::function<void()> f) override {
     bool already = false;
     {

@@ -21,7 +21,10 @@ class ServiceControl {
   // The body is ready: report SERVICE_RUNNING.
   virtual void running() = 0;
   // Called (from the SCM's thread) on STOP, PRESHUTDOWN or SHUTDOWN; set before running().
+  // If the stop came already, `stop` is called at once.
   virtual void on_stop(std::function<void()> stop) = 0;
+  // A stop has been asked for (then running() is not reported any more).
+  virtual bool stopping() = 0;
 };
 
 // Runs `body` as the service `name` (StartServiceCtrlDispatcher). nullopt if this

@@ -480,6 +480,11 @@ class Cluster:
         if h in self.windows:
             helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vip_shim_helper.py")
             self.procs.start("vipshim-" + h, h, ["python3", helper, VIP_SHIM])
+            port = VIP_SHIM.rsplit(":", 1)[1]
+            for _ in range(50):  # bounded: the helper listens within a fraction of a second
+                if self.topo.run_in(h, ["sh", "-c", "ss -ltn | grep -q ':%s '" % port], timeout=3).returncode == 0:
+                    break
+                time.sleep(0.05)
             return self.procs.start("agent-" + h, h, self.agent_argv(h, "run", "--config", self.agent_config_path(h)),
                                     env=self.wine_env(h))
         return self.procs.start("agent-" + h, h, [self.run.bins["agent"], "run", "--config",

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -22,6 +24,53 @@ LeaseHold hold(int64_t until, std::vector<LeaseVip> vips, IsolationResponse resp
   h.response = resp;
   h.vips = std::move(vips);
   return h;
+}
+
+// A version-1 file (ifname[16]: agents before the Windows port), byte for byte as they
+// wrote it: upgrading must not lose the list the keeper guards.
+TEST(Lease, AVersionOneFileIsCarriedOver) {
+  struct SlotV1 {
+    char ifname[16];
+    char cidr[64];
+  };
+  struct RegionV1 {
+    uint32_t magic, version;
+    uint64_t seq;
+    int64_t hold_until_ms;
+    uint32_t isolation_response, vip_count;
+    uint64_t generation;
+    SlotV1 vips[64];
+    uint64_t released_generation;
+    int64_t released_at_ms;
+    int32_t keeper_pid;
+    int64_t keeper_alive_ms;
+    uint32_t stop_requested;
+  } v1{};
+  v1.magic = host::kLeaseMagic;
+  v1.version = 1;
+  v1.hold_until_ms = 123456;
+  v1.vip_count = 2;
+  v1.generation = 7;
+  std::strcpy(v1.vips[0].ifname, "eth0");
+  std::strcpy(v1.vips[0].cidr, "198.18.0.101/24");
+  std::strcpy(v1.vips[1].ifname, "eth1");
+  std::strcpy(v1.vips[1].cidr, "198.18.1.101/24");
+  const std::string dir = ::testing::TempDir() + "lease-v1-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  {
+    std::FILE* f = std::fopen((dir + "/lease").c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(&v1, sizeof v1, 1, f);
+    std::fclose(f);
+  }
+  auto lease = LeaseFile::open(dir + "/lease", true);
+  ASSERT_TRUE(lease.ok()) << lease.error();
+  const auto s = read_lease(lease->region());
+  EXPECT_EQ(s.hold.hold_until_ms, 123456);
+  ASSERT_EQ(s.hold.vips.size(), 2u);
+  EXPECT_EQ(s.hold.vips[1], (LeaseVip{"eth1", "198.18.1.101/24"}));
+  EXPECT_FALSE(released(s));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Lease, RoundTripAndGeneration) {

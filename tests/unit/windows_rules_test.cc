@@ -114,6 +114,9 @@ TEST(ScriptCommand, CommandLinesPerKind) {
   EXPECT_EQ(bat.application, "C:\\Windows\\System32\\cmd.exe");
   EXPECT_EQ(bat.command_line,
             "\"C:\\Windows\\System32\\cmd.exe\" /d /c \"\"C:\\poolha\\scripts\\acquire gw.bat\" 198.18.1.10/24\"");
+  EXPECT_EQ(script_command_line(ScriptKind::Batch, root, "C:\\s\\a.bat", {"a=b", "c,d", "e"}).command_line,
+            "\"C:\\Windows\\System32\\cmd.exe\" /d /c \"\"C:\\s\\a.bat\" \"a=b\" \"c,d\" e\"")
+      << "cmd.exe would split at = and ,";
   auto ps = script_command_line(ScriptKind::PowerShell, root, "C:\\s\\a.ps1", {"x y"});
   EXPECT_EQ(ps.application, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
   EXPECT_EQ(ps.command_line,

@@ -104,7 +104,9 @@ try:
     check("enrolment with 127.0.0.1:1 failed (will retry)" in log and "next try in" in log,
           "enrolment at ENROL_ADDRESS tried and retried while the service keeps running")
     _, reg = wine("reg", "query", r"HKLM\Software\poolha\agent")
-    check("tok-123" in reg, "the token waits in the registry until an enrolment succeeds")
+    token_file = os.path.join(data, "enrol.token")
+    check("tok-123" not in reg and os.path.exists(token_file) and open(token_file).read() == "tok-123",
+          "the token moved out of the registry into an admin-only file until an enrolment succeeds")
     kib = rss_kib("poolha-keeper.exe")
     print("memory under wine: poolha-keeper %s KiB resident (the wine process)" % kib)
 
