@@ -227,6 +227,7 @@ TEST(ValidateTest, AcceptsGoodSpecs) {
            spec(CheckKind::Cpu, {{"max_percent", "95.5"}}),
            spec(CheckKind::Memory, {{"max_percent", "90"}}),
            spec(CheckKind::Disk, {{"path", "/"}, {"max_percent", "90"}}),
+           spec(CheckKind::Disk, {{"path", "/data/"}, {"max_percent", "90"}}),  // as before issue 12's refactor
            spec(CheckKind::NicLink, {{"interface", "eth0"}}),
            spec(CheckKind::Gateway, {{"address", "198.18.0.1"}}),
            spec(CheckKind::LogPattern, {{"path", "/var/log/app.log"}, {"pattern", "ERROR|FATAL"}}),
