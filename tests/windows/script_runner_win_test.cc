@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "common/text_encoding.h"
+#include "common/windows/wide.h"
 #include "host/windows/script_runner_win.h"
 #include "win_test_support.h"
 
@@ -93,6 +95,33 @@ TEST(ScriptRunnerWin, ArgumentsReachTheScriptAndBatchMetacharactersAreRefused) {
   auto bad = run_script(d.dir.path(), "args.cmd", {"%COMSPEC%"}, {}, milliseconds(20000));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().find("cmd.exe interprets"), std::string::npos) << bad.error();
+}
+
+// .ps1 goes through powershell.exe -File with the agreed flags, and its exit code is the
+// script's. Wine's PowerShell is a stub: a stand-in (fake_powershell_main.cc) takes its
+// place in the test prefix and says what it was given; on Windows the real one would run.
+TEST(ScriptRunnerWin, PowerShellScriptsRunThroughPowerShellWithTheirExitCode) {
+  const std::string ps_dir = system_root() + "\\System32\\WindowsPowerShell\\v1.0";
+  const std::string ps = ps_dir + "\\powershell.exe";
+  // Wine's own powershell.exe is a stub that does nothing: under wine, ours replaces it.
+  const bool wine = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
+  if (wine || GetFileAttributesW(win::widen(ps).c_str()) == INVALID_FILE_ATTRIBUTES) {
+    const char* fake = std::getenv("POOLHA_FAKE_POWERSHELL");
+    ASSERT_NE(fake, nullptr) << "POOLHA_FAKE_POWERSHELL is not set (CTest sets it)";
+    CreateDirectoryW(win::widen(system_root() + "\\System32\\WindowsPowerShell").c_str(), nullptr);
+    CreateDirectoryW(win::widen(ps_dir).c_str(), nullptr);
+    ASSERT_TRUE(CopyFileW(win::widen(fake).c_str(), win::widen(ps).c_str(), FALSE)) << win::last_error_text();
+  }
+  ScriptDir d;
+  d.add("check.ps1", "Write-Output \"gateway up\"\r\nexit 7\r\n");
+  auto r = run_script(d.dir.path(), "check.ps1", {"198.18.1.10/24", "two words"}, {}, milliseconds(20000));
+  ASSERT_TRUE(r.ok()) << r.error();
+  std::printf("ps1: exit %d in %lld ms, output: %s\n", r->exit_code, static_cast<long long>(r->duration.count()),
+              r->output.c_str());
+  EXPECT_EQ(r->exit_code, 7);
+  for (const char* want : {"arg: -NoLogo", "arg: -NoProfile", "arg: -NonInteractive", "arg: -ExecutionPolicy\r\narg: Bypass",
+                           "arg: -File", "check.ps1", "arg: 198.18.1.10/24", "arg: two words"})
+    EXPECT_NE(r->output.find(want), std::string::npos) << want << " in " << r->output;
 }
 
 TEST(ScriptRunnerWin, AScriptOthersMayChangeIsRefused) {
