@@ -498,6 +498,39 @@ class Cluster:
         known = {p.pid for p in self.procs.procs if p.host == h and p.alive()}
         return [pid for pid in topology.ns_pids(self.topo.ns(h)) if pid not in known]
 
+    def install_msi(self, h, msi):
+        """Installs the Windows agent on h from its MSI, silently, as an operator would
+        (docs/windows.md): both services under wine's service manager in h's namespace,
+        configured and enrolled by the first start from the properties. Wine ends its
+        services with the last ordinary process of the prefix, so one is kept running."""
+        p = self.ctl(["--json", "token", "create", h])
+        if p.returncode == 2:
+            p = self.ctl(["token", "create", h, "--json"])
+        token = parse_token(p.stdout)
+        if p.returncode != 0 or not token:
+            raise RuntimeError("token create failed: %s %s" % (p.stdout, p.stderr))
+        env = self.wine_env(h)
+        self.procs.start("wine-session-" + h, h, ["wine", "cmd", "/c", "ping -n 3600 127.0.0.1 >nul"], env=env)
+        ca = zpath(os.path.join(self.run.pki.dir, "ca.crt"))
+        members = ",".join("%s=%s:7400" % (n, a) for n, r, a in self.control_plane() if r == "controller")
+        arbiters = ",".join("%s=%s:7400" % (n, a) for n, r, a in self.control_plane() if r == "arbiter")
+        argv = ["wine", "msiexec", "/i", msi, "/qn", "NODE_ID=" + h, "CONTROLLERS=" + members, "ARBITER=" + arbiters,
+                "CA_FILE=" + ca, "ENROL_ADDRESS=" + self.enrol_endpoint(), "ENROL_TOKEN=" + token]
+        with open(self.procs.log_path("msiexec-" + h), "w") as log:
+            rc = subprocess.run(["ip", "netns", "exec", self.topo.ns(h)] + argv, stdout=log, stderr=subprocess.STDOUT,
+                                timeout=180, env=dict(os.environ, **env)).returncode
+        if rc != 0:
+            raise RuntimeError("msiexec /i on %s exited %d" % (h, rc))
+        self.notes.append("%s installed from the MSI" % h)
+
+    def msi_log(self, h, name="poolha-agent"):
+        path = os.path.join(self.hdir(h), "wine", "drive_c", "ProgramData", "poolha", "log", name + ".log")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
     def _enrol(self, h):
         p = self.ctl(["--json", "token", "create", h])
         if p.returncode == 2:  # --json only after the command words

@@ -9,6 +9,8 @@ heartbeats, roles, monitors, scripts (cmd.exe), the lease and its keeper — is 
 Windows agent's own code. The failover time on h3/h4 is therefore a wine-with-shim
 figure, not a Windows one (docs/windows.md has the checklist for a real 2012 R2 host).
 """
+import glob
+import os
 import time
 
 import cluster as cluster_mod
@@ -104,6 +106,39 @@ def windows_mixed_pool(ctx):
     ctx.check(c.rule_state("rw", st).get("primary") == "h3", "rw moved when a Linux host crashed: %s" %
               c.rule_state("rw", st))
     ctx.no_duplicates(c)
+
+
+@scenario("windows_msi_join", "windows")
+def windows_msi_join(ctx):
+    """A Windows host installed from the MSI, silently, with the documented properties,
+    under wine's service manager in its namespace: the agent service writes agent.yaml,
+    enrols with the one-time token through the controller VIP, starts its keeper service's
+    watch and joins the pair: the node is up. (No VIP is involved: the MSI's agent has the
+    real IP Helper calls, which wine lacks.)"""
+    ctx.log_focus = ["controller", "msiexec-h5"]
+    found = cluster_mod.find_windows_agent()
+    msi = sorted(glob.glob(os.path.join(os.path.dirname(os.path.dirname(found[0])), "..", "packaging", "windows",
+                                        "poolha-agent-*-x64.msi"))) if found else []
+    ctx.require(msi, "no MSI built (scripts/build-windows.sh)")
+    rules = [cluster_mod.default_rule("rl", vip_index=1, home="h1")]
+    nodes = [cluster_mod.default_node("h1"), cluster_mod.default_node("h2"), cluster_mod.default_node("h5", os="windows")]
+    # enrol=h2: the harness enrols one host per run with `poolha-agent enrol`; here h5 must
+    # enrol by itself, from the MSI's properties.
+    c = settled(ctx, host_names=["h1", "h2", "h5"], rules=rules, nodes=nodes, windows=("h5",), pair=True,
+                start_agents=["h1", "h2"], enrol="h2", expect={"rl": "h1"})
+    t0 = time.monotonic()
+    c.install_msi("h5", msi[-1])
+    ok, waited, st = c.wait(lambda st: c.node_state("h5", st).get("liveness") == "up", 60)
+    ctx.check(ok, "h5 (installed from the MSI) not up %.1fs after msiexec: %s; agent log: %s" % (
+        time.monotonic() - t0, c.node_state("h5", st) if st else None, c.msi_log("h5")[-600:]))
+    ctx.figures["msi_install_to_node_up_s"] = time.monotonic() - t0
+    ctx.note("h5 up %.1fs after msiexec /i began (install, first start, enrolment, join; under wine)" %
+             (time.monotonic() - t0))
+    log = c.msi_log("h5")
+    ctx.check("wrote C:\\ProgramData\\poolha\\agent.yaml from the installer's properties" in log,
+              "the agent service did not write agent.yaml from the properties")
+    ctx.check("enrolled with " in log, "the agent service did not enrol")
+    ctx.check(c.msi_log("h5", "poolha-keeper").find("watching") >= 0, "the keeper service does not watch the lease")
 
 
 @scenario("windows_agent_hung", "windows")
