@@ -169,4 +169,11 @@ std::string truncate_to_width(std::string_view s, size_t columns) {
   return std::string(s.substr(0, cut));
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 }  // namespace poolha::text

@@ -35,6 +35,10 @@ std::string clean_text(std::string_view bytes, size_t max_bytes, std::string_vie
 // agent or a client chose can neither forge log lines nor drive the terminal.
 std::string log_safe(std::string_view bytes, size_t max_bytes = 256);
 
+// A..Z to a..z, every other byte as it is (names, extensions and paths compared without
+// regard to ASCII case, as Windows does for them).
+std::string ascii_lower(std::string_view s);
+
 // Characters (code points) in valid UTF-8 `s`: what a length limit on a name or a
 // password counts, so a Chinese password is not three times "longer".
 size_t code_points(std::string_view s);

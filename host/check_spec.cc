@@ -42,11 +42,6 @@ bool has_ctl_or_nul(const std::string& s) {
   return false;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 Status check_allowed(const CheckSpec& spec, std::initializer_list<const char*> allowed) {
   for (const auto& [k, v] : spec.params) {
     bool ok = false;
@@ -102,15 +97,6 @@ Expected<std::string> need_abs_path(const CheckSpec& spec, const std::string& ke
       at = end + 1;
     }
   return p;
-}
-
-bool inside_dir(const std::string& path, const std::string& dir, HostOs os) {
-  const char sep = os == HostOs::Windows ? '\\' : '/';
-  std::string root = dir;
-  if (os == HostOs::Windows) std::replace(root.begin(), root.end(), '/', '\\');
-  if (root.empty() || root.back() != sep) root += sep;
-  if (path.size() <= root.size()) return false;
-  return os == HostOs::Windows ? lower(path.substr(0, root.size())) == lower(root) : path.compare(0, root.size(), root) == 0;
 }
 
 Status validate_process(const CheckSpec& spec, HostOs os) {
@@ -283,6 +269,16 @@ Status validate_spec(const CheckSpec& spec, const CheckPolicy& policy, HostOs os
 }
 
 namespace checks {
+
+bool inside_dir(const std::string& path, const std::string& dir, HostOs os) {
+  const char sep = os == HostOs::Windows ? '\\' : '/';
+  std::string root = dir;
+  if (os == HostOs::Windows) std::replace(root.begin(), root.end(), '/', '\\');
+  if (root.empty() || root.back() != sep) root += sep;
+  if (path.size() <= root.size()) return false;
+  return os == HostOs::Windows ? text::ascii_lower(path.substr(0, root.size())) == text::ascii_lower(root)
+                                : path.compare(0, root.size(), root) == 0;
+}
 
 const std::string* param(const CheckSpec& spec, const std::string& key) {
   auto it = spec.params.find(key);

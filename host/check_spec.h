@@ -87,6 +87,10 @@ std::string fmt_num(double v);
 std::string summarize(const std::string& s, std::size_t cap = 200);
 std::string host_port(const std::string& host, int port);  // "[::1]:80"
 
+// `path` lies below `dir` (not `dir` itself), by the OS's rules: on Windows either slash
+// in `dir`, and without regard to ASCII case.
+bool inside_dir(const std::string& path, const std::string& dir, HostOs os);
+
 struct Url {
   std::string host;  // literal, without brackets
   int port = 80;

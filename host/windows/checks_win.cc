@@ -31,11 +31,6 @@ using std::chrono::milliseconds;
 using namespace host::checks;
 using win::Handle;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::wstring lower(std::wstring s) {
   CharLowerBuffW(s.data(), static_cast<DWORD>(s.size()));
   return s;
@@ -242,8 +237,7 @@ Expected<std::optional<OpenLog>> open_log(const std::string& path, const CheckPo
                          OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
     const auto root = d ? final_path(d.get()) : std::nullopt;
     if (!root) continue;
-    const std::string prefix = root->back() == '\\' ? *root : *root + "\\";
-    inside = inside || (real->size() > prefix.size() && lower(real->substr(0, prefix.size())) == lower(prefix));
+    inside = inside || inside_dir(*real, *root, HostOs::Windows);
   }
   if (!inside) return Status::Error("log " + path + " resolves to " + *real + ", outside this host's log_dirs; refused");
   OpenLog log;

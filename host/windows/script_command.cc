@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/utf8.h"
+
 namespace poolha::host::windows {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -21,7 +18,7 @@ std::string upper(std::string s) {
 }  // namespace
 
 bool is_device_name(const std::string& component) {
-  std::string base = lower(component.substr(0, component.find('.')));
+  std::string base = text::ascii_lower(component.substr(0, component.find('.')));
   while (!base.empty() && base.back() == ' ') base.pop_back();
   for (const char* d : {"con", "prn", "aux", "nul", "conin$", "conout$"})
     if (base == d) return true;
@@ -30,7 +27,7 @@ bool is_device_name(const std::string& component) {
 
 Expected<ScriptKind> script_kind(const std::string& name) {
   const auto dot = name.rfind('.');
-  const std::string ext = dot == std::string::npos ? "" : lower(name.substr(dot));
+  const std::string ext = dot == std::string::npos ? "" : text::ascii_lower(name.substr(dot));
   if (ext == ".bat" || ext == ".cmd") return ScriptKind::Batch;
   if (ext == ".ps1") return ScriptKind::PowerShell;
   if (ext == ".exe") return ScriptKind::Exe;

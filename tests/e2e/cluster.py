@@ -503,12 +503,7 @@ class Cluster:
         (docs/windows.md): both services under wine's service manager in h's namespace,
         configured and enrolled by the first start from the properties. Wine ends its
         services with the last ordinary process of the prefix, so one is kept running."""
-        p = self.ctl(["--json", "token", "create", h])
-        if p.returncode == 2:
-            p = self.ctl(["token", "create", h, "--json"])
-        token = parse_token(p.stdout)
-        if p.returncode != 0 or not token:
-            raise RuntimeError("token create failed: %s %s" % (p.stdout, p.stderr))
+        token = self._new_token(h)
         env = self.wine_env(h)
         self.procs.start("wine-session-" + h, h, ["wine", "cmd", "/c", "ping -n 3600 127.0.0.1 >nul"], env=env)
         ca = zpath(os.path.join(self.run.pki.dir, "ca.crt"))
@@ -531,7 +526,8 @@ class Cluster:
         except OSError:
             return ""
 
-    def _enrol(self, h):
+    def _new_token(self, h):
+        """A one-time enrolment token for node h (`poolhactl token create`)."""
         p = self.ctl(["--json", "token", "create", h])
         if p.returncode == 2:  # --json only after the command words
             p = self.ctl(["token", "create", h, "--json"])
@@ -540,6 +536,10 @@ class Cluster:
         token = parse_token(p.stdout)
         if not token:
             raise RuntimeError("no token in `poolhactl token create` output: %r" % p.stdout)
+        return token
+
+    def _enrol(self, h):
+        token = self._new_token(h)
         log = self.procs.log_path("enrol-" + h)
         argv = self.agent_argv(h, "enrol", "--config", self.agent_config_path(h), "--controller", self.enrol_endpoint(),
                                "--token", token)
