@@ -69,6 +69,18 @@ def crash_and_takeover(ctx, c, victim, expect, rid="r1", limit=HOST_CRASH_LIMIT,
     return waited, t0
 
 
+def back_idle_after_sigcont(ctx, c, host, rid, primary, up_timeout=6):
+    """After a suspended agent is resumed: host up again within up_timeout, then idle, and
+    rid still on primary. Returns the status it checked."""
+    ok, waited, st = c.wait(lambda st: c.node_state(host, st).get("liveness") == "up", up_timeout)
+    ctx.check(ok, "%s not up %.1fs after SIGCONT" % (host, waited))
+    time.sleep(1.5)
+    st = c.status() or {}
+    ctx.check(is_idle(c, host, st), "%s not idle after SIGCONT: %s" % (host, c.node_state(host, st)))
+    ctx.check(c.rule_state(rid, st).get("primary") == primary, "%s moved after SIGCONT" % rid)
+    return st
+
+
 def _brief(r):
     return {k: r.get(k) for k in ("phase", "primary", "standby", "epoch", "last_error") if k in r}
 

@@ -5,8 +5,8 @@ import time
 
 from scenarios import scenario
 from scenarios.common import (MONITOR_LIMIT, NO_OUTAGE, STANDBY_LIMIT, SUSPECT_AFTER,
-                              check_env, crash_and_takeover, is_idle, script_events, settled, standby_of,
-                              wait_node)
+                              back_idle_after_sigcont, check_env, crash_and_takeover, is_idle, script_events, settled,
+                              standby_of, wait_node)
 
 
 @scenario("host_crash", "faults")
@@ -105,12 +105,7 @@ def agent_hung(ctx):
     crash_and_takeover(ctx, c, "h1", sb, fault=lambda: agent.signal(signal.SIGSTOP))
     t_cont = time.monotonic()
     agent.signal(signal.SIGCONT)
-    ok, waited, st = c.wait(lambda st: c.node_state("h1", st).get("liveness") == "up", 6)
-    ctx.check(ok, "h1 not up %.1fs after SIGCONT" % waited)
-    time.sleep(1.5)
-    st = c.status() or {}
-    ctx.check(is_idle(c, "h1", st), "h1 not idle after SIGCONT: %s" % c.node_state("h1", st))
-    ctx.check(c.rule_state("r1", st).get("primary") == sb, "r1 moved after SIGCONT")
+    back_idle_after_sigcont(ctx, c, "h1", "r1", sb)
     rec = c.records()
     ctx.check(rec.answered_by(vip, t_cont, time.monotonic()) == [sb], "after SIGCONT %s answered by %s" % (
         vip, rec.answered_by(vip, t_cont, time.monotonic())))

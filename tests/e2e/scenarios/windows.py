@@ -147,7 +147,7 @@ def windows_agent_hung(ctx):
     poolha-keeper under wine, removes the VIP once the lease lapses, the other Windows host
     takes over with no duplicate; resumed, the agent comes back as idle."""
     import signal
-    from scenarios.common import is_idle
+    from scenarios.common import back_idle_after_sigcont
     ctx.log_focus = ["controller", "agent-h3", "agent-h4", "vipshim-h3", "vipshim-h4"]
     if not cluster_mod.find_windows_agent():
         ctx.require(False, "no Windows agent built (scripts/build-windows.sh)")
@@ -164,10 +164,5 @@ def windows_agent_hung(ctx):
     ctx.check("del eth0 198.18.0.102/24 -> ok" in shim_log, "the keeper on h3 did not remove the VIP (shim log)")
     ctx.note("rw running on h4 %.2fs after h3's agent was suspended; the keeper removed the VIP on h3" % waited)
     agent.signal(signal.SIGCONT)
-    ok, waited, st = c.wait(lambda st: c.node_state("h3", st).get("liveness") == "up", 8)
-    ctx.check(ok, "h3 not up %.1fs after SIGCONT" % waited)
-    time.sleep(1.5)
-    st = c.status() or {}
-    ctx.check(is_idle(c, "h3", st), "h3 not idle after SIGCONT: %s" % c.node_state("h3", st))
-    ctx.check(c.rule_state("rw", st).get("primary") == "h4", "rw moved after SIGCONT")
+    back_idle_after_sigcont(ctx, c, "h3", "rw", "h4", up_timeout=8)
     ctx.no_duplicates(c)
