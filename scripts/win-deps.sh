@@ -33,10 +33,12 @@ fi
 echo "win-deps: building ${sources[*]} $gtest for $mingw into $prefix" >&2
 started=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/poolha-win-deps.XXXXXX")
-srclist=/etc/apt/sources.list.d/poolha-win-deps-src.sources
+# deb-src twins of the machine's lists, in both of apt's formats (deb822 .sources, as a
+# Debian 12 install writes, and one-line .list, as debootstrap writes).
+srclists=(/etc/apt/sources.list.d/poolha-win-deps-src.sources /etc/apt/sources.list.d/poolha-win-deps-src.list)
 cleanup() {
   rm -rf "$work"
-  rm -f "$srclist"
+  rm -f "${srclists[@]}"
 }
 trap cleanup EXIT
 rm -rf "$prefix"
@@ -45,9 +47,21 @@ mkdir -p "$prefix/host-include"
 {
   # Debian's source packages: a deb-src entry for the same archives as the binary
   # packages, only for this download (the machine's own lists stay as they are).
-  sed -n 's/^Types: deb$/Types: deb-src/; /^Types:/p; /^URIs:/p; /^Suites:/p; /^Components:/p; /^Signed-By:/p; /^$/p' \
-    /etc/apt/sources.list.d/debian.sources >"$srclist"
-  apt-get update -qq -o Dir::Etc::sourcelist="$srclist" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
+  shopt -s nullglob
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ "$f" = "${srclists[0]}" ] && continue
+    sed -n 's/^Types: deb$/Types: deb-src/; /^Types:/p; /^URIs:/p; /^Suites:/p; /^Components:/p; /^Signed-By:/p; /^$/p' "$f"
+    echo
+  done >"${srclists[0]}"
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ "$f" = "${srclists[1]}" ] || [ ! -f "$f" ] && continue
+    sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f"
+  done >"${srclists[1]}"
+  shopt -u nullglob
+  for l in "${srclists[@]}"; do
+    [ -s "$l" ] || { rm -f "$l"; continue; }
+    apt-get update -qq -o Dir::Etc::sourcelist="$l" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
+  done
   cd "$work"
   # The host's version where the archive still has it, else the newest one the
   # archive serves (a machine may carry a security update the archive has since
@@ -72,7 +86,7 @@ mkdir -p "$prefix/host-include"
   for s in "${sources[@]}"; do fetch_source "$s"; done
   fetched=$(ls -d */ | tr -d / | tr '\n' ' ')
   echo "win-deps: sources $fetched" >&2
-  rm -f "$srclist"
+  rm -f "${srclists[@]}"
 
   tc=$root/cmake/mingw-w64-x86_64.cmake
   cmake_dep() {  # source dir, extra args...
