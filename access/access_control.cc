@@ -43,6 +43,8 @@ const char* change_name(const Change& c) {
                         [](const LoginFailed&) { return "access.login_failed"; },
                         [](const EndSession&) { return "access.end_session"; },
                         [](const RotateSessionKey&) { return "access.rotate_session_key"; },
+                        [](const MintEnrolToken&) { return "access.mint_enrol_token"; },
+                        [](const SpendEnrolToken&) { return "access.spend_enrol_token"; },
                         [](const Note&) { return "access.note"; },
                     },
                     c);
@@ -78,6 +80,8 @@ std::string change_target(const Change& c, const State& s) {
                                  (it == s.sessions.end() ? "" : " of " + it->second.account);
                         },
                         [](const RotateSessionKey&) { return std::string("session key"); },
+                        [](const MintEnrolToken& v) { return "node " + v.node; },
+                        [](const SpendEnrolToken& v) { return "node " + v.node; },
                         [](const Note& v) { return v.target; },
                     },
                     c);
@@ -105,6 +109,17 @@ bool AccessControl::session_expired(const Session& s, TimeMs now) const {
 Roles AccessControl::roles_of(const std::string& name) const {
   const Account* a = account(name);
   return a && !a->disabled ? a->roles : Roles{};
+}
+
+Status AccessControl::check_enrol_token(const std::string& hash, const std::string& node, TimeMs now) const {
+  auto it = s_.enrol_tokens.find(hash);
+  if (it == s_.enrol_tokens.end())
+    return Status::Error("enrolment token unknown: mint one with `poolhactl token create " + node + "`");
+  const EnrolToken& t = it->second;
+  if (t.used_ms) return Status::Error("enrolment token already used: mint a new one");
+  if (now > t.expires_ms) return Status::Error("enrolment token expired: mint a new one");
+  if (t.node != node) return Status::Error("enrolment token was minted for another node name");
+  return Status::Ok();
 }
 
 AuditRecord AccessControl::record(const Actor& by, std::string action, std::string target, std::string result,
@@ -143,6 +158,9 @@ AccessControl::Applied AccessControl::apply(const Change& c, const Actor& by) {
     detail = "roles " + joined(u->roles) + (u->disabled ? ", disabled" : ", enabled");
   if (const auto* ca = std::get_if<CreateAccount>(&c)) detail = "roles " + joined(ca->account.roles);
   if (const auto* sp = std::get_if<SetPassword>(&c)) detail = sp->must_change ? "reset (one-time password)" : "changed";
+  if (const auto* m = std::get_if<MintEnrolToken>(&c))
+    detail = "enrolment token, valid " + std::to_string((m->expires_ms - by.at_ms) / 1000) + " s";
+  if (std::holds_alternative<SpendEnrolToken>(c)) detail = "enrolment token spent (from " + by.source + ")";
   // A note is recorded under its own action ("access.denied", "token.mint").
   const auto* note = std::get_if<Note>(&c);
   out.records.push_back(record(by, note ? note->action : change_name(c), target, result, detail));
@@ -314,6 +332,27 @@ Status AccessControl::apply_one(const Change& c, const Actor& by, std::vector<Au
             if (!is_hex(r.session_key, 64)) return Status::Error("session_key: expected 64 hex digits");
             s_.session_key = r.session_key;
             s_.sessions.clear();
+            return Status::Ok();
+          },
+          [&](const MintEnrolToken& m) -> Status {
+            if (!is_hex(m.hash, 64)) return Status::Error("hash: expected 64 hex digits");
+            if (!valid_id(m.node)) return Status::Error("node: " + std::string(kIdRule));
+            if (m.expires_ms <= now) return Status::Error("expires_ms: already past");
+            // Spent and expired tokens go after a day, so the state does not grow with
+            // every enrolment.
+            std::erase_if(s_.enrol_tokens, [&](const auto& kv) {
+              const EnrolToken& t = kv.second;
+              return std::max(t.expires_ms, t.used_ms) + kEnrolTokenKeptMs < now;
+            });
+            if (s_.enrol_tokens.size() >= kMaxEnrolTokens)
+              return Status::Error("already " + std::to_string(kMaxEnrolTokens) + " enrolment tokens outstanding");
+            if (s_.enrol_tokens.count(m.hash)) return Status::Error("hash: this token exists");
+            s_.enrol_tokens[m.hash] = EnrolToken{.node = m.node, .expires_ms = m.expires_ms};
+            return Status::Ok();
+          },
+          [&](const SpendEnrolToken& sp) -> Status {
+            if (auto st = check_enrol_token(sp.hash, sp.node, now); !st.ok()) return st;
+            s_.enrol_tokens[sp.hash].used_ms = std::max<TimeMs>(now, 1);
             return Status::Ok();
           },
           [&](const Note&) -> Status { return Status::Ok(); },

@@ -8,7 +8,8 @@
 //     stays held by an enabled account (nobody can remove the last security
 //     administrator, and with it the way back);
 //   - consecutive failures lock an account for the policy's minutes;
-//   - a disabled, deleted or reset account's sessions end; a new key ends every session.
+//   - a disabled, deleted or reset account's sessions end; a new key ends every session;
+//   - an enrolment token enrols one node name, once, before it expires.
 #pragma once
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ class AccessControl {
   bool session_expired(const Session& s, TimeMs now) const;
   // Roles an account holds now, or none (unknown or disabled account).
   Roles roles_of(const std::string& name) const;
+  // Whether the token with SHA-256 `hash` may enrol `node` at `now`, or why not
+  // (unknown, used, expired, minted for another name). The enrolment port asks this
+  // before it proposes a spend, so a guessed token costs no log entry.
+  Status check_enrol_token(const std::string& hash, const std::string& node, TimeMs now) const;
 
  private:
   Status apply_one(const Change& c, const Actor& by, std::vector<AuditRecord>& extra);

@@ -67,6 +67,17 @@ struct EndSession {
 };
 // A new session key; every session ends (their CSRF tokens no longer verify).
 struct RotateSessionKey { std::string session_key; };
+// An enrolment token minted by an operator (the shell drew it; only its hash is here).
+struct MintEnrolToken {
+  std::string hash;  // SHA-256 of the token, hex
+  std::string node;
+  TimeMs expires_ms = 0;
+};
+// The enrolment port spends a token for `node` (by.at_ms is when).
+struct SpendEnrolToken {
+  std::string hash;
+  std::string node;
+};
 // An audit record with no state change: a permission denial, an export.
 struct Note {
   std::string action;
@@ -76,7 +87,8 @@ struct Note {
 };
 
 using Change = std::variant<Bootstrap, CreateAccount, UpdateAccount, DeleteAccount, SetPassword, Unlock, SetPolicy,
-                            LoginSucceeded, LoginFailed, EndSession, RotateSessionKey, Note>;
+                            LoginSucceeded, LoginFailed, EndSession, RotateSessionKey, MintEnrolToken,
+                            SpendEnrolToken, Note>;
 
 // "access.login", ...: the log's type tag and the audit trail's action name.
 const char* change_name(const Change& c);

@@ -12,7 +12,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Account, name, display_name, rol
                                                 last_login_ms, last_login_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Session, id_hash, account, source, created_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AuditHead, seq, hash)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(State, accounts, policy, sessions, session_key, audit)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EnrolToken, node, expires_ms, used_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(State, accounts, policy, sessions, session_key, audit, enrol_tokens)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Actor, account, roles, source, reason, ticket, at_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NewAccount, name, display_name, roles, password_hash)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Bootstrap, accounts, session_key)
@@ -26,6 +27,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoginSucceeded, name, session, s
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoginFailed, name, source, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndSession, session, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RotateSessionKey, session_key)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MintEnrolToken, hash, node, expires_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SpendEnrolToken, hash, node)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Note, action, target, result, detail)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AuditRecord, seq, at_ms, account, roles, source, action, target, reason,
                                                 ticket, result, detail, prev_hash, hash)
@@ -98,6 +101,8 @@ Expected<Change> change_from_json(const Json& j) {
   if (t == "access.login_failed") return untagged<LoginFailed>(j, t);
   if (t == "access.end_session") return untagged<EndSession>(j, t);
   if (t == "access.rotate_session_key") return untagged<RotateSessionKey>(j, t);
+  if (t == "access.mint_enrol_token") return untagged<MintEnrolToken>(j, t);
+  if (t == "access.spend_enrol_token") return untagged<SpendEnrolToken>(j, t);
   if (t == "access.note") return untagged<Note>(j, t);
   return Expected<Change>::Error("change: unknown type '" + t + "'");
 }
@@ -117,6 +122,7 @@ Expected<State> state_from_json(const Json& j) {
     if (!Json(State{}).contains(k)) return Expected<State>::Error("access: unknown field '" + k + "'");
   if (auto st = check_map<Account>(j, "accounts"); !st.ok()) return st;
   if (auto st = check_map<Session>(j, "sessions"); !st.ok()) return st;
+  if (auto st = check_map<EnrolToken>(j, "enrol_tokens"); !st.ok()) return st;
   try {
     return j.get<State>();
   } catch (const std::exception& e) {

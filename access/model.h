@@ -38,6 +38,15 @@ struct Session {
   TimeMs created_ms = 0;
 };
 
+// A one-time enrolment token (design §7): only its SHA-256 is kept. Bound to one node
+// name, it expires, and its first use spends it. Replicated, so a token minted before a
+// controller failover still enrols at the new active controller.
+struct EnrolToken {
+  std::string node;
+  TimeMs expires_ms = 0;
+  TimeMs used_ms = 0;  // 0: not spent
+};
+
 // The chain's last link: every member computes the same, so a record changed on one
 // member's disk no longer matches the replicated head.
 struct AuditHead {
@@ -51,6 +60,7 @@ struct State {
   std::map<std::string, Session> sessions;  // by id_hash
   std::string session_key;                  // hex; CSRF tokens are HMACs under it
   AuditHead audit;
+  std::map<std::string, EnrolToken> enrol_tokens;  // by SHA-256 of the token (hex)
 };
 
 // Bounds on what the state may hold, so it fits a snapshot.
@@ -58,5 +68,8 @@ inline constexpr size_t kMaxAccounts = 1000;
 inline constexpr size_t kMaxSessions = 1024;
 inline constexpr size_t kMaxSessionsPerAccount = 8;
 inline constexpr size_t kMaxDisplayNameChars = 64;
+inline constexpr size_t kMaxEnrolTokens = 2000;
+// Spent and expired tokens stay this long (for the operator who asks why one failed).
+inline constexpr TimeMs kEnrolTokenKeptMs = 24 * 3600 * 1000;
 
 }  // namespace poolha::access

@@ -177,27 +177,7 @@ ApiResponse ApiRoutes::route(const std::string& method, const std::string& targe
     return command(LogEntry(rules::SetSettings{*s}, by), reply);
   }
   if (method == "POST" && p.size() == 2 && what == "apply") return apply(body, by, reply);
-  if (method == "POST" && p.size() == 2 && what == "tokens") {
-    if (!tokens_) return error(409, "enrolment is not enabled on this controller (set ca_key and listen_enrol)");
-    if (auto st = only_fields(body, {"node", "ttl_s"}); !st.ok()) return error(400, st.error());
-    if (!body.contains("node") || !body["node"].is_string() || !rules::valid_id(body["node"].get<std::string>()))
-      return error(400, "node: a node id (1-63 letters, digits, '.', '_' or '-') is required");
-    int64_t ttl = 3600;
-    if (body.contains("ttl_s")) {
-      if (!body["ttl_s"].is_number_integer() || body["ttl_s"].get<int64_t>() < 60 || body["ttl_s"].get<int64_t>() > 7 * 86400)
-        return error(400, "ttl_s: must be an integer 60..604800");
-      ttl = body["ttl_s"].get<int64_t>();
-    }
-    auto t = tokens_->mint(body["node"].get<std::string>(), ttl);
-    if (!t.ok()) return error(500, t.error());
-    const std::string detail = "enrolment token minted, valid " + std::to_string(ttl) + " s";
-    history_.record({.kind = "operator:token", .node = body["node"].get<std::string>(), .outcome = "ok",
-                     .detail = detail, .actor = by.account});
-    // Into the replicated audit trail (the token itself stays out of it).
-    core_.operator_command(LogEntry(access::Note{"token.mint", "node " + body["node"].get<std::string>(), "ok", detail}, by),
-                           [](Status) {});
-    return {200, Json{{"token", *t}, {"node", body["node"]}, {"ttl_s", ttl}}};
-  }
+  if (method == "POST" && p.size() == 2 && what == "tokens") return mint_token(body, by, reply);
   if (method == "GET" && p.size() == 2 && what == "certificates") {
     Json revoked = Json::array();
     for (const auto& [serial, note] : core_.state().revoked) revoked.push_back({{"serial", serial}, {"note", note}});
@@ -319,6 +299,29 @@ ApiResponse ApiRoutes::command(LogEntry e, const Reply& reply, std::string_view 
   core_.operator_command(std::move(e), [this, reply, kind = std::string(spec_kind)](Status st) {
     if (!st.ok()) return reply(kind.empty() ? error(409, st.error()) : spec_error(409, st.error(), kind));
     reply({200, Json{{"ok", true}, {"log_index", core_.log_index()}}});
+  });
+  return {0, nullptr, "", true};
+}
+
+// A token goes into the replicated access state (only its hash), so it still enrols
+// after a controller failover; the caller sees it once, in this answer.
+ApiResponse ApiRoutes::mint_token(const Json& body, const access::Actor& by, const Reply& reply) {
+  if (!enrolment_) return error(409, "enrolment is not enabled on this controller (set ca_key and listen_enrol)");
+  if (auto st = only_fields(body, {"node", "ttl_s"}); !st.ok()) return error(400, st.error());
+  if (!body.contains("node") || !body["node"].is_string() || !rules::valid_id(body["node"].get<std::string>()))
+    return error(400, "node: a node id (1-63 letters, digits, '.', '_' or '-') is required");
+  int64_t ttl = 3600;
+  if (body.contains("ttl_s")) {
+    if (!body["ttl_s"].is_number_integer() || body["ttl_s"].get<int64_t>() < 60 || body["ttl_s"].get<int64_t>() > 7 * 86400)
+      return error(400, "ttl_s: must be an integer 60..604800");
+    ttl = body["ttl_s"].get<int64_t>();
+  }
+  const std::string node = body["node"].get<std::string>();
+  const std::string token = pki::new_token();
+  LogEntry e(access::MintEnrolToken{pki::hash_token(token), node, by.at_ms + ttl * 1000}, by);
+  core_.operator_command(std::move(e), [reply, token, node, ttl](Status st) {
+    if (!st.ok()) return reply(error(409, st.error()));
+    reply({200, Json{{"token", token}, {"node", node}, {"ttl_s", ttl}}});
   });
   return {0, nullptr, "", true};
 }

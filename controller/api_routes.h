@@ -19,7 +19,6 @@
 #include "controller/api_types.h"
 #include "controller/route_permissions.h"
 #include "controller_core/controller_core.h"
-#include "controller/token_store.h"
 #include "wire/pki.h"
 
 namespace poolha::controller {
@@ -27,9 +26,10 @@ namespace poolha::controller {
 class ApiRoutes {
  public:
   // `audit` and `hasher` may be null (no audit trail, no password sign-in here).
-  ApiRoutes(ControllerCore& core, EventHistory& history, TokenStore* tokens, std::string controller_name,
+  // `enrolment`: this controller has an enrolment port, so POST /v1/tokens mints.
+  ApiRoutes(ControllerCore& core, EventHistory& history, bool enrolment, std::string controller_name,
             std::function<TimeMs()> now, AuditStore* audit = nullptr, PasswordHasher* hasher = nullptr)
-      : core_(core), history_(history), tokens_(tokens), name_(std::move(controller_name)), now_(std::move(now)),
+      : core_(core), history_(history), enrolment_(enrolment), name_(std::move(controller_name)), now_(std::move(now)),
         auth_(core), access_(core, auth_, audit, hasher) {}
 
   // Commands complete when the replicated log commits them, so the answer may come
@@ -86,12 +86,13 @@ class ApiRoutes {
   // spec_kind ("rule", "node", ...): a refusal names the spec's field it is about.
   ApiResponse command(LogEntry e, const Reply& reply, std::string_view spec_kind = "");
   ApiResponse apply(const nlohmann::json& body, const access::Actor& by, const Reply& reply);
+  ApiResponse mint_token(const nlohmann::json& body, const access::Actor& by, const Reply& reply);
   void apply_from(std::shared_ptr<std::vector<rules::Event>> events, size_t i, const access::Actor& by, Reply reply);
 
   std::set<std::string> idle_ended_;  // found idle by session_valid, to end
   ControllerCore& core_;
   EventHistory& history_;
-  TokenStore* tokens_;
+  bool enrolment_;
   std::string name_;
   std::function<TimeMs()> now_;
   std::function<std::optional<std::string>(const std::string&)> redirect_;

@@ -55,9 +55,9 @@ class ControllerDaemon : public Outbox {
     auto audit = AuditStore::open(*db_);
     if (!audit.ok()) return fatal(audit.error());
     audit_ = std::move(*audit);
-    auto tokens = TokenStore::open(*db_);
-    if (!tokens.ok()) return fatal(tokens.error());
-    tokens_ = std::move(*tokens);
+    // Enrolment tokens were once this member's own table; they are replicated now
+    // (access/model.h), and one minted before the upgrade is minted again.
+    if (auto st = db_->exec("DROP TABLE IF EXISTS enrol_tokens"); !st.ok()) return fatal(st.error());
 
     auto server_ctx = wire::mutual_tls_context(cfg_.tls, true);
     if (!server_ctx.ok()) return fatal(server_ctx.error());
@@ -106,7 +106,7 @@ class ControllerDaemon : public Outbox {
     }
 
     hasher_ = std::make_unique<PasswordHasher>(io_, PasswordHasher::interactive());
-    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol ? tokens_.get() : nullptr, cfg_.name,
+    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, cfg_.listen_enrol.has_value(), cfg_.name,
                                           [this] { return core_->cluster_now(now()); }, audit_.get(), hasher_.get());
     routes_->set_redirect([this](const std::string& target) { return redirect_for(target); });
     routes_->set_cluster_view([this] { return cluster_view(); });
@@ -143,7 +143,8 @@ class ControllerDaemon : public Outbox {
       ca.cert_pem = *cert;
       auto ctx = wire::enrol_server_context(cfg_.tls.cert_file, cfg_.tls.key_file);
       if (!ctx.ok()) return fatal(ctx.error());
-      enrol_ = std::make_unique<EnrolmentService>(io_, *ctx, ca, *tokens_, *history_);
+      enrol_ = std::make_unique<EnrolmentService>(io_, *ctx, ca, *core_, *history_,
+                                                  [this] { return core_->cluster_now(now()); });
       if (auto st = enrol_->listen(*cfg_.listen_enrol); !st.ok()) return fatal(st.error());
     }
 
@@ -418,7 +419,6 @@ class ControllerDaemon : public Outbox {
   TimeMs report_never_heard_after_ = 0;
   Leadership leadership_{cfg_.name};
   std::unique_ptr<EventHistory> history_;
-  std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<ControllerCore> core_;
   std::unique_ptr<AgentHub> hub_;
   std::map<std::string, std::unique_ptr<ArbiterLink>> arbiters_;  // by member id ("": the witness-only one)

@@ -21,8 +21,9 @@ int64_t steady_ms() {
 }  // namespace
 
 EnrolmentService::EnrolmentService(wire::asio::io_context& io, std::shared_ptr<wire::asio::ssl::context> ctx,
-                                   pki::KeyCert ca, TokenStore& tokens, EventHistory& history)
-    : io_(io), ca_(std::move(ca)), tokens_(tokens), history_(history) {
+                                   pki::KeyCert ca, ControllerCore& core, EventHistory& history,
+                                   std::function<TimeMs()> wall_now)
+    : io_(io), ca_(std::move(ca)), core_(core), history_(history), wall_now_(std::move(wall_now)) {
   wire::Listener::Options opts;
   opts.gate = wire::kEnrolPortGate;
   opts.pre_auth_max_frame = kMaxEnrolFrameBytes;
@@ -38,16 +39,19 @@ void EnrolmentService::handle(const std::shared_ptr<wire::Session>& s) {
   s->read_one(wire::Millis(3000), [this, weak = std::weak_ptr<wire::Session>(s)](Expected<wire::Envelope> env) {
     auto live = weak.lock();
     if (!live) return;
-    wire::Envelope out;
-    if (!env.ok() || !env->has_enrol_request()) {
-      *out.mutable_enrol_reply() =
-          refuse(live->remote_address(), env.ok() ? "not an enrol_request" : env.error(), "expected one enrol_request");
-    } else {
-      *out.mutable_enrol_reply() = answer(env->enrol_request(), live->remote_address());
-    }
-    live->send(out);
-    auto t = std::make_shared<wire::asio::steady_timer>(io_, wire::Millis(500));
-    t->async_wait([live, t](boost::system::error_code) { live->close("enrolment done"); });
+    auto send = [this, weak](wire::EnrolReply reply) {
+      auto s = weak.lock();
+      if (!s) return;  // gone while the log committed the spend: it may enrol again with a new token
+      wire::Envelope out;
+      *out.mutable_enrol_reply() = std::move(reply);
+      s->send(out);
+      auto t = std::make_shared<wire::asio::steady_timer>(io_, wire::Millis(500));
+      t->async_wait([s, t](boost::system::error_code) { s->close("enrolment done"); });
+    };
+    if (!env.ok() || !env->has_enrol_request())
+      return send(refuse(live->remote_address(), env.ok() ? "not an enrol_request" : env.error(),
+                         "expected one enrol_request"));
+    answer(env->enrol_request(), live->remote_address(), send);
   });
 }
 
@@ -61,24 +65,39 @@ wire::EnrolReply EnrolmentService::refuse(const std::string& remote, const std::
   return reply;
 }
 
-wire::EnrolReply EnrolmentService::answer(const wire::EnrolRequest& req, const std::string& remote) {
+void EnrolmentService::answer(const wire::EnrolRequest& req, const std::string& remote, Answer done) {
   const std::string& node = req.node_id();
   if (!rules::valid_id(node))
-    return refuse(remote, "invalid node_id", "node_id: use 1-63 letters, digits, '.', '_' or '-'");
-  if (req.csr_pem().size() > pki::kMaxPemBytes) return refuse(remote, "CSR too large", "csr_pem: too large");
+    return done(refuse(remote, "invalid node_id", "node_id: use 1-63 letters, digits, '.', '_' or '-'"));
+  if (req.csr_pem().size() > pki::kMaxPemBytes) return done(refuse(remote, "CSR too large", "csr_pem: too large"));
+  if (!core_.acting())
+    return done(refuse(remote, "this controller is standby",
+                       "this controller is standby: enrol at the active controller (the controller VIP)"));
   // The CSR is checked before the token is spent: a malformed request costs nothing.
   auto cert = pki::sign_csr(ca_, req.csr_pem(), node, pki::Role::Agent, kAgentCertDays);
-  if (!cert.ok()) return refuse(remote, "node " + node + ": " + cert.error(), "csr_pem: " + cert.error());
-  if (auto st = tokens_.redeem(req.token(), node); !st.ok())
-    return refuse(remote, "node " + node + ": " + st.error(),
-                  "the enrolment token is not valid for " + node + " (unknown, used, expired or minted for another "
-                  "name): mint a new one with `poolhactl token create " + node + "`");
-  spdlog::info("enrolled agent {} from {}", node, remote);
-  history_.record({.kind = "enrol", .node = node, .outcome = "ok", .detail = "certificate issued (from " + remote + ")"});
-  wire::EnrolReply reply;
-  reply.set_cert_pem(*cert);
-  reply.set_ca_pem(ca_.cert_pem);
-  return reply;
+  if (!cert.ok()) return done(refuse(remote, "node " + node + ": " + cert.error(), "csr_pem: " + cert.error()));
+  const std::string told = "the enrolment token is not valid for " + node +
+                           " (unknown, used, expired or minted for another name): mint a new one with `poolhactl "
+                           "token create " + node + "`";
+  if (req.token().size() != 64)
+    return done(refuse(remote, "node " + node + ": enrolment token is malformed (expected 64 hex characters)", told));
+  const std::string hash = pki::hash_token(req.token());
+  const TimeMs now = wall_now_();
+  if (auto st = core_.access().check_enrol_token(hash, node, now); !st.ok())
+    return done(refuse(remote, "node " + node + ": " + st.error(), told));
+  access::Actor by{.account = "enrolment", .source = remote, .at_ms = now};
+  core_.operator_command(
+      LogEntry(access::SpendEnrolToken{hash, node}, by),
+      [this, node, remote, told, cert = *cert, done = std::move(done)](Status st) {
+        // Spent by a request that came in at the same time, or the controller stepped down.
+        if (!st.ok()) return done(refuse(remote, "node " + node + ": " + st.error(), told));
+        spdlog::info("enrolled agent {} from {}", node, remote);
+        history_.record({.kind = "enrol", .node = node, .outcome = "ok", .detail = "certificate issued (from " + remote + ")"});
+        wire::EnrolReply reply;
+        reply.set_cert_pem(cert);
+        reply.set_ca_pem(ca_.cert_pem);
+        done(std::move(reply));
+      });
 }
 
 }  // namespace poolha::controller

@@ -345,8 +345,8 @@ class Cluster:
             gateway.start(self.procs, h)
         self._wait_api()
         for h in self.host_names:
-            if h == self.enrol_host:
-                self._enrol(h)
+            if h == self.enrol_host and h in self.start_agents:  # else the scenario enrols it
+                self.enrol(h)
         for h in self.start_agents:
             self.start_agent(h)
         self.wait_agents_connected(self.start_agents, timeout=10)
@@ -369,8 +369,8 @@ class Cluster:
         return [CTL_ADDR, CTL2_ADDR] if self.pair else [CTL_ADDR]
 
     def enrol_endpoint(self):
-        """Where agents enrol: the active controller (through the controller VIP in a pair,
-        as the enrolment token lives on the controller that issued it)."""
+        """Where agents enrol: the active controller (through the controller VIP in a pair:
+        only the active one spends tokens, a standby refuses)."""
         return (CTL_VIP if self.pair else CTL_ADDR) + ":7401"
 
     def control_plane(self):
@@ -503,7 +503,7 @@ class Cluster:
         (docs/windows.md): both services under wine's service manager in h's namespace,
         configured and enrolled by the first start from the properties. Wine ends its
         services with the last ordinary process of the prefix, so one is kept running."""
-        token = self._new_token(h)
+        token = self.new_token(h)
         env = self.wine_env(h)
         self.procs.start("wine-session-" + h, h, ["wine", "cmd", "/c", "ping -n 3600 127.0.0.1 >nul"], env=env)
         ca = zpath(os.path.join(self.run.pki.dir, "ca.crt"))
@@ -526,7 +526,7 @@ class Cluster:
         except OSError:
             return ""
 
-    def _new_token(self, h):
+    def new_token(self, h):
         """A one-time enrolment token for node h (`poolhactl token create`)."""
         p = self.ctl(["--json", "token", "create", h])
         if p.returncode == 2:  # --json only after the command words
@@ -538,11 +538,13 @@ class Cluster:
             raise RuntimeError("no token in `poolhactl token create` output: %r" % p.stdout)
         return token
 
-    def _enrol(self, h):
-        token = self._new_token(h)
+    def enrol(self, h, token=None, endpoint=None):
+        """`poolha-agent enrol` on host h with `token` (default: a new one) at `endpoint`
+        (default: enrol_endpoint()); RuntimeError with the agent's output if refused."""
+        token = token or self.new_token(h)
         log = self.procs.log_path("enrol-" + h)
-        argv = self.agent_argv(h, "enrol", "--config", self.agent_config_path(h), "--controller", self.enrol_endpoint(),
-                               "--token", token)
+        argv = self.agent_argv(h, "enrol", "--config", self.agent_config_path(h), "--controller",
+                               endpoint or self.enrol_endpoint(), "--token", token)
         if h in self.windows:
             e = subprocess.run(["ip", "netns", "exec", self.topo.ns(h)] + argv, capture_output=True, text=True,
                                errors="replace", timeout=120, env=dict(os.environ, **self.wine_env(h)))

@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace poolha;
   fuzz::quiet_logs();
   fuzz::ControllerFixture f;
-  controller::ApiRoutes routes(*f.core, *f.history, nullptr, "ctl", [&] { return f.clock; });
+  controller::ApiRoutes routes(*f.core, *f.history, true, "ctl", [&] { return f.clock; });
   fuzz::Records in(data, size);
   fuzz::Record rec;
   static const char* kMethods[] = {"GET", "PUT", "POST", "DELETE", "PATCH", "GET", "POST", "PUT"};

@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   // What operators read back must be valid text.
-  controller::ApiRoutes routes(*f.core, *f.history, nullptr, "ctl", [&] { return f.clock; });
+  controller::ApiRoutes routes(*f.core, *f.history, false, "ctl", [&] { return f.clock; });
   for (const char* target : {"/v1/status", "/v1/events?limit=1000"})
     routes.handle(testing::cert_request("GET", target, "", "fuzz"), [](controller::ApiResponse r) {
       if (!text::is_valid_utf8(json_text(r.body))) __builtin_trap();

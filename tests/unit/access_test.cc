@@ -232,18 +232,59 @@ TEST(AuditChain, CsvQuotesAndDefusesFormulas) {
   EXPECT_EQ(csv_header().rfind("\xEF\xBB\xBF", 0), 0u);
 }
 
+TEST(AccessControlTest, AnEnrolmentTokenEnrolsItsNodeOnceBeforeItExpires) {
+  AccessControl ac = bootstrapped();
+  const std::string t1 = sha256_hex("token 1"), t2 = sha256_hex("token 2");
+  ASSERT_TRUE(ac.apply(MintEnrolToken{t1, "h5", kT0 + 60 * kMin}, by("sys", kT0)).status.ok());
+  ASSERT_TRUE(ac.apply(MintEnrolToken{t2, "h6", kT0 + 60 * kMin}, by("sys", kT0)).status.ok());
+  // Refused mints: a hash twice, no hash, a bad name, already expired.
+  EXPECT_FALSE(ac.apply(MintEnrolToken{t1, "h5", kT0 + 60 * kMin}, by("sys", kT0)).status.ok());
+  EXPECT_FALSE(ac.apply(MintEnrolToken{"abc", "h5", kT0 + 60 * kMin}, by("sys", kT0)).status.ok());
+  EXPECT_FALSE(ac.apply(MintEnrolToken{sha256_hex("3"), "h/5", kT0 + 60 * kMin}, by("sys", kT0)).status.ok());
+  EXPECT_FALSE(ac.apply(MintEnrolToken{sha256_hex("3"), "h5", kT0}, by("sys", kT0)).status.ok());
+
+  auto why = [&](const std::string& hash, const std::string& node, TimeMs at) {
+    auto r = ac.apply(SpendEnrolToken{hash, node}, by("enrolment", at));
+    return r.status.ok() ? std::string("ok") : r.status.error();
+  };
+  EXPECT_NE(why(sha256_hex("never minted"), "h5", kT0 + kMin).find("unknown"), std::string::npos);
+  EXPECT_NE(why(t1, "h6", kT0 + kMin).find("another node"), std::string::npos);
+  EXPECT_EQ(why(t1, "h5", kT0 + kMin), "ok");
+  EXPECT_NE(why(t1, "h5", kT0 + 2 * kMin).find("already used"), std::string::npos);
+  EXPECT_NE(why(t2, "h6", kT0 + 61 * kMin).find("expired"), std::string::npos);
+  EXPECT_EQ(ac.state().enrol_tokens.at(t1).used_ms, kT0 + kMin);
+  EXPECT_EQ(ac.state().enrol_tokens.at(t2).used_ms, 0);
+
+  // A day after they expired or were spent, the next mint drops them.
+  const TimeMs later = kT0 + 61 * kMin + kEnrolTokenKeptMs;
+  ASSERT_TRUE(ac.apply(MintEnrolToken{sha256_hex("3"), "h7", later + 60 * kMin}, by("sys", later)).status.ok());
+  EXPECT_EQ(ac.state().enrol_tokens.size(), 1u);
+  EXPECT_EQ(ac.state().enrol_tokens.count(sha256_hex("3")), 1u);
+
+  // At most kMaxEnrolTokens outstanding.
+  for (size_t i = 1; i < kMaxEnrolTokens; ++i)
+    ASSERT_TRUE(ac.apply(MintEnrolToken{sha256_hex("bulk " + std::to_string(i)), "h8", later + 60 * kMin},
+                         by("sys", later)).status.ok());
+  EXPECT_FALSE(ac.apply(MintEnrolToken{sha256_hex("one more"), "h8", later + 60 * kMin}, by("sys", later)).status.ok());
+}
+
 TEST(AccessCodec, StateAndChangesRoundTripAndRefuseUnknownFields) {
   AccessControl ac = bootstrapped();
   ASSERT_TRUE(ac.apply(LoginSucceeded{"ops", sid(1), "198.18.0.9"}, by("ops", kT0 + 1)).status.ok());
+  ASSERT_TRUE(ac.apply(MintEnrolToken{sha256_hex("t"), "h5", kT0 + kMin}, by("sys", kT0 + 1)).status.ok());
   auto back = state_from_json(to_json(ac.state()));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(to_json(*back), to_json(ac.state()));
   Json bad = to_json(ac.state());
   bad["accounts"]["ops"]["superuser"] = true;
   EXPECT_FALSE(state_from_json(bad).ok());
+  Json bad_token = to_json(ac.state());
+  bad_token["enrol_tokens"][sha256_hex("t")]["node"] = 5;
+  EXPECT_FALSE(state_from_json(bad_token).ok());
 
   for (const Change& c : std::vector<Change>{three_admins(), CreateAccount{{"x", "", {"viewer"}, "h"}},
                                              SetPolicy{Policy{}}, EndSession{sid(1), "logout"},
+                                             MintEnrolToken{sha256_hex("t"), "h5", kT0}, SpendEnrolToken{sha256_hex("t"), "h5"},
                                              Note{"access.denied", "rule gw1", "denied", "POST /v1/rules/gw1/switchover"}}) {
     auto d = change_from_json(to_json(c));
     ASSERT_TRUE(d.ok()) << d.error();

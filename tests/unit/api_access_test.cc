@@ -11,7 +11,6 @@
 #include "access/json_codec.h"
 #include "common/sha256.h"
 #include "controller/api_routes.h"
-#include "controller/token_store.h"
 #include "controller_core/event_history.h"
 #include "rules/json_codec.h"
 #include "tests/support/api_request.h"
@@ -39,14 +38,13 @@ class ApiAccessTest : public ::testing::Test {
   void SetUp() override {
     db_ = std::move(*store::SqliteDb::open(":memory:"));
     history_ = std::move(*EventHistory::open(*db_));
-    tokens_ = std::move(*TokenStore::open(*db_));
     audit_ = std::move(*AuditStore::open(*db_));
     log_ = std::make_unique<testing::OneVoterLog>(*db_, [] { return TimeMs{1000}; });
     core_ = std::make_unique<ControllerCore>(*log_, *history_, out_, rules::Settings{});
     core_->set_audit_store(audit_.get());
     ASSERT_TRUE(log_->start(*core_).ok());
     hasher_ = std::make_unique<PasswordHasher>(io_, PasswordHasher::minimal());
-    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, tokens_.get(), "ctl1", [] { return TimeMs{1000}; },
+    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, true, "ctl1", [] { return TimeMs{1000}; },
                                           audit_.get(), hasher_.get());
   }
   void TearDown() override {
@@ -111,7 +109,6 @@ class ApiAccessTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::unique_ptr<store::SqliteDb> db_;
   std::unique_ptr<EventHistory> history_;
-  std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<AuditStore> audit_;
   NoOutbox out_;
   std::unique_ptr<testing::OneVoterLog> log_;
@@ -280,7 +277,7 @@ TEST_F(ApiAccessTest, IdleSessionsEndAndSessionsSurviveARestartOfTheCore) {
   core_ = std::make_unique<ControllerCore>(*log_, *history_, out_, rules::Settings{});
   core_->set_audit_store(audit_.get());
   ASSERT_TRUE(log_->start(*core_).ok());
-  routes_ = std::make_unique<ApiRoutes>(*core_, *history_, tokens_.get(), "ctl1", [] { return TimeMs{1000}; },
+  routes_ = std::make_unique<ApiRoutes>(*core_, *history_, true, "ctl1", [] { return TimeMs{1000}; },
                                         audit_.get(), hasher_.get());
   EXPECT_EQ(as(ops, "GET", "/v1/status").status, 200);
   EXPECT_EQ(as(ops, "POST", "/v1/rules/gw1/failback").status, 409);  // the CSRF token holds too

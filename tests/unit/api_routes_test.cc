@@ -9,7 +9,6 @@
 
 #include <functional>
 
-#include "controller/token_store.h"
 #include "controller_core/event_history.h"
 #include "rules/json_codec.h"
 #include "tests/support/api_request.h"
@@ -28,11 +27,10 @@ class ApiRoutesTest : public ::testing::Test {
   void SetUp() override {
     db_ = std::move(*store::SqliteDb::open(":memory:"));
     history_ = std::move(*EventHistory::open(*db_));
-    tokens_ = std::move(*TokenStore::open(*db_));
     log_ = std::make_unique<testing::OneVoterLog>(*db_, [] { return TimeMs{1000}; });
     core_ = std::make_unique<ControllerCore>(*log_, *history_, out_, rules::Settings{});
     ASSERT_TRUE(log_->start(*core_).ok());
-    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, tokens_.get(), "ctl1", [] { return TimeMs{1000}; });
+    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, true, "ctl1", [] { return TimeMs{1000}; });
   }
   ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
     ApiResponse got{-1, nullptr};
@@ -43,7 +41,6 @@ class ApiRoutesTest : public ::testing::Test {
 
   std::unique_ptr<store::SqliteDb> db_;
   std::unique_ptr<EventHistory> history_;
-  std::unique_ptr<TokenStore> tokens_;
   NoOutbox out_;
   std::unique_ptr<testing::OneVoterLog> log_;
   std::unique_ptr<ControllerCore> core_;

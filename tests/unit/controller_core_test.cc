@@ -387,7 +387,7 @@ TEST_F(ControllerCoreTest, ChineseScriptOutputOverOneKiBIsCutOnACharacter) {
                        {std::string("output: ") + cjk.substr(0, 1024)})
                   .ok());
 
-  ApiRoutes routes(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
+  ApiRoutes routes(*core_, *history_, false, "ctl", [] { return TimeMs{1300}; });
   ApiResponse got;
   routes.handle(testing::cert_request("GET", "/v1/events?limit=100", "", "admin"), [&](ApiResponse a) { got = std::move(a); });
   ASSERT_EQ(got.status, 200);
@@ -405,7 +405,7 @@ TEST_F(ControllerCoreTest, ChineseScriptOutputOverOneKiBIsCutOnACharacter) {
 
 TEST_F(ControllerCoreTest, ApiRefusesBodiesThatAreNotUtf8OrTooDeep) {
   configure();
-  ApiRoutes routes(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
+  ApiRoutes routes(*core_, *history_, false, "ctl", [] { return TimeMs{1300}; });
   const auto before = rules::to_json(core_->state());
   auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
     ApiResponse got;
@@ -540,7 +540,7 @@ TEST_F(ControllerCoreTest, AgentReportsAreBoundedAndRateLimited) {
 // and the API server asks it about every operator certificate.
 TEST_F(ControllerCoreTest, RevokedCertificatesAreReplicatedState) {
   configure();
-  auto routes = std::make_unique<ApiRoutes>(*core_, *history_, nullptr, "ctl", [] { return TimeMs{1300}; });
+  auto routes = std::make_unique<ApiRoutes>(*core_, *history_, false, "ctl", [] { return TimeMs{1300}; });
   auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
     ApiResponse got;
     routes->handle(testing::cert_request(method, target, body, "admin"), [&](ApiResponse a) { got = std::move(a); });

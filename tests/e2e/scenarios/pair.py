@@ -73,6 +73,41 @@ def pair_active_crash(ctx):
     ctx.no_duplicates(c)
 
 
+@scenario("pair_enrol_after_failover", "pair")
+def pair_enrol_after_failover(ctx):
+    """A token minted before the active controller dies still enrols a new host at the
+    other one (tokens are in the replicated access state). The standby refuses to enrol
+    and does not spend the token; the host joins and is up; the spent token is refused."""
+    c = settled(ctx, pair=True, enrol="h3", start_agents=["h1", "h2"])
+    act, _ = active_of(c)
+    ctx.require(act, "no active controller")
+    ctx.log_focus = ["controller", "ctl2", "agent-h3"]
+    token = c.new_token("h3")
+    standby_addr = cluster_mod.CTL2_ADDR if act == "ctl1" else cluster_mod.CTL_ADDR
+    try:
+        c.enrol("h3", token, endpoint=standby_addr + ":7401")
+        ctx.check(False, "the standby %s enrolled h3" % other(act))
+    except RuntimeError as e:
+        ctx.check("standby" in str(e), "the standby's refusal does not say it is standby: %s" % e)
+    t0 = time.monotonic()
+    c.procs.by_name(c.proc_name(act)).kill()
+    took = wait_active(c, other(act), t0, 8)
+    ctx.require(took is not None, "%s not active 8 s after %s was killed" % (other(act), act))
+    t1 = time.monotonic()
+    c.enrol("h3", token)
+    ctx.note("token minted at %s, %s killed, %s active after %.2fs; h3 enrolled at %s through the controller VIP "
+             "in %.2fs" % (act, act, other(act), took, other(act), time.monotonic() - t1))
+    c.start_agent("h3")
+    ok, waited, st = c.wait(lambda st: c.node_state("h3", st).get("liveness") == "up", 10)
+    ctx.check(ok, "h3 not up %.1fs after it enrolled: %s" % (waited, c.node_state("h3", st) if st else "no status"))
+    try:
+        c.enrol("h3", token)
+        ctx.check(False, "the spent token enrolled h3 a second time")
+    except RuntimeError as e:
+        ctx.check("not valid for h3" in str(e), "the second use was refused for another reason: %s" % e)
+    ctx.no_duplicates(c)
+
+
 @scenario("pair_crash_mid_takeover", "pair")
 def pair_crash_mid_takeover(ctx):
     """The primary's host crashes and, as the takeover starts, the active controller is killed:
