@@ -39,9 +39,9 @@ void EnrolmentService::handle(const std::shared_ptr<wire::Session>& s) {
   s->read_one(wire::Millis(3000), [this, weak = std::weak_ptr<wire::Session>(s)](Expected<wire::Envelope> env) {
     auto live = weak.lock();
     if (!live) return;
-    auto send = [this, weak](wire::EnrolReply reply) {
-      auto s = weak.lock();
-      if (!s) return;  // gone while the log committed the spend: it may enrol again with a new token
+    // Holds the session until the answer (a spend waits for the log): the certificate
+    // a token was spent for must reach the agent that is waiting for it.
+    auto send = [this, s = live](wire::EnrolReply reply) {
       wire::Envelope out;
       *out.mutable_enrol_reply() = std::move(reply);
       s->send(out);
