@@ -34,6 +34,26 @@ std::string canonical_dir(const std::string& d) {
   return ::realpath(d.c_str(), buf) ? std::string(buf) : d;
 }
 
+// Whether two paths name the same file. By device and inode, not by name: the
+// /proc/PID/exe of a process in another mount namespace (each `ip netns exec`, a
+// chroot, a unit with its own namespace) reads as another path for the same file.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa{}, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+// Exited, or exited and not yet reaped (a zombie still answers kill(pid, 0); the
+// keeper's parent is init or a subreaper, which reaps when it gets round to it).
+bool gone(int pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const size_t close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
 }  // namespace
 
 int running_keeper(const std::string& state_dir) {
@@ -59,13 +79,10 @@ int running_keeper(const std::string& state_dir) {
 void stop_stale_keeper(const std::string& keeper_binary, const std::string& state_dir) {
   const int pid = running_keeper(state_dir);
   if (pid == 0) return;
-  char buf[PATH_MAX];
-  const ssize_t n = ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
-  const std::string running = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-  if (!running.empty() && running == canonical_dir(keeper_binary)) return;  // the current binary
+  if (same_file("/proc/" + std::to_string(pid) + "/exe", keeper_binary)) return;  // the current binary
   ::kill(pid, SIGTERM);
-  for (int i = 0; i < 50 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+  for (int i = 0; i < 50 && !gone(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!gone(pid)) ::kill(pid, SIGKILL);
 }
 
 std::string keeper_beside_self() {

@@ -120,6 +120,7 @@ def agent_restart(ctx):
     c = settled(ctx, pair=True)
     vip = c.rule_vip("r1")
     epoch = c.rule_state("r1").get("epoch")
+    keepers = c.keeper_pids("h1")
     t0 = time.monotonic()
     rc = c.agent("h1").stop(grace=3)
     ctx.note("agent exited with %s after SIGTERM" % rc)
@@ -134,6 +135,11 @@ def agent_restart(ctx):
     dels = [x for x in c.watcher.timeline if x[1] == "h1" and x[2] == "del" and x[0] >= t0]
     ctx.check(not dels, "h1 dropped the VIP during the restart: %s" % dels)
     ctx.check(c.node_state("h1", st).get("liveness") == "up", "h1 not up after restart")
+    # The same binary: the keeper goes on watching (only an upgrade replaces it), also
+    # when the new agent runs in another mount namespace (each `ip netns exec` is one).
+    after = c.keeper_pids("h1")
+    ctx.note("h1 keeper pids %s before the restart, %s after" % (keepers, after))
+    ctx.check(keepers and after == keepers, "the restarted agent replaced its keeper: %s -> %s" % (keepers, after))
     ctx.no_duplicates(c)
 
 
