@@ -161,7 +161,7 @@ AccessControl::Applied AccessControl::apply(const Change& c, const Actor& by) {
   if (const auto* m = std::get_if<MintEnrolToken>(&c))
     detail = "enrolment token, valid " + std::to_string((m->expires_ms - by.at_ms) / 1000) + " s";
   if (std::holds_alternative<SpendEnrolToken>(c)) detail = "enrolment token spent (from " + by.source + ")";
-  // A note is recorded under its own action ("access.denied", "token.mint").
+  // A note is recorded under its own action ("access.denied", "audit.export").
   const auto* note = std::get_if<Note>(&c);
   out.records.push_back(record(by, note ? note->action : change_name(c), target, result, detail));
   for (auto& r : extra) out.records.push_back(record(by, r.action, r.target, r.result, r.detail));
