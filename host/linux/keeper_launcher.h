@@ -21,7 +21,8 @@ Expected<int> ensure_keeper(const std::string& keeper_binary, const std::string&
 // Stops a keeper for state_dir that does not run `keeper_binary` as it is on disk now
 // (an upgrade replaced the file: /proc/PID/exe is then another inode, or a deleted
 // one): an older keeper may read the lease in an older layout. SIGTERM, then SIGKILL
-// after 1 s; returns once it has exited (reaped or not). Call before the agent opens (and perhaps re-makes) the lease.
+// after 1 s; returns once it has exited (reaped or not). Call before the agent opens
+// (and perhaps re-makes) the lease.
 void stop_stale_keeper(const std::string& keeper_binary, const std::string& state_dir);
 
 // The keeper binary beside the running executable (/proc/self/exe's directory).

@@ -6,32 +6,19 @@
 #include <memory>
 
 #include "controller_core/controller_core.h"
+#include "tests/support/no_outbox.h"
 #include "tests/support/one_voter_log.h"
 
 namespace poolha::fuzz {
 
-struct NullOutbox : controller::Outbox {
-  bool send_command(const rules::NodeId&, const wire::Command&) override { return true; }
-  void send_role(const rules::NodeId&, const wire::RoleAssignment&) override {}
-  void consult_arbiter(const rules::NodeId&) override {}
-  void arbiter_heard(const rules::NodeId&) override {}
-  bool grant_vouching() override { return true; }
-};
-
 struct ControllerFixture {
-  std::unique_ptr<store::SqliteDb> db;
-  std::unique_ptr<controller::EventHistory> history;
-  NullOutbox out;
+  testing::NoOutbox out;
   rules::TimeMs clock = 1000;
-  std::unique_ptr<testing::OneVoterLog> local;
-  std::unique_ptr<controller::ControllerCore> core;
+  testing::OneVoterCore one{[this] { return clock; }, out};
+  controller::ControllerCore* core = one.core.get();
+  controller::EventHistory* history = one.history.get();
 
   ControllerFixture() {
-    db = std::move(*store::SqliteDb::open(":memory:"));
-    history = std::move(*controller::EventHistory::open(*db));
-    local = std::make_unique<testing::OneVoterLog>(*db, [this] { return clock; });
-    core = std::make_unique<controller::ControllerCore>(*local, *history, out, rules::Settings{});
-    (void)local->start(*core);
     (void)testing::command_now(*core, rules::UpsertPool{{"p1"}}, "fuzz");
     for (const char* n : {"h1", "h2", "h3"}) {
       rules::NodeSpec s;

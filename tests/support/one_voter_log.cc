@@ -79,6 +79,14 @@ Status command_now(controller::ControllerCore& core, rules::Event e, const std::
   return command_now(core, controller::LogEntry(std::move(e), test_actor(actor)));
 }
 
+OneVoterCore::OneVoterCore(OneVoterLog::Clock clock, controller::Outbox& out)
+    : db(std::move(*store::SqliteDb::open(":memory:"))),
+      history(std::move(*controller::EventHistory::open(*db))),
+      log(std::make_unique<OneVoterLog>(*db, std::move(clock))),
+      core(std::make_unique<controller::ControllerCore>(*log, *history, out, rules::Settings{})) {
+  if (auto st = log->start(*core); !st.ok()) throw std::runtime_error("one-voter log: " + st.error());
+}
+
 access::Actor test_actor(const std::string& account, int64_t at_ms) {
   return access::Actor{.account = account, .source = "test", .at_ms = at_ms};
 }

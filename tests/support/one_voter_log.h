@@ -12,6 +12,7 @@
 
 #include "consensus/raft.h"
 #include "controller_core/controller_core.h"
+#include "controller_core/event_history.h"
 #include "controller_core/replicated_log.h"
 #include "member/consensus_node.h"
 #include "store/raft_storage.h"
@@ -48,6 +49,17 @@ class OneVoterLog : public controller::ReplicatedLog {
   member::ConsensusNode::Callbacks cb_;
   bool in_ready_ = false;
   std::vector<std::pair<uint64_t, std::string>> deferred_compactions_;
+};
+
+// A started controller core on a one-voter log over an in-memory SQLite database,
+// sending to `out`: what the API, enrolment and fuzz tests run their requests on.
+// Throws if the log does not start.
+struct OneVoterCore {
+  OneVoterCore(OneVoterLog::Clock clock, controller::Outbox& out);
+  std::unique_ptr<store::SqliteDb> db;
+  std::unique_ptr<controller::EventHistory> history;
+  std::unique_ptr<OneVoterLog> log;
+  std::unique_ptr<controller::ControllerCore> core;
 };
 
 // An operator command on a core whose log commits synchronously (OneVoterLog): the

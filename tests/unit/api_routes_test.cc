@@ -25,25 +25,19 @@ using testing::NoOutbox;
 class ApiRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*store::SqliteDb::open(":memory:"));
-    history_ = std::move(*EventHistory::open(*db_));
-    log_ = std::make_unique<testing::OneVoterLog>(*db_, [] { return TimeMs{1000}; });
-    core_ = std::make_unique<ControllerCore>(*log_, *history_, out_, rules::Settings{});
-    ASSERT_TRUE(log_->start(*core_).ok());
-    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, true, "ctl1", [] { return TimeMs{1000}; });
+    routes_ = std::make_unique<ApiRoutes>(core_, history_, true, "ctl1", [] { return TimeMs{1000}; });
   }
   ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
     ApiResponse got{-1, nullptr};
     routes_->handle(testing::cert_request(method, target, body, "admin"), [&](ApiResponse a) { got = std::move(a); });
     return got;
   }
-  Json state() const { return rules::to_json(core_->state()); }
+  Json state() const { return rules::to_json(core_.state()); }
 
-  std::unique_ptr<store::SqliteDb> db_;
-  std::unique_ptr<EventHistory> history_;
   NoOutbox out_;
-  std::unique_ptr<testing::OneVoterLog> log_;
-  std::unique_ptr<ControllerCore> core_;
+  testing::OneVoterCore one_{[] { return TimeMs{1000}; }, out_};
+  ControllerCore& core_ = *one_.core;
+  EventHistory& history_ = *one_.history;
   std::unique_ptr<ApiRoutes> routes_;
 };
 

@@ -30,14 +30,9 @@ class EnrolmentServiceTest : public ::testing::Test {
     auto server = *pki::issue(ca_, "ctl1", pki::Role::Controller, {"127.0.0.1"}, {}, 30);
     ASSERT_TRUE(pki::write_file_atomic(dir_ / "ctl1.crt", server.cert_pem, 0644).ok());
     ASSERT_TRUE(pki::write_file_atomic(dir_ / "ctl1.key", server.key_pem, 0600).ok());
-    db_ = std::move(*store::SqliteDb::open(":memory:"));
-    history_ = std::move(*EventHistory::open(*db_));
-    log_ = std::make_unique<testing::OneVoterLog>(*db_, [] { return TimeMs{1000}; });
-    core_ = std::make_unique<ControllerCore>(*log_, *history_, out_, rules::Settings{});
-    ASSERT_TRUE(log_->start(*core_).ok());
-    routes_ = std::make_unique<ApiRoutes>(*core_, *history_, true, "ctl1", [] { return TimeMs{1000}; });
+    routes_ = std::make_unique<ApiRoutes>(core_, history_, true, "ctl1", [] { return TimeMs{1000}; });
     service_ = std::make_unique<EnrolmentService>(
-        io_, *wire::enrol_server_context(dir_ / "ctl1.crt", dir_ / "ctl1.key"), ca_, *core_, *history_,
+        io_, *wire::enrol_server_context(dir_ / "ctl1.crt", dir_ / "ctl1.key"), ca_, core_, history_,
         [this] { return wall_; });
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -67,17 +62,16 @@ class EnrolmentServiceTest : public ::testing::Test {
     });
     return out;
   }
-  size_t history_rows() { return history_->query({"", "", 10000})->size(); }
+  size_t history_rows() { return history_.query({"", "", 10000})->size(); }
 
   std::filesystem::path dir_;
   pki::KeyCert ca_;
   TimeMs wall_ = kWall + 1000;
   boost::asio::io_context io_;
-  std::unique_ptr<store::SqliteDb> db_;
-  std::unique_ptr<EventHistory> history_;
   testing::NoOutbox out_;
-  std::unique_ptr<testing::OneVoterLog> log_;
-  std::unique_ptr<ControllerCore> core_;
+  testing::OneVoterCore one_{[] { return TimeMs{1000}; }, out_};
+  ControllerCore& core_ = *one_.core;
+  EventHistory& history_ = *one_.history;
   std::unique_ptr<ApiRoutes> routes_;
   std::unique_ptr<EnrolmentService> service_;
 };
@@ -86,15 +80,15 @@ TEST_F(EnrolmentServiceTest, AMintedTokenEnrolsItsNodeOnce) {
   const std::string token = mint("h5", 600);
   ASSERT_EQ(token.size(), 64u);
   EXPECT_EQ(enrol(token, "h5"), "cert");
-  EXPECT_EQ(core_->access().state().enrol_tokens.at(pki::hash_token(token)).used_ms, wall_);
+  EXPECT_EQ(core_.access().state().enrol_tokens.at(pki::hash_token(token)).used_ms, wall_);
   // The token is in the replicated state by its hash only: snapshots never hold it.
-  EXPECT_EQ(access::to_json(core_->access().state()).dump().find(token), std::string::npos);
+  EXPECT_EQ(access::to_json(core_.access().state()).dump().find(token), std::string::npos);
   EXPECT_NE(enrol(token, "h5").find("not valid for h5"), std::string::npos);
 }
 
 TEST_F(EnrolmentServiceTest, ARefusalWritesNothing) {
   const std::string token = mint("h5", 600);
-  const uint64_t index = core_->log_index();
+  const uint64_t index = core_.log_index();
   const size_t rows = history_rows();
   EXPECT_NE(enrol(token, "h6").find("not valid for h6"), std::string::npos);         // another name
   EXPECT_NE(enrol(std::string(64, 'a'), "h5").find("not valid"), std::string::npos);  // unknown
@@ -102,9 +96,9 @@ TEST_F(EnrolmentServiceTest, ARefusalWritesNothing) {
   EXPECT_NE(enrol(token, "h/5").find("node_id"), std::string::npos);                  // not a node id
   wall_ = kWall + 601'000;
   EXPECT_NE(enrol(token, "h5").find("not valid for h5"), std::string::npos);  // expired
-  EXPECT_EQ(core_->log_index(), index);
+  EXPECT_EQ(core_.log_index(), index);
   EXPECT_EQ(history_rows(), rows);
-  EXPECT_EQ(core_->access().state().enrol_tokens.at(pki::hash_token(token)).used_ms, 0);
+  EXPECT_EQ(core_.access().state().enrol_tokens.at(pki::hash_token(token)).used_ms, 0);
 }
 
 }  // namespace
